@@ -1,0 +1,20 @@
+// Fastify onRequest hook: Bearer token -> cached token -> 401/403. No database access.
+import type { onRequestHookHandler } from 'fastify';
+import { forbidden } from '../errors.js';
+import type { Scope } from '../store/types.js';
+import type { LastUsedRecorder } from './last-used.js';
+import { scopeAtLeast } from './scopes.js';
+import type { TokenCache } from './token-cache.js';
+
+export function authHook(tokens: TokenCache, lastUsed: LastUsedRecorder, need: Scope): onRequestHookHandler {
+  return function authenticate(request, _reply, done) {
+    const result = tokens.authenticate(request.headers.authorization);
+    if (!result.ok) return done(result.error);
+    if (!scopeAtLeast(result.token.scope, need)) {
+      return done(forbidden(`This endpoint needs a token with the '${need}' scope; yours has '${result.token.scope}'.`, 'insufficient_scope'));
+    }
+    request.token = result.token;
+    lastUsed.touch(result.token.id);
+    done();
+  };
+}

@@ -1,0 +1,69 @@
+// In-memory view of the tokens table: authentication never queries the database. The
+// config sync (server/config-sync.ts) replaces the contents whenever the table changes.
+import { unauthorized, type GatewayError } from '../errors.js';
+import type { Scope, TokenRecord } from '../store/types.js';
+import { hashMatches, hashToken, isTokenShaped, lookupPrefix } from './token-format.js';
+
+export interface AuthToken {
+  readonly id: string;
+  readonly name: string;
+  readonly scope: Scope;
+  /** Client-visible model ids this token may use; null means every model. */
+  readonly allowedModels: ReadonlySet<string> | null;
+  readonly rateLimitRpm: number | null;
+}
+
+interface Entry {
+  record: TokenRecord;
+  auth: AuthToken;
+}
+
+export type AuthResult = { ok: true; token: AuthToken } | { ok: false; error: GatewayError };
+
+const MISSING = unauthorized(
+  "You didn't provide an API token. Send your Bodhi token in an Authorization header using Bearer auth (Authorization: Bearer <token>).",
+  'missing_token',
+);
+const INVALID = unauthorized('Invalid API token provided.', 'invalid_token');
+const REVOKED = unauthorized('This API token has been revoked.', 'token_revoked');
+const EXPIRED = unauthorized('This API token has expired.', 'token_expired');
+
+export class TokenCache {
+  private byPrefix = new Map<string, Entry[]>();
+
+  replace(records: readonly TokenRecord[]): void {
+    const next = new Map<string, Entry[]>();
+    for (const record of records) {
+      const auth: AuthToken = {
+        id: record.id,
+        name: record.name,
+        scope: record.scope,
+        allowedModels: record.allowedModels ? new Set(record.allowedModels) : null,
+        rateLimitRpm: record.rateLimitRpm,
+      };
+      const list = next.get(record.tokenPrefix);
+      if (list) list.push({ record, auth });
+      else next.set(record.tokenPrefix, [{ record, auth }]);
+    }
+    this.byPrefix = next;
+  }
+
+  /** Checks an Authorization header value. */
+  authenticate(authorization: string | undefined, now = Date.now()): AuthResult {
+    if (!authorization) return { ok: false, error: MISSING };
+    const space = authorization.indexOf(' ');
+    if (space < 0 || authorization.slice(0, space).toLowerCase() !== 'bearer') return { ok: false, error: MISSING };
+    const token = authorization.slice(space + 1).trim();
+    if (!isTokenShaped(token)) return { ok: false, error: INVALID };
+    const candidates = this.byPrefix.get(lookupPrefix(token));
+    if (!candidates) return { ok: false, error: INVALID };
+    const hash = hashToken(token);
+    for (const { record, auth } of candidates) {
+      if (!hashMatches(record.tokenHash, hash)) continue;
+      if (record.status !== 'active') return { ok: false, error: REVOKED };
+      if (record.expiresAt !== null && record.expiresAt <= now) return { ok: false, error: EXPIRED };
+      return { ok: true, token: auth };
+    }
+    return { ok: false, error: INVALID };
+  }
+}

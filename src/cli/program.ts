@@ -1,0 +1,171 @@
+// `bodhi`: the gateway's command line. Every command has --help.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SCOPES } from '../auth/scopes.js';
+import { loadConfig, type ConfigFlags } from '../config.js';
+import { API_FORMATS } from '../models/formats.js';
+import { handleSignals, startServer } from '../server/start.js';
+import { VERSION } from '../version.js';
+import { printTable, reportError, withContext } from './context.js';
+
+const homeOption = () => new Option('--home <dir>', 'data dir (default: $BODHI_HOME or ~/.bodhi)');
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+const run =
+  <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
+  async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      reportError(err);
+    }
+  };
+
+export function buildCli(): Command {
+  const program = new Command('bodhi')
+    .description('Bodhi Gateway: one OpenAI-compatible API in front of your configured model providers.')
+    .version(VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the gateway (default http://127.0.0.1:1135)')
+    .option('--host <host>', 'address to listen on (default: $BODHI_HOST or 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default: $BODHI_PORT or 1135)', port)
+    .addOption(homeOption())
+    .option('--database-url <url>', 'PostgreSQL URL (default: $BODHI_DATABASE_URL; unset = SQLite in the data dir)')
+    .option('--log-level <level>', 'trace|debug|info|warn|error (default: $BODHI_LOG_LEVEL or info)')
+    .action(
+      run(async (opts: ConfigFlags) => {
+        const server = await startServer(loadConfig(opts));
+        handleSignals(server);
+        server.logger.info({ url: server.url, home: server.gateway.config.home, store: server.gateway.store.kind }, `Bodhi Gateway listening on ${server.url}`);
+      }),
+    );
+
+  const apiModels = program.command('api-models').description('manage API models (upstream providers)');
+  apiModels
+    .command('add')
+    .description('add an API model; prints it as JSON (never the key)')
+    .requiredOption('--name <name>', 'unique name')
+    .addOption(new Option('--format <format>', 'API format').choices([...API_FORMATS]).makeOptionMandatory())
+    .requiredOption('--base-url <url>', 'upstream base URL, e.g. https://api.openai.com/v1')
+    .addOption(new Option('--api-key <key>', 'upstream API key (prefer --api-key-env: flags end up in shell history)').conflicts('apiKeyEnv'))
+    .option('--api-key-env <var>', 'read the upstream API key from this environment variable')
+    .option('--models <ids>', 'comma-separated model ids, e.g. gpt-5,gpt-4.1', list)
+    .option('--prefix <prefix>', 'prefix clients add to model ids, e.g. res/')
+    .option('--forward-all', 'forward every model id that starts with the prefix')
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { name: string; format: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; models?: string[]; prefix?: string; forwardAll?: boolean; home?: string }) => {
+        let apiKey = opts.apiKey;
+        if (opts.apiKeyEnv !== undefined) {
+          apiKey = process.env[opts.apiKeyEnv];
+          if (!apiKey) throw new Error(`environment variable ${opts.apiKeyEnv} is not set`);
+        }
+        await withContext({ home: opts.home }, async ({ apiModels }) => {
+          const created = await apiModels.create({
+            name: opts.name,
+            api_format: opts.format,
+            base_url: opts.baseUrl,
+            api_key: apiKey,
+            models: opts.models ?? [],
+            prefix: opts.prefix,
+            forward_all: opts.forwardAll ?? false,
+          });
+          process.stdout.write(JSON.stringify(created, null, 2) + '\n');
+        });
+      }),
+    );
+  apiModels
+    .command('list')
+    .description('list API models')
+    .option('--json', 'print JSON')
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { json?: boolean; home?: string }) => {
+        await withContext({ home: opts.home }, async ({ apiModels }) => {
+          const rows = await apiModels.list();
+          if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+          else printTable(rows as unknown as Record<string, unknown>[], ['name', 'api_format', 'base_url', 'models', 'prefix', 'forward_all', 'has_api_key']);
+        });
+      }),
+    );
+  apiModels
+    .command('remove')
+    .description('remove an API model')
+    .argument('<name>', 'name (or id) of the API model')
+    .addOption(homeOption())
+    .action(
+      run(async (name: string, opts: { home?: string }) => {
+        await withContext({ home: opts.home }, async ({ apiModels }) => {
+          const removed = await apiModels.remove(name);
+          process.stdout.write(`removed API model '${removed.name}'\n`);
+        });
+      }),
+    );
+
+  const tokens = program.command('tokens').description('manage gateway API tokens');
+  tokens
+    .command('create')
+    .description('create a token; prints it alone on one line, once')
+    .requiredOption('--name <name>', 'a name to recognise it by')
+    .addOption(new Option('--scope <scope>', 'what it may do').choices([...SCOPES]).default('user'))
+    .option('--expires-at <time>', 'ISO 8601 expiry, e.g. 2027-01-01T00:00:00Z')
+    .option('--allowed-models <ids>', 'comma-separated model ids this token may call (default: all)', list)
+    .option('--rate-limit-rpm <n>', 'requests per minute allowed to this token', positiveInt)
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { name: string; scope: string; expiresAt?: string; allowedModels?: string[]; rateLimitRpm?: number; home?: string }) => {
+        await withContext({ home: opts.home }, async ({ tokens }) => {
+          const { token } = await tokens.create({
+            name: opts.name,
+            scope: opts.scope,
+            expires_at: opts.expiresAt,
+            allowed_models: opts.allowedModels,
+            rate_limit_rpm: opts.rateLimitRpm,
+          });
+          process.stdout.write(token + '\n');
+        });
+      }),
+    );
+  tokens
+    .command('list')
+    .description('list tokens (never their values)')
+    .option('--json', 'print JSON')
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { json?: boolean; home?: string }) => {
+        await withContext({ home: opts.home }, async ({ tokens }) => {
+          const rows = await tokens.list();
+          if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+          else printTable(rows as unknown as Record<string, unknown>[], ['name', 'scope', 'status', 'token_hint', 'created_at', 'last_used_at', 'expires_at']);
+        });
+      }),
+    );
+  tokens
+    .command('revoke')
+    .description('revoke a token (a running server refuses it within a second)')
+    .argument('<name>', 'name (or id) of the token')
+    .addOption(homeOption())
+    .action(
+      run(async (name: string, opts: { home?: string }) => {
+        await withContext({ home: opts.home }, async ({ tokens }) => {
+          const revoked = await tokens.revoke(name);
+          process.stdout.write(`revoked token '${revoked.name}'\n`);
+        });
+      }),
+    );
+
+  return program;
+}
+

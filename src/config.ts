@@ -1,0 +1,61 @@
+// Settings come from CLI flags, then BODHI_* environment variables, then defaults.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface Config {
+  /** Data dir: SQLite database, encryption key file. */
+  home: string;
+  host: string;
+  port: number;
+  /** postgres://... selects the PostgreSQL store; unset means SQLite in `home`. */
+  databaseUrl: string | undefined;
+  /** Passphrase or 32-byte key (hex/base64) for API keys at rest; unset means a key file in `home`. */
+  encryptionKey: string | undefined;
+  logLevel: string;
+  /** Upstream TCP/TLS connect timeout. There is deliberately no response timeout. */
+  connectTimeoutMs: number;
+  /** 0 disables; slow reasoning requests may take many minutes before headers arrive. */
+  upstreamHeadersTimeoutMs: number;
+  bodyLimitBytes: number;
+  /** Time a client has to send its whole request (headers + body): cuts slowloris bodies. */
+  requestTimeoutMs: number;
+  /** On SIGTERM, in-flight requests and streams get this long before connections are cut. */
+  shutdownTimeoutMs: number;
+  /** How often the server checks the store for changes made elsewhere (CLI, other instances). */
+  syncIntervalMs: number;
+}
+
+export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>>;
+
+type Env = Record<string, string | undefined>;
+
+function intFrom(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${raw}'`);
+  return n;
+}
+
+export function expandHome(p: string): string {
+  return p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p;
+}
+
+export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Config {
+  const port = flags.port ?? intFrom(env, 'BODHI_PORT', 1135);
+  if (port > 65535) throw new Error(`port must be 0-65535, got ${port}`);
+  return {
+    home: resolve(expandHome(flags.home ?? env.BODHI_HOME ?? '~/.bodhi')),
+    host: flags.host ?? env.BODHI_HOST ?? '127.0.0.1',
+    port,
+    databaseUrl: flags.databaseUrl ?? (env.BODHI_DATABASE_URL || undefined),
+    encryptionKey: env.BODHI_ENCRYPTION_KEY || undefined,
+    logLevel: flags.logLevel ?? env.BODHI_LOG_LEVEL ?? 'info',
+    connectTimeoutMs: intFrom(env, 'BODHI_CONNECT_TIMEOUT_MS', 30_000),
+    upstreamHeadersTimeoutMs: intFrom(env, 'BODHI_UPSTREAM_HEADERS_TIMEOUT_MS', 0),
+    bodyLimitBytes: intFrom(env, 'BODHI_BODY_LIMIT_BYTES', 32 * 1024 * 1024),
+    requestTimeoutMs: intFrom(env, 'BODHI_REQUEST_TIMEOUT_MS', 60_000),
+    shutdownTimeoutMs: intFrom(env, 'BODHI_SHUTDOWN_TIMEOUT_MS', 30_000),
+    syncIntervalMs: intFrom(env, 'BODHI_SYNC_INTERVAL_MS', 250),
+  };
+}

@@ -1,0 +1,168 @@
+// The rules for creating and changing API models, shared by the CLI and the management API:
+// validation (with the offending field named), conflicts (409), key encryption, and the
+// public view that never contains the key.
+import { randomUUID } from 'node:crypto';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import type { ApiModelRecord, Store } from '../store/types.js';
+import { API_FORMATS, isApiFormat } from './formats.js';
+import { claimedIds } from './registry.js';
+
+export interface ApiModelInput {
+  name?: unknown;
+  api_format?: unknown;
+  base_url?: unknown;
+  /** Omitted keeps the current key (on update); null clears it; a string replaces it. */
+  api_key?: unknown;
+  models?: unknown;
+  prefix?: unknown;
+  forward_all?: unknown;
+}
+
+export interface ApiModelView {
+  id: string;
+  name: string;
+  api_format: string;
+  base_url: string;
+  has_api_key: boolean;
+  models: string[];
+  prefix: string | null;
+  forward_all: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export function toView(m: ApiModelRecord): ApiModelView {
+  return {
+    id: m.id,
+    name: m.name,
+    api_format: m.apiFormat,
+    base_url: m.baseUrl,
+    has_api_key: m.apiKeyEnc !== null,
+    models: m.models,
+    prefix: m.prefix,
+    forward_all: m.forwardAll,
+    created_at: new Date(m.createdAt).toISOString(),
+    updated_at: new Date(m.updatedAt).toISOString(),
+  };
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NO_SPACE_RE = /^\S+$/;
+
+export function normaliseBaseUrl(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.trim() === '') throw badRequest('base_url is required.', 'base_url');
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw badRequest(`base_url '${raw}' is not a valid URL.`, 'base_url');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('base_url must use http or https.', 'base_url');
+  if (url.username || url.password) throw badRequest('base_url must not contain credentials; use api_key.', 'base_url');
+  if (url.search || url.hash) throw badRequest('base_url must not contain a query or fragment.', 'base_url');
+  return url.toString().replace(/\/+$/, '');
+}
+
+function validName(raw: unknown): string {
+  if (typeof raw !== 'string' || raw === '') throw badRequest('name is required.', 'name');
+  if (!NAME_RE.test(raw)) throw badRequest('name must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit.', 'name');
+  return raw;
+}
+
+function validKey(raw: unknown): string {
+  if (typeof raw !== 'string' || raw === '') throw badRequest('api_key must be a non-empty string (or null to clear it).', 'api_key');
+  // Keys travel in a header: refuse anything that could split or corrupt it.
+  if (!/^[\x21-\x7e]+$/.test(raw)) throw badRequest('api_key must be printable ASCII without spaces.', 'api_key');
+  return raw;
+}
+
+function validModels(raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw badRequest('models must be an array of model ids.', 'models');
+  const out: string[] = [];
+  for (const m of raw) {
+    if (typeof m !== 'string' || !NO_SPACE_RE.test(m) || m.length > 256) throw badRequest(`models contains an invalid model id: ${JSON.stringify(m)}.`, 'models');
+    if (!out.includes(m)) out.push(m);
+  }
+  return out;
+}
+
+function validPrefix(raw: unknown): string | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  if (typeof raw !== 'string' || !NO_SPACE_RE.test(raw) || raw.length > 64) throw badRequest('prefix must be a short string without spaces, e.g. "res/".', 'prefix');
+  return raw;
+}
+
+export class ApiModelService {
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox,
+  ) {}
+
+  async list(): Promise<ApiModelView[]> {
+    return (await this.store.listApiModels()).map(toView);
+  }
+
+  /** Finds by id, then by name. */
+  async find(idOrName: string): Promise<ApiModelRecord> {
+    const all = await this.store.listApiModels();
+    const found = all.find((m) => m.id === idOrName) ?? all.find((m) => m.name === idOrName);
+    if (!found) throw notFound(`API model '${idOrName}' not found.`, 'id', 'api_model_not_found');
+    return found;
+  }
+
+  async create(input: ApiModelInput): Promise<ApiModelView> {
+    const now = Date.now();
+    const record = this.build(input, { id: randomUUID(), apiKeyEnc: null, createdAt: now, updatedAt: now });
+    await this.checkConflicts(record);
+    await this.store.insertApiModel(record);
+    return toView(record);
+  }
+
+  async update(idOrName: string, input: ApiModelInput): Promise<ApiModelView> {
+    const current = await this.find(idOrName);
+    const record = this.build({ ...input }, { ...current, updatedAt: Date.now() });
+    await this.checkConflicts(record);
+    await this.store.updateApiModel(record);
+    return toView(record);
+  }
+
+  async remove(idOrName: string): Promise<ApiModelView> {
+    const current = await this.find(idOrName);
+    await this.store.deleteApiModel(current.id);
+    return toView(current);
+  }
+
+  private build(input: ApiModelInput, base: Pick<ApiModelRecord, 'id' | 'apiKeyEnc' | 'createdAt' | 'updatedAt'>): ApiModelRecord {
+    if (input === null || typeof input !== 'object') throw badRequest('Expected a JSON object.');
+    const name = validName(input.name);
+    if (!isApiFormat(input.api_format)) {
+      throw badRequest(`api_format must be one of: ${API_FORMATS.join(', ')}.`, 'api_format');
+    }
+    const baseUrl = normaliseBaseUrl(input.base_url);
+    const models = validModels(input.models);
+    const prefix = validPrefix(input.prefix);
+    if (input.forward_all !== undefined && typeof input.forward_all !== 'boolean') throw badRequest('forward_all must be a boolean.', 'forward_all');
+    const forwardAll = input.forward_all === true;
+    if (forwardAll && !prefix) throw badRequest('forward_all needs a prefix: it forwards every model id that starts with it.', 'prefix');
+    if (!forwardAll && models.length === 0) throw badRequest('models must list at least one model id (or set forward_all with a prefix).', 'models');
+    let apiKeyEnc = base.apiKeyEnc;
+    if (input.api_key === null) apiKeyEnc = null;
+    else if (input.api_key !== undefined) apiKeyEnc = this.box.encrypt(validKey(input.api_key));
+    return { ...base, name, apiFormat: input.api_format, baseUrl, apiKeyEnc, models, prefix, forwardAll };
+  }
+
+  private async checkConflicts(candidate: ApiModelRecord): Promise<void> {
+    const others = (await this.store.listApiModels()).filter((m) => m.id !== candidate.id);
+    if (others.some((m) => m.name === candidate.name)) throw conflict(`An API model named '${candidate.name}' already exists.`, 'name');
+    const mine = claimedIds(candidate);
+    for (const other of others) {
+      const clash = claimedIds(other).find((id) => mine.includes(id));
+      if (clash) throw conflict(`Model '${clash}' is already served by API model '${other.name}'.`, 'models');
+      if (candidate.forwardAll && other.forwardAll && other.prefix === candidate.prefix) {
+        throw conflict(`Prefix '${candidate.prefix}' already forwards all models to API model '${other.name}'.`, 'prefix');
+      }
+    }
+  }
+}

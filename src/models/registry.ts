@@ -1,0 +1,106 @@
+// In-memory resolution of the model a client names to the API model that serves it.
+// Exact ids (prefix + model id) win; then forward-all prefixes, longest first.
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { ApiModelRecord } from '../store/types.js';
+
+export interface LiveApiModel {
+  readonly id: string;
+  readonly name: string;
+  readonly apiFormat: string;
+  readonly baseUrl: string;
+  /** `scheme://host:port` of baseUrl: one pooled undici connection set per origin. */
+  readonly origin: string;
+  /** Path part of baseUrl without the trailing slash, e.g. `/v1`. */
+  readonly basePath: string;
+  /** `Bearer <key>`, or null when the API model has no key. */
+  readonly authorization: string | null;
+  readonly hasApiKey: boolean;
+  readonly models: readonly string[];
+  readonly prefix: string | null;
+  readonly forwardAll: boolean;
+  readonly createdAt: number;
+}
+
+export interface Resolved {
+  readonly kind: 'api';
+  readonly apiModel: LiveApiModel;
+  /** The model id as the client sent it. */
+  readonly alias: string;
+  /** The model id the upstream gets (prefix removed). */
+  readonly upstreamModel: string;
+}
+
+/** A model a client can list in /v1/models. */
+export interface Listed {
+  readonly id: string;
+  readonly apiModel: LiveApiModel;
+}
+
+export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
+  const url = new URL(record.baseUrl);
+  const apiKey = record.apiKeyEnc ? box.decrypt(record.apiKeyEnc) : null;
+  return {
+    id: record.id,
+    name: record.name,
+    apiFormat: record.apiFormat,
+    baseUrl: record.baseUrl,
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/+$/, ''),
+    authorization: apiKey ? `Bearer ${apiKey}` : null,
+    hasApiKey: apiKey !== null,
+    models: record.models,
+    prefix: record.prefix,
+    forwardAll: record.forwardAll,
+    createdAt: record.createdAt,
+  };
+}
+
+/** Client-visible ids an API model claims explicitly. */
+export const claimedIds = (m: Pick<ApiModelRecord, 'models' | 'prefix'>): string[] => m.models.map((id) => (m.prefix ?? '') + id);
+
+export class ModelRegistry {
+  private exact = new Map<string, Resolved>();
+  private forwardAll: LiveApiModel[] = [];
+  private byId = new Map<string, LiveApiModel>();
+  private listed: Listed[] = [];
+
+  replace(models: readonly LiveApiModel[]): void {
+    const exact = new Map<string, Resolved>();
+    const listed: Listed[] = [];
+    for (const apiModel of models) {
+      for (const upstreamModel of apiModel.models) {
+        const alias = (apiModel.prefix ?? '') + upstreamModel;
+        if (!exact.has(alias)) exact.set(alias, { kind: 'api', apiModel, alias, upstreamModel });
+        listed.push({ id: alias, apiModel });
+      }
+    }
+    this.exact = exact;
+    this.forwardAll = models.filter((m) => m.forwardAll && m.prefix).sort((a, b) => b.prefix!.length - a.prefix!.length);
+    this.byId = new Map(models.map((m) => [m.id, m]));
+    this.listed = listed;
+  }
+
+  resolve(model: string): Resolved | undefined {
+    const hit = this.exact.get(model);
+    if (hit) return hit;
+    for (const apiModel of this.forwardAll) {
+      const prefix = apiModel.prefix!;
+      if (model.length > prefix.length && model.startsWith(prefix)) {
+        return { kind: 'api', apiModel, alias: model, upstreamModel: model.slice(prefix.length) };
+      }
+    }
+    return undefined;
+  }
+
+  apiModel(id: string): LiveApiModel | undefined {
+    return this.byId.get(id);
+  }
+
+  apiModels(): LiveApiModel[] {
+    return [...this.byId.values()];
+  }
+
+  list(): readonly Listed[] {
+    return this.listed;
+  }
+}

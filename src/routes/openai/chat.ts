@@ -1,0 +1,23 @@
+// /v1/chat/completions and /v1/embeddings: model-routed pass-through to `openai`-format API models.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Endpoint } from '../../models/formats.js';
+import type { Gateway } from '../../server/gateway.js';
+import { bodyModel, resolveFor, upstreamBody } from './model-routing.js';
+import { proxy } from './proxy.js';
+import { rawQuery } from './query.js';
+
+export function completionsRoutes(app: FastifyInstance, gw: Gateway): void {
+  const routed = (endpoint: Endpoint, path: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const model = bodyModel(request);
+    const resolved = resolveFor(gw.registry, endpoint, model, request.token);
+    await proxy(gw, request, reply, {
+      apiModel: resolved.apiModel,
+      model,
+      path,
+      query: rawQuery(request.url),
+      body: upstreamBody(request.rawBody!, resolved),
+    });
+  };
+  app.post('/chat/completions', routed('chat', '/chat/completions'));
+  app.post('/embeddings', routed('embeddings', '/embeddings'));
+}

@@ -1,0 +1,117 @@
+// /v1/responses family. Create-like calls route on the body's `model`; id-only calls route
+// on the routing record written when the response was created through the gateway, else on
+// `?model=`, else on the only Responses-format API model.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuthToken } from '../../auth/token-cache.js';
+import { badRequest, GatewayError } from '../../errors.js';
+import type { LiveApiModel } from '../../models/registry.js';
+import type { Gateway } from '../../server/gateway.js';
+import { responseIdTap } from '../../upstream/response-id-tap.js';
+import { bodyModel, checkModelAllowed, modelAccessDenied, resolveFor, upstreamBody } from './model-routing.js';
+import { proxy } from './proxy.js';
+import { rawQuery, takeModelParam } from './query.js';
+
+export const RESPONSE_ID_RE = /^[A-Za-z0-9_-]{1,256}$/;
+
+const responseNotFound = (id: string) =>
+  new GatewayError(404, 'invalid_request_error', `Response with id '${id}' not found.`, null, null);
+
+function checkResponseId(id: string): void {
+  if (!RESPONSE_ID_RE.test(id)) {
+    throw badRequest("Invalid 'response_id': expected 1-256 letters, digits, '_' or '-'.", 'response_id', 'invalid_response_id');
+  }
+}
+
+interface IdRoute {
+  apiModel: LiveApiModel;
+  model: string | undefined;
+  query: string;
+}
+
+/** Picks the API model for an id-only call, enforcing ownership and the token's allow-list. */
+async function routeById(gw: Gateway, token: AuthToken | null, id: string, url: string): Promise<IdRoute> {
+  checkResponseId(id);
+  const { query, model } = takeModelParam(rawQuery(url));
+  const record = await gw.responseRoutes.lookup(id);
+  if (record) {
+    // Someone else's response looks exactly like one that does not exist.
+    if (token && record.tokenId !== token.id && token.scope !== 'admin') throw responseNotFound(id);
+    checkModelAllowed(token, record.model);
+    const apiModel = gw.registry.apiModel(record.apiModelId);
+    if (apiModel) return { apiModel, model: record.model, query };
+    if (!model) {
+      throw new GatewayError(404, 'not_found_error', `The API model that served response '${id}' no longer exists; pass ?model=<alias> to route it.`, 'model', 'api_model_gone');
+    }
+  }
+  if (model) {
+    const resolved = resolveFor(gw.registry, 'responses', model, token);
+    return { apiModel: resolved.apiModel, model, query };
+  }
+  const candidates = gw.registry.apiModels().filter((m) => m.apiFormat === 'openai_responses');
+  if (candidates.length === 1) {
+    const only = candidates[0]!;
+    if (token?.allowedModels && !gw.registry.list().some((l) => l.apiModel.id === only.id && token.allowedModels!.has(l.id))) {
+      throw modelAccessDenied(only.name);
+    }
+    return { apiModel: only, model: undefined, query };
+  }
+  throw badRequest(
+    `Query parameter 'model' is required for routing: response '${id}' was not created through this gateway and ${candidates.length} API models use the 'openai_responses' format. Add ?model=<alias>.`,
+    'model',
+    'model_required',
+  );
+}
+
+export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
+  const createLike = (path: string, remember: boolean) => async (request: FastifyRequest, reply: Parameters<typeof proxy>[2]) => {
+    const model = bodyModel(request);
+    const resolved = resolveFor(gw.registry, 'responses', model, request.token);
+    const token = request.token;
+    const tap = remember
+      ? responseIdTap((responseId) =>
+          gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now() }),
+        )
+      : undefined;
+    await proxy(gw, request, reply, {
+      apiModel: resolved.apiModel,
+      model,
+      path,
+      query: rawQuery(request.url),
+      body: upstreamBody(request.rawBody!, resolved),
+      tap,
+    });
+  };
+
+  app.post('/responses', createLike('/responses', true));
+  app.post('/responses/input_tokens', createLike('/responses/input_tokens', false));
+  app.post('/responses/compact', createLike('/responses/compact', false));
+
+  type IdParams = { Params: { id: string } };
+  const byId = (suffix: string, method: 'GET' | 'DELETE' | 'POST') => async (request: FastifyRequest<IdParams>, reply: Parameters<typeof proxy>[2]) => {
+    const { id } = request.params;
+    const route = await routeById(gw, request.token, id, request.url);
+    const outcome = await proxy(gw, request, reply, {
+      apiModel: route.apiModel,
+      model: route.model,
+      path: `/responses/${id}${suffix}`,
+      query: route.query,
+      body: method === 'POST' && request.rawBody?.length ? request.rawBody : null,
+    });
+    if (method === 'DELETE' && outcome.kind === 'completed' && outcome.status === 200) {
+      await gw.responseRoutes.forget(id).catch((err) => request.log.warn({ err }, 'could not delete routing record'));
+    }
+  };
+
+  app.get<IdParams>('/responses/:id', byId('', 'GET'));
+  app.delete<IdParams>('/responses/:id', byId('', 'DELETE'));
+  app.get<IdParams>('/responses/:id/input_items', byId('/input_items', 'GET'));
+  app.post<IdParams>('/responses/:id/cancel', byId('/cancel', 'POST'));
+
+  // Anything else below /responses/ is either a hostile id (`..`, encoded slashes) or an
+  // unknown sub-resource; neither is forwarded.
+  app.all<{ Params: { '*': string } }>('/responses/*', async (request) => {
+    const first = request.params['*'].split('/')[0] ?? '';
+    checkResponseId(first);
+    throw new GatewayError(404, 'not_found_error', `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`, null, 'unknown_url');
+  });
+}

@@ -1,0 +1,59 @@
+// Every error the gateway produces leaves in the OpenAI envelope, whichever layer raised it.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { GatewayError, badRequest, internalError } from '../errors.js';
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: { missingProperty?: string; additionalProperty?: string };
+}
+
+/** Names the field a JSON-schema failure is about, e.g. `base_url` or `models`. */
+function validationError(err: FastifyError): GatewayError {
+  const issue = (err.validation?.[0] ?? {}) as ValidationIssue;
+  const path = (issue.instancePath ?? '').replace(/^\//, '').split('/')[0] || null;
+  const field = issue.params?.missingProperty ?? issue.params?.additionalProperty ?? path;
+  let message: string;
+  if (issue.keyword === 'required') message = `Missing required parameter: '${field}'.`;
+  else if (issue.keyword === 'additionalProperties') message = `Unrecognized request argument supplied: ${field}.`;
+  else message = field ? `Invalid '${field}': ${issue.message ?? 'invalid value'}.` : `Invalid request: ${err.message}`;
+  return badRequest(message, field, issue.keyword === 'required' ? 'missing_required_parameter' : 'invalid_value');
+}
+
+const byStatus: Record<number, (err: FastifyError) => GatewayError> = {
+  413: (err) => new GatewayError(413, 'invalid_request_error', `Request body is too large: ${err.message}.`, null, 'request_too_large'),
+  415: () => new GatewayError(415, 'invalid_request_error', "Unsupported content type: send the body as JSON with 'Content-Type: application/json'.", null, 'unsupported_media_type'),
+  408: () => new GatewayError(408, 'invalid_request_error', 'The request body was not received in time.', null, 'request_timeout'),
+};
+
+export function toGatewayError(err: unknown): GatewayError | undefined {
+  if (err instanceof GatewayError) return err;
+  const fe = err as FastifyError;
+  if (fe?.validation) return validationError(fe);
+  const status = fe?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const mapped = byStatus[status];
+    if (mapped) return mapped(fe);
+    return new GatewayError(status, 'invalid_request_error', fe.message, null, fe.code ?? null);
+  }
+  return undefined;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const known = toGatewayError(err);
+    const error = known ?? internalError();
+    if (!known) request.log.error({ err }, 'unhandled error');
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
+      return;
+    }
+    void reply.code(error.status).headers(error.headers).type('application/json').send(error.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError(404, 'not_found_error', `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`, null, 'unknown_url');
+    void reply.code(404).type('application/json').send(error.toBody());
+  });
+}

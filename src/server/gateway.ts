@@ -1,0 +1,83 @@
+// Composition root: builds every long-lived part of a running gateway from its config and
+// hands them out explicitly. Nothing below reaches for a global.
+import type { Logger } from 'pino';
+import { Agent, type Dispatcher } from 'undici';
+import { LastUsedRecorder } from '../auth/last-used.js';
+import { TokenCache } from '../auth/token-cache.js';
+import { TokenService } from '../auth/token-service.js';
+import type { Config } from '../config.js';
+import { createSecretBox, loadOrCreateKey, type SecretBox } from '../crypto/secret-box.js';
+import { ApiModelService } from '../models/api-model-service.js';
+import { ModelRegistry } from '../models/registry.js';
+import { ResponseRoutes } from '../routing/response-routes.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { VERSION } from '../version.js';
+import { ConfigSync } from './config-sync.js';
+
+export interface Gateway {
+  readonly config: Config;
+  readonly version: string;
+  readonly store: Store;
+  readonly box: SecretBox;
+  readonly registry: ModelRegistry;
+  readonly tokens: TokenCache;
+  readonly lastUsed: LastUsedRecorder;
+  readonly responseRoutes: ResponseRoutes;
+  readonly dispatcher: Dispatcher;
+  readonly apiModels: ApiModelService;
+  readonly tokenService: TokenService;
+  readonly sync: ConfigSync;
+  close(): Promise<void>;
+}
+
+export function createUpstreamAgent(config: Pick<Config, 'connectTimeoutMs' | 'upstreamHeadersTimeoutMs'>): Agent {
+  return new Agent({
+    connect: { timeout: config.connectTimeoutMs },
+    // No response timeouts: reasoning requests and long streams may legitimately take many
+    // minutes. A client that gives up disconnects, and that aborts the upstream request.
+    headersTimeout: config.upstreamHeadersTimeoutMs,
+    bodyTimeout: 0,
+    keepAliveTimeout: 10_000,
+  });
+}
+
+export async function createGateway(config: Config, log: Logger): Promise<Gateway> {
+  const box = createSecretBox(loadOrCreateKey(config.home, config.encryptionKey));
+  const store = await openStore(config);
+  const registry = new ModelRegistry();
+  const tokens = new TokenCache();
+  const lastUsed = new LastUsedRecorder(store, (err) => log.warn({ err }, 'could not record token use'));
+  const responseRoutes = new ResponseRoutes(store, { onError: (err) => log.error({ err }, 'could not store response routing records') });
+  const sync = new ConfigSync({
+    store,
+    box,
+    tokens,
+    registry,
+    intervalMs: config.syncIntervalMs,
+    onError: (err) => log.warn({ err }, 'config sync failed; serving from cache'),
+  });
+  await sync.start();
+  const dispatcher = createUpstreamAgent(config);
+
+  return {
+    config,
+    version: VERSION,
+    store,
+    box,
+    registry,
+    tokens,
+    lastUsed,
+    responseRoutes,
+    dispatcher,
+    apiModels: new ApiModelService(store, box),
+    tokenService: new TokenService(store, (id) => lastUsed.pendingFor(id)),
+    sync,
+    async close() {
+      sync.stop();
+      await Promise.allSettled([lastUsed.stop(), responseRoutes.flush()]);
+      await dispatcher.close().catch(() => undefined);
+      await store.close();
+    },
+  };
+}

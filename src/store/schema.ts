@@ -1,0 +1,53 @@
+// Kysely table types. Timestamps are epoch milliseconds; booleans are 0/1 integers so the
+// same columns work on SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
+
+export interface ApiModelsTable {
+  id: string;
+  name: string;
+  api_format: string;
+  base_url: string;
+  api_key_enc: string | null;
+  models: string;
+  prefix: string | null;
+  forward_all: number;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+export interface TokensTable {
+  id: string;
+  name: string;
+  token_prefix: string;
+  token_hash: string;
+  scope: string;
+  status: string;
+  created_at: number | string;
+  updated_at: number | string;
+  last_used_at: number | string | null;
+  expires_at: number | string | null;
+  allowed_models: string | null;
+  rate_limit_rpm: number | null;
+}
+
+export interface ResponseRoutesTable {
+  response_id: string;
+  api_model_id: string;
+  model: string;
+  token_id: string | null;
+  created_at: number | string;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  api_models: ApiModelsTable;
+  tokens: TokensTable;
+  response_routes: ResponseRoutesTable;
+  meta: MetaTable;
+}
+
+export type { Generated };

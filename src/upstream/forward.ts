@@ -1,0 +1,170 @@
+// Forwards one request to an API model's upstream and pipes the answer to the client as it
+// arrives. Uses undici's dispatch() with a handler in undici 7's native (legacy-named) form:
+// no intermediate streams, no header objects, raw Buffers straight from the socket to
+// res.write, with backpressure both ways and an abort as soon as the client goes away.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { upstreamError, type GatewayError } from '../errors.js';
+import type { LiveApiModel } from '../models/registry.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+
+/** Watches a response as it passes, without delaying or changing it. */
+export interface ResponseTap {
+  /** Return false to stop watching (e.g. an error status). */
+  start(status: number, contentType: string): boolean;
+  data(chunk: Buffer): void;
+  /** `complete` is false when the stream broke off. */
+  end(complete: boolean): void;
+}
+
+export interface ForwardRequest {
+  apiModel: LiveApiModel;
+  method: string;
+  /** Path below the API model's base URL, e.g. `/responses`. */
+  path: string;
+  /** The raw query string, `''` or starting with `?`. */
+  query: string;
+  body: Buffer | null;
+  req: IncomingMessage;
+  res: ServerResponse;
+  tap?: ResponseTap | undefined;
+}
+
+export type ForwardOutcome =
+  | { kind: 'completed'; status: number; headersAt: number }
+  | { kind: 'client_closed'; status: number | null; headersAt: number | null }
+  | { kind: 'upstream_failed_before_headers'; error: GatewayError; cause: Error }
+  | { kind: 'upstream_broke_mid_body'; status: number; headersAt: number; cause: Error };
+
+class ClientClosedError extends Error {
+  constructor() {
+    super('client closed the connection');
+    this.name = 'ClientClosedError';
+  }
+}
+
+const ERROR_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host could not be resolved',
+  EAI_AGAIN: 'host could not be resolved',
+  ECONNRESET: 'connection reset before a response',
+  UND_ERR_SOCKET: 'connection closed before a response',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for response headers',
+  ETIMEDOUT: 'connect timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  CERT_HAS_EXPIRED: 'TLS certificate has expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed',
+};
+
+function errorCode(err: Error): string {
+  const e = err as Error & { code?: string; cause?: { code?: string } };
+  return e.code ?? e.cause?.code ?? 'UNKNOWN';
+}
+
+/** The 502 a client gets when the upstream never answered. Names the API model, never its key. */
+export function upstreamFailure(apiModel: LiveApiModel, err: Error): GatewayError {
+  const code = errorCode(err);
+  const what = ERROR_TEXT[code] ?? 'request failed';
+  const timeout = code === 'UND_ERR_HEADERS_TIMEOUT';
+  return upstreamError(
+    `Upstream of API model '${apiModel.name}' (${apiModel.origin}) is unavailable: ${what}.`,
+    timeout ? 'upstream_timeout' : 'upstream_unavailable',
+    timeout ? 504 : 502,
+  );
+}
+
+export function forward(dispatcher: Dispatcher, r: ForwardRequest): Promise<ForwardOutcome> {
+  const { res, tap } = r;
+  return new Promise<ForwardOutcome>((resolve) => {
+    let abort: ((err: Error) => void) | undefined;
+    let clientClosed = false;
+    let status: number | null = null;
+    let headersAt: number | null = null;
+    let resume: (() => void) | undefined;
+    let watching = false;
+    let settled = false;
+
+    const settle = (outcome: ForwardOutcome) => {
+      if (settled) return;
+      settled = true;
+      res.off('close', onClientClose);
+      resolve(outcome);
+    };
+
+    const onClientClose = () => {
+      if (res.writableFinished) return;
+      clientClosed = true;
+      abort?.(new ClientClosedError());
+      if (watching) tap!.end(false);
+      settle({ kind: 'client_closed', status, headersAt });
+    };
+    res.on('close', onClientClose);
+
+    const onDrain = () => resume?.();
+
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abortFn) {
+        abort = abortFn;
+        if (clientClosed) abortFn(new ClientClosedError());
+      },
+      onHeaders(statusCode, rawHeaders, resumeFn) {
+        if (statusCode < 200) return true; // 1xx: wait for the real answer
+        status = statusCode;
+        headersAt = performance.now();
+        resume = resumeFn;
+        const head = clientResponseHeaders(rawHeaders as unknown as Buffer[]);
+        watching = tap ? tap.start(statusCode, head.contentType) : false;
+        res.writeHead(statusCode, head.headers);
+        // A stream's head goes out at once, so a client of a slow stream sees the status
+        // before the first event; JSON heads ride along with the first body bytes.
+        if (head.contentType.startsWith('text/event-stream')) res.flushHeaders();
+        return true;
+      },
+      onData(chunk) {
+        if (watching) tap!.data(chunk);
+        if (res.write(chunk)) return true;
+        res.once('drain', onDrain);
+        return false;
+      },
+      onComplete() {
+        if (watching) tap!.end(true);
+        res.end();
+        settle({ kind: 'completed', status: status!, headersAt: headersAt! });
+      },
+      onError(err) {
+        if (clientClosed || err instanceof ClientClosedError) {
+          settle({ kind: 'client_closed', status, headersAt });
+          return;
+        }
+        if (status === null) {
+          const error = upstreamFailure(r.apiModel, err);
+          if (!res.headersSent && !res.destroyed) {
+            const body = JSON.stringify(error.toBody());
+            res.writeHead(error.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+            res.end(body);
+          }
+          settle({ kind: 'upstream_failed_before_headers', error, cause: err });
+          return;
+        }
+        // Mid-body: the status is already on the wire, so the only honest signal left is to
+        // cut the client's connection the way the upstream cut ours.
+        if (watching) tap!.end(false);
+        res.destroy(err);
+        settle({ kind: 'upstream_broke_mid_body', status, headersAt: headersAt!, cause: err });
+      },
+    };
+
+    dispatcher.dispatch(
+      {
+        origin: r.apiModel.origin,
+        path: r.apiModel.basePath + r.path + r.query,
+        method: r.method as Dispatcher.HttpMethod,
+        headers: upstreamRequestHeaders(r.req.rawHeaders, r.apiModel.authorization, r.body ? r.body.length : null),
+        body: r.body,
+      },
+      handler,
+    );
+  });
+}

@@ -1,0 +1,93 @@
+// Which headers cross the gateway. Requests: the client's own headers go upstream except
+// hop-by-hop ones and client credentials; the API model's key is added. Responses: the
+// upstream's headers come back except hop-by-hop ones and cookies.
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'trailers',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'proxy-connection',
+]);
+
+/** Client headers that never reach the upstream: credentials, and those the gateway sets itself. */
+const DROP_FROM_CLIENT = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'authorization',
+  'cookie',
+  'x-api-key',
+  'api-key',
+  'content-length',
+  // The gateway reads response bodies as they pass (routing records, usage), so it asks for
+  // them uncompressed; a compressed body would still be passed through untouched.
+  'accept-encoding',
+  'expect',
+]);
+
+const DROP_FROM_UPSTREAM = new Set([...HOP_BY_HOP, 'set-cookie', 'set-cookie2']);
+
+/** Extra names listed in a Connection header are hop-by-hop too (RFC 9110 7.6.1). */
+function connectionListed(value: string | undefined): Set<string> | undefined {
+  if (!value) return undefined;
+  const names = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s && s !== 'close' && s !== 'keep-alive');
+  return names.length ? new Set(names) : undefined;
+}
+
+/**
+ * Builds the upstream request headers as a flat [name, value, ...] list from the client's raw
+ * headers (order and case kept).
+ */
+export function upstreamRequestHeaders(rawHeaders: readonly string[], authorization: string | null, bodyLength: number | null): string[] {
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === 'connection') listed = connectionListed(rawHeaders[i + 1]);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (DROP_FROM_CLIENT.has(lower) || lower.startsWith('x-bodhi-') || listed?.has(lower)) continue;
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  if (authorization) out.push('authorization', authorization);
+  if (bodyLength !== null) out.push('content-length', String(bodyLength));
+  out.push('accept-encoding', 'identity');
+  return out;
+}
+
+export interface ResponseHeadInfo {
+  /** Flat [name, value, ...] list for res.writeHead. */
+  headers: string[];
+  contentType: string;
+}
+
+/** Filters the upstream's raw response headers (undici hands them over as Buffers). */
+export function clientResponseHeaders(raw: readonly Buffer[]): ResponseHeadInfo {
+  let listed: Set<string> | undefined;
+  let contentType = '';
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    if (lower === 'connection') listed = connectionListed(value);
+    else if (lower === 'content-type') contentType = value;
+    if (DROP_FROM_UPSTREAM.has(lower)) continue;
+    out.push(name, value);
+  }
+  if (listed) {
+    const kept: string[] = [];
+    for (let i = 0; i < out.length; i += 2) if (!listed.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+    return { headers: kept, contentType };
+  }
+  return { headers: out, contentType };
+}
