@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { buildApp } from './app.js';
+import { trackConnections } from './connections.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { createLogger } from './logger.js';
 
@@ -21,6 +22,7 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const gateway = await createGateway(config, logger);
   const app = buildApp(gateway, logger);
+  const connections = trackConnections(app.server);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -35,11 +37,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     (closing ??= (async () => {
       const deadline = setTimeout(() => {
         logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline reached; closing remaining connections');
-        app.server.closeAllConnections();
+        connections.destroyAll();
       }, config.shutdownTimeoutMs);
       deadline.unref();
       try {
-        await app.close();
+        const closed = app.close();
+        // app.close() has stopped the listener; now let each connection go once it is idle.
+        connections.drain();
+        await closed;
       } finally {
         clearTimeout(deadline);
         await gateway.close();

@@ -126,6 +126,6 @@ describe('CLI changes reach a running server within a second', () => {
     expect((await bodhi(['tokens', 'revoke', 'live-user'], env)).code).toBe(0);
     await within(1000, async () => (await gw.call('/v1/models', { token })).status === 401);
     const refused = await gw.call('/v1/models', { token });
-    expect((await refused.json()).error).toMatchObject({ type: 'authentication_error', code: 'token_revoked' });
+    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({ type: 'authentication_error', code: 'token_revoked' });
   });
 });

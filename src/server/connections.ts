@@ -1,0 +1,47 @@
+// Connection bookkeeping for graceful shutdown. Node's closeIdleConnections() skips sockets
+// that have not sent a request yet (pre-connects, keep-alive sockets between requests that a
+// client opened but never used), which would hold server.close() open until headersTimeout.
+// This tracks every socket and how many requests it has in flight.
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface ConnectionTracker {
+  /** From now on, end every socket as soon as it has no request in flight. */
+  drain(): void;
+  /** Cut everything (after the shutdown deadline). */
+  destroyAll(): void;
+  readonly size: number;
+}
+
+export function trackConnections(server: Server): ConnectionTracker {
+  const active = new Map<Socket, number>();
+  let draining = false;
+
+  server.on('connection', (socket: Socket) => {
+    active.set(socket, 0);
+    socket.once('close', () => active.delete(socket));
+  });
+  server.on('request', (req, res) => {
+    const socket = req.socket;
+    active.set(socket, (active.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (active.get(socket) ?? 1) - 1;
+      if (!active.has(socket)) return;
+      active.set(socket, left);
+      if (draining && left === 0) socket.end();
+    });
+  });
+
+  return {
+    drain() {
+      draining = true;
+      for (const [socket, inFlight] of active) if (inFlight === 0) socket.end();
+    },
+    destroyAll() {
+      for (const socket of active.keys()) socket.destroy();
+    },
+    get size() {
+      return active.size;
+    },
+  };
+}
