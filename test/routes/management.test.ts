@@ -1,0 +1,179 @@
+// The admin API under /bodhi/v1 over real HTTP.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+type Json = Record<string, any>;
+
+describe('management API', () => {
+  let gw: TestGateway;
+  let user: string;
+  let power: string;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    user = await gw.createToken('user');
+    power = await gw.createToken('power', 'power_user');
+  });
+  afterAll(() => gw.close());
+
+  const json = async (res: Response) => (await res.json()) as Json;
+  const valid = { name: 'oai', api_format: 'openai_responses', base_url: 'https://api.openai.com/v1/', api_key: 'sk-mgmt-SECRET', models: ['gpt-5'], prefix: 'res/' };
+
+  it('requires an admin token', async () => {
+    expect((await gw.call('/bodhi/v1/api-models', { token: null })).status).toBe(401);
+    expect((await gw.call('/bodhi/v1/api-models', { token: 'sk-bodhiapp_' + 'a'.repeat(43) })).status).toBe(401);
+    expect((await gw.call('/bodhi/v1/api-models', { headers: { authorization: 'Basic abc' }, token: null })).status).toBe(401);
+    for (const token of [user, power]) {
+      const res = await gw.call('/bodhi/v1/tokens', { token });
+      expect(res.status).toBe(403);
+      expect((await json(res)).error).toMatchObject({ type: 'permission_error', code: 'insufficient_scope' });
+    }
+    expect((await gw.call('/v1/models', { token: power })).status).toBe(200);
+  });
+
+  it('creates, reads, updates and deletes an API model without ever returning the key', async () => {
+    const created = await gw.call('/bodhi/v1/api-models', { method: 'POST', json: valid });
+    expect(created.status).toBe(201);
+    const body = await json(created);
+    expect(body).toMatchObject({ name: 'oai', api_format: 'openai_responses', base_url: 'https://api.openai.com/v1', has_api_key: true, models: ['gpt-5'], prefix: 'res/', forward_all: false });
+    expect(body).not.toHaveProperty('api_key');
+
+    const list = await json(await gw.call('/bodhi/v1/api-models'));
+    expect(list.data.map((m: Json) => m.name)).toEqual(['oai']);
+    expect(JSON.stringify(list)).not.toContain('SECRET');
+
+    const byId = await json(await gw.call(`/bodhi/v1/api-models/${body.id}`));
+    expect(byId.id).toBe(body.id);
+    expect((await gw.call('/bodhi/v1/api-models/oai')).status).toBe(200); // by name too
+
+    // update without api_key keeps it; null clears it
+    const kept = await json(await gw.call(`/bodhi/v1/api-models/${body.id}`, { method: 'PUT', json: { ...valid, api_key: undefined, models: ['gpt-5', 'o3'] } }));
+    expect(kept).toMatchObject({ has_api_key: true, models: ['gpt-5', 'o3'] });
+    const cleared = await json(await gw.call(`/bodhi/v1/api-models/${body.id}`, { method: 'PUT', json: { ...valid, api_key: null } }));
+    expect(cleared.has_api_key).toBe(false);
+    // the change is live for /v1 at once
+    const models = await json(await gw.call('/v1/models'));
+    expect(models.data.map((m: Json) => m.id)).toEqual(['res/gpt-5']);
+
+    const del = await gw.call(`/bodhi/v1/api-models/${body.id}`, { method: 'DELETE' });
+    expect(await json(del)).toEqual({ id: body.id, object: 'api_model.deleted', deleted: true });
+    expect((await gw.call(`/bodhi/v1/api-models/${body.id}`)).status).toBe(404);
+    expect((await json(await gw.call('/v1/models'))).data).toEqual([]);
+  });
+
+  it('lists the formats with their labels', async () => {
+    expect(await json(await gw.call('/bodhi/v1/api-models/formats'))).toEqual({
+      object: 'list',
+      data: [
+        { id: 'openai', label: 'OpenAI - Completions' },
+        { id: 'openai_responses', label: 'OpenAI - Responses' },
+      ],
+    });
+  });
+
+  it.each([
+    [{ ...valid, name: undefined }, 'name'],
+    [{ ...valid, name: '' }, 'name'],
+    [{ ...valid, name: 'has space' }, 'name'],
+    [{ ...valid, api_format: 'anthropic' }, 'api_format'],
+    [{ ...valid, api_format: undefined }, 'api_format'],
+    [{ ...valid, base_url: 'ftp://x' }, 'base_url'],
+    [{ ...valid, base_url: 'not a url' }, 'base_url'],
+    [{ ...valid, base_url: 'https://user:pw@host/v1' }, 'base_url'],
+    [{ ...valid, base_url: 5 }, 'base_url'],
+    [{ ...valid, models: 'gpt-5' }, 'models'],
+    [{ ...valid, models: [] }, 'models'],
+    [{ ...valid, models: ['has space'] }, 'models'],
+    [{ ...valid, forward_all: true, prefix: null }, 'prefix'],
+    [{ ...valid, forward_all: 'yes' }, 'forward_all'],
+    [{ ...valid, api_key: 'bad\nkey' }, 'api_key'],
+    [{ ...valid, surprise: 1 }, 'surprise'],
+  ])('rejects %j naming %s', async (input, field) => {
+    const res = await gw.call('/bodhi/v1/api-models', { method: 'POST', json: input });
+    expect(res.status).toBe(400);
+    const err = (await json(res)).error;
+    expect(err).toMatchObject({ type: 'invalid_request_error', param: field });
+    expect(err.message).toEqual(expect.any(String));
+  });
+
+  it('answers 409 for a duplicate name or a model id claimed twice', async () => {
+    expect((await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...valid, name: 'first' } })).status).toBe(201);
+    const dupName = await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...valid, name: 'first', models: ['other'] } });
+    expect(dupName.status).toBe(409);
+    expect((await json(dupName)).error).toMatchObject({ param: 'name', type: 'conflict_error' });
+    const dupModel = await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...valid, name: 'second' } });
+    expect(dupModel.status).toBe(409);
+    expect((await json(dupModel)).error).toMatchObject({ param: 'models', message: "Model 'res/gpt-5' is already served by API model 'first'." });
+    // same upstream id under another prefix is fine
+    expect((await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...valid, name: 'second', prefix: 'other/' } })).status).toBe(201);
+    const fwd = { ...valid, name: 'fwd1', models: [], prefix: 'all/', forward_all: true };
+    expect((await gw.call('/bodhi/v1/api-models', { method: 'POST', json: fwd })).status).toBe(201);
+    expect((await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...fwd, name: 'fwd2' } })).status).toBe(409);
+  });
+
+  it('answers 404 for unknown ids', async () => {
+    for (const [method, path] of [
+      ['GET', '/bodhi/v1/api-models/nope'],
+      ['PUT', '/bodhi/v1/api-models/nope'],
+      ['DELETE', '/bodhi/v1/api-models/nope'],
+      ['GET', '/bodhi/v1/tokens/nope'],
+      ['PUT', '/bodhi/v1/tokens/nope'],
+      ['DELETE', '/bodhi/v1/tokens/nope'],
+    ]) {
+      const res = await gw.call(path!, { method, ...(method === 'PUT' ? { json: path!.includes('api-models') ? valid : { name: 'x' } } : {}) });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect((await json(res)).error.type).toBe('not_found_error');
+    }
+  });
+
+  it('creates a token once, lists without its value, revokes it with immediate effect', async () => {
+    const res = await gw.call('/bodhi/v1/tokens', { method: 'POST', json: { name: 'ci-bot', scope: 'user' } });
+    expect(res.status).toBe(201);
+    const created = await json(res);
+    expect(created.token).toMatch(/^sk-bodhiapp_[A-Za-z0-9_-]{43}$/);
+    expect(created).toMatchObject({ name: 'ci-bot', scope: 'user', status: 'active', last_used_at: null });
+    const list = await json(await gw.call('/bodhi/v1/tokens'));
+    expect(JSON.stringify(list)).not.toContain(created.token);
+    expect(list.data.find((t: Json) => t.id === created.id).token_hint).toBe(created.token.slice(0, 20) + '...');
+
+    expect((await gw.call('/v1/models', { token: created.token })).status).toBe(200);
+    const after = await json(await gw.call(`/bodhi/v1/tokens/${created.id}`));
+    expect(after.last_used_at).not.toBeNull();
+
+    const revoked = await json(await gw.call(`/bodhi/v1/tokens/${created.id}`, { method: 'DELETE' }));
+    expect(revoked.status).toBe('revoked');
+    const refused = await gw.call('/v1/models', { token: created.token });
+    expect(refused.status).toBe(401);
+    expect((await json(refused)).error).toMatchObject({ type: 'authentication_error', code: 'token_revoked' });
+
+    // PUT can re-activate and change scope
+    const back = await json(await gw.call(`/bodhi/v1/tokens/${created.id}`, { method: 'PUT', json: { status: 'active', scope: 'admin' } }));
+    expect(back).toMatchObject({ status: 'active', scope: 'admin' });
+    expect((await gw.call('/bodhi/v1/info', { token: created.token })).status).toBe(200);
+  });
+
+  it('validates token input', async () => {
+    for (const [input, field] of [
+      [{}, 'name'],
+      [{ name: 'x', scope: 'root' }, 'scope'],
+      [{ name: 'x', expires_at: 'soon' }, 'expires_at'],
+      [{ name: 'x', allowed_models: 'gpt-5' }, 'allowed_models'],
+      [{ name: 'x', rate_limit_rpm: 0 }, 'rate_limit_rpm'],
+    ] as const) {
+      const res = await gw.call('/bodhi/v1/tokens', { method: 'POST', json: input });
+      expect(res.status, JSON.stringify(input)).toBe(400);
+      expect((await json(res)).error.param).toBe(field);
+    }
+    expect((await gw.call('/bodhi/v1/tokens', { method: 'POST', json: { name: 'user' } })).status).toBe(409);
+  });
+
+  it('reports info', async () => {
+    const info = await json(await gw.call('/bodhi/v1/info'));
+    expect(info).toMatchObject({ version: expect.any(String), data_dir: gw.home, database: { kind: 'sqlite' } });
+    expect(info.counts.tokens).toBeGreaterThanOrEqual(3);
+  });
+
+  it('serves /ping and /health without auth', async () => {
+    expect(await json(await gw.call('/ping', { token: null }))).toEqual({ message: 'pong' });
+    expect(await json(await gw.call('/health', { token: null }))).toMatchObject({ status: 'ok', database: 'ok' });
+  });
+});
