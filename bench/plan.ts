@@ -1,0 +1,30 @@
+// How long each part of the benchmark runs: the full run (under 5 minutes) and --quick (under
+// 60 s). Both alternate the four targets in short rounds so machine drift hits all alike.
+
+export interface Plan {
+  name: 'full' | 'quick';
+  warmupS: number;
+  throughput: { rounds: number; seconds: number; connections: number };
+  fixedRate: { rounds: number; seconds: number; rate: number; connections: number };
+  streaming: { rounds: number; streams: number; concurrency: number; events: number; intervalMs: number };
+  manyStreams: { streams: number; events: number; intervalMs: number; rampMs: number };
+}
+
+export const FULL: Plan = {
+  name: 'full',
+  warmupS: 2,
+  throughput: { rounds: 5, seconds: 2, connections: 64 },
+  fixedRate: { rounds: 5, seconds: 2, rate: 500, connections: 8 },
+  streaming: { rounds: 4, streams: 40, concurrency: 20, events: 100, intervalMs: 10 },
+  // 2,000 streams of 50 events 100 ms apart: 20,000 events/s through one hop, all open at once.
+  manyStreams: { streams: 2000, events: 50, intervalMs: 100, rampMs: 1000 },
+};
+
+export const QUICK: Plan = {
+  name: 'quick',
+  warmupS: 1,
+  throughput: { rounds: 3, seconds: 1, connections: 64 },
+  fixedRate: { rounds: 3, seconds: 1, rate: 500, connections: 8 },
+  streaming: { rounds: 2, streams: 20, concurrency: 20, events: 100, intervalMs: 10 },
+  manyStreams: { streams: 2000, events: 20, intervalMs: 100, rampMs: 1000 },
+};

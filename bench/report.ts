@@ -1,0 +1,149 @@
+// Turns the measurements into the printed table, the budget lines and bench/results.md.
+import { cpus, loadavg } from 'node:os';
+import type { LatencyFigures, ManyStreamsFigures, PerTarget, StreamingFigures, ThroughputFigures } from './measure.js';
+import type { Plan } from './plan.js';
+import { TARGET_KEYS, TARGET_NAMES, type TargetKey } from './targets.js';
+
+export interface Results {
+  plan: Plan;
+  startedAt: Date;
+  seconds: number;
+  loadBefore: number[];
+  gatewayLogLines: number;
+  /** Targets left out of the streaming tests, and why (their streaming check failed). */
+  cannotStream: PerTarget<string>;
+  throughput: PerTarget<ThroughputFigures>;
+  fixedRate: PerTarget<LatencyFigures>;
+  streaming: PerTarget<StreamingFigures>;
+  manyStreams: PerTarget<ManyStreamsFigures>;
+}
+
+export interface Budget {
+  what: string;
+  actual: string;
+  limit: string;
+  pass: boolean;
+}
+
+const f = (n: number | null | undefined, digits = 2) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
+const x = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : `${n.toFixed(2)}x`);
+
+export function budgets(r: Results): Budget[] {
+  const t = r.throughput;
+  const gw = t.gateway;
+  const out: Budget[] = [];
+  const add = (what: string, actual: number | undefined, limit: number, atLeast: boolean, unit: string, digits = 2) =>
+    out.push({
+      what,
+      actual: actual === undefined || Number.isNaN(actual) ? 'not measured' : `${actual.toFixed(digits)}${unit}`,
+      limit: `${atLeast ? '>=' : '<='} ${limit}${unit}`,
+      pass: actual !== undefined && !Number.isNaN(actual) && (atLeast ? actual >= limit : actual <= limit),
+    });
+  add('Throughput vs bare proxy (c=64)', gw?.vsBare, 1.0, true, 'x');
+  const vsPortkey = gw && t.portkey ? gw.rps / t.portkey.rps : undefined;
+  add('Throughput vs Portkey (c=64)', vsPortkey, 8, true, 'x', 1);
+  const cpuRatio = gw?.cpuUsPerRequest && t.bare?.cpuUsPerRequest ? gw.cpuUsPerRequest / t.bare.cpuUsPerRequest : undefined;
+  add('CPU per request vs bare proxy (c=64)', cpuRatio, 1.0, false, 'x');
+  add('Added latency at 500 req/s, p50', r.fixedRate.gateway?.addedP50, 0.5, false, ' ms', 3);
+  add('Added latency at 500 req/s, p99', r.fixedRate.gateway?.addedP99, 2, false, ' ms', 3);
+  add('Streaming: added per-event delay, p99', r.streaming.gateway?.addedDelayP99, 2, false, ' ms', 3);
+  add('Streaming: added TTFB, p50', r.streaming.gateway?.addedTtfbP50, 2, false, ' ms', 3);
+  const many = r.manyStreams.gateway;
+  const want = r.plan.manyStreams.streams;
+  out.push({
+    what: `${want} concurrent streams: all complete, zero errors`,
+    actual: many ? `${many.completed} complete, ${many.failed} errors, ${many.peakOpen} open at peak` : 'not measured',
+    limit: `${want} complete, 0 errors`,
+    pass: !!many && many.completed === want && many.failed === 0 && many.peakOpen === want,
+  });
+  add(`${want} concurrent streams: gateway peak RSS`, many?.peakRssMb ?? undefined, 250, false, ' MB', 0);
+  return out;
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function render(r: Results): string {
+  const keys = TARGET_KEYS.filter((k) => r.throughput[k] || r.streaming[k] || r.manyStreams[k]);
+  const head = ['', ...keys.map((k) => TARGET_NAMES[k])];
+  const row = <T>(label: string, data: PerTarget<T>, pick: (v: T, k: TargetKey) => string) => [label, ...keys.map((k) => (data[k] ? pick(data[k]!, k) : '-'))];
+  const p = r.plan;
+  const cpu = cpus();
+  const budgetLines = budgets(r);
+  const passed = budgetLines.filter((b) => b.pass).length;
+
+  return `# Benchmark results
+
+Machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}; Node ${process.version}; ${process.platform} ${process.arch}.
+Run: ${r.startedAt.toISOString()} (${p.name}, ${r.seconds.toFixed(0)} s); load average before: ${r.loadBefore.map((l) => l.toFixed(2)).join(' ')}.
+Everything ran on this one machine: a lean node:http upstream, the hop under test, and the client (autocannon / an undici SSE client), each its own process.
+The targets alternate in short rounds (the order rotates every round); figures are medians over rounds, and "added" figures are paired per round (via − direct) before the median.
+Bodhi Gateway ran as \`bodhi serve\` with an API model and token created with the CLI, SQLite, info-level logging to a file (${r.gatewayLogLines} log lines written).
+
+## 1. Non-streaming \`POST /v1/responses\`, ${p.throughput.connections} connections (${p.throughput.rounds} rounds × ${p.throughput.seconds} s per target)
+
+${table(head, [
+  row('req/s', r.throughput, (v) => f(v.rps, 0)),
+  row('p50 latency (ms)', r.throughput, (v) => f(v.p50)),
+  row('p99 latency (ms)', r.throughput, (v) => f(v.p99)),
+  row('vs direct', r.throughput, (v) => x(v.vsDirect)),
+  row('vs bare proxy', r.throughput, (v) => x(v.vsBare)),
+  row('hop CPU per request (µs)', r.throughput, (v) => f(v.cpuUsPerRequest, 1)),
+  row('errors', r.throughput, (v) => String(v.errors)),
+])}
+
+## 2. Added latency at a fixed ${p.fixedRate.rate} req/s (${p.fixedRate.connections} connections, ${p.fixedRate.rounds} rounds × ${p.fixedRate.seconds} s)
+
+${table(head, [
+  row('p50 (ms)', r.fixedRate, (v) => f(v.p50, 3)),
+  row('p99 (ms)', r.fixedRate, (v) => f(v.p99, 3)),
+  row('added p50 (ms)', r.fixedRate, (v, k) => (k === 'direct' ? '-' : f(v.addedP50, 3))),
+  row('added p99 (ms)', r.fixedRate, (v, k) => (k === 'direct' ? '-' : f(v.addedP99, 3))),
+  row('hop CPU per request (µs)', r.fixedRate, (v) => f(v.cpuUsPerRequest, 1)),
+  row('errors', r.fixedRate, (v) => String(v.errors)),
+])}
+
+## 3. Streaming: ${p.streaming.events}-event streams, ${p.streaming.intervalMs} ms apart (${p.streaming.concurrency} at a time, ${p.streaming.streams} per round, ${p.streaming.rounds} rounds)
+
+TTFB: request start to response head. Event delay: client receive time − upstream send time (same clock).
+
+${table(head, [
+  row('TTFB p50 (ms)', r.streaming, (v) => f(v.ttfbP50, 3)),
+  row('TTFB p99 (ms)', r.streaming, (v) => f(v.ttfbP99, 3)),
+  row('added TTFB p50 (ms)', r.streaming, (v, k) => (k === 'direct' ? '-' : f(v.addedTtfbP50, 3))),
+  row('added TTFB p99 (ms)', r.streaming, (v, k) => (k === 'direct' ? '-' : f(v.addedTtfbP99, 3))),
+  row('event delay p50 (ms)', r.streaming, (v) => f(v.delayP50, 3)),
+  row('event delay p99 (ms)', r.streaming, (v) => f(v.delayP99, 3)),
+  row('added event delay p50 (ms)', r.streaming, (v, k) => (k === 'direct' ? '-' : f(v.addedDelayP50, 3))),
+  row('added event delay p99 (ms)', r.streaming, (v, k) => (k === 'direct' ? '-' : f(v.addedDelayP99, 3))),
+  row('failed streams', r.streaming, (v) => String(v.failed)),
+])}
+
+${streamNotes(r)}
+## 4. ${p.manyStreams.streams} concurrent streams (${p.manyStreams.events} events, ${p.manyStreams.intervalMs} ms apart; all opened within ${p.manyStreams.rampMs} ms)
+
+${table(head, [
+  row('completed', r.manyStreams, (v) => String(v.completed)),
+  row('errors', r.manyStreams, (v) => String(v.failed) + (v.firstError ? ` (${v.firstError})` : '')),
+  row('open at peak', r.manyStreams, (v) => String(v.peakOpen)),
+  row('event delay p50 (ms)', r.manyStreams, (v) => f(v.delayP50)),
+  row('event delay p99 (ms)', r.manyStreams, (v) => f(v.delayP99)),
+  row('hop peak RSS (MB)', r.manyStreams, (v) => f(v.peakRssMb, 0)),
+  row('duration (s)', r.manyStreams, (v) => f(v.seconds, 1)),
+])}
+
+## Budgets (${passed}/${budgetLines.length} pass)
+
+${budgetLines.map((b) => `- ${b.pass ? 'PASS' : 'FAIL'} ${b.what}: ${b.actual} (budget ${b.limit})`).join('\n')}
+`;
+}
+
+function streamNotes(r: Results): string {
+  const notes = Object.entries(r.cannotStream).map(
+    ([k, why]) => `${TARGET_NAMES[k as TargetKey]} is left out of the streaming tests: its streaming check failed (${why}).${k === 'portkey' ? ' Portkey 1.15.2 on Node answers `/v1/responses` with `stream: true` with a 500 (`TypeError: immutable` in its response header handling; Portkey-AI/gateway issue #1550).' : ''}`,
+  );
+  return notes.length ? `${notes.join('\n')}\n` : '';
+}
+
+export const loadAverage = () => loadavg();
