@@ -69,7 +69,8 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
     const token = request.token;
     const tap = remember
       ? responseIdTap((responseId) =>
-          gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now() }),
+          // `resolved.alias` is the same text as `model`, but a string the registry already holds.
+          gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model: resolved.alias, tokenId: token?.id ?? null, createdAt: Date.now() }),
         )
       : undefined;
     await proxy(gw, request, reply, {
