@@ -79,10 +79,12 @@ function keyEquals(buf: Uint8Array, start: number, end: number, key: string): bo
 }
 
 /**
- * Finds the value of a top-level key. With duplicate keys the last one wins, as in JSON.parse.
- * Returns undefined when the body is not an object, the key is absent, or the input is cut short.
+ * Finds the value of a top-level key. With duplicate keys the last one wins, as in JSON.parse,
+ * unless `first` is set: then the scan stops at the first match, so a key near the start of a
+ * large body costs only the bytes before it. Returns undefined when the body is not an object,
+ * the key is absent, or the input is cut short before it.
  */
-export function findTopLevel(buf: Uint8Array, key: string): ValueSpan | undefined {
+export function findTopLevel(buf: Uint8Array, key: string, first = false): ValueSpan | undefined {
   let i = skipSpace(buf, 0);
   if (buf[i] !== LBRACE) return undefined;
   i = skipSpace(buf, i + 1);
@@ -97,16 +99,19 @@ export function findTopLevel(buf: Uint8Array, key: string): ValueSpan | undefine
     const start = skipSpace(buf, i + 1);
     const end = skipValue(buf, start);
     if (end < 0) return found;
-    if (keyEquals(buf, keyStart, keyEnd, key)) found = { start, end };
+    if (keyEquals(buf, keyStart, keyEnd, key)) {
+      found = { start, end };
+      if (first) return found;
+    }
     i = skipSpace(buf, end);
     if (buf[i] === COMMA) i = skipSpace(buf, i + 1);
   }
   return found;
 }
 
-/** Reads a top-level string field, e.g. a response's `id`. */
-export function readTopLevelString(buf: Uint8Array, key: string): string | undefined {
-  const span = findTopLevel(buf, key);
+/** Reads a top-level string field, e.g. a response's `id` (see findTopLevel for `first`). */
+export function readTopLevelString(buf: Uint8Array, key: string, first = false): string | undefined {
+  const span = findTopLevel(buf, key, first);
   if (!span || buf[span.start] !== QUOTE) return undefined;
   try {
     const v: unknown = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + span.start, span.end - span.start).toString('utf8'));

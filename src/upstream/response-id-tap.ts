@@ -1,6 +1,7 @@
 // Learns the id of a response being created, as its bytes pass: from the JSON body's
-// top-level `id`, or from the first `response.created` event of a stream. Bytes are only
-// looked at, never held back.
+// top-level `id` (the first one: a Response object starts with it, so the first chunk almost
+// always holds it and nothing needs to be kept), or from the first `response.created` event of
+// a stream. Bytes are only looked at, never held back.
 import { StringDecoder } from 'node:string_decoder';
 import type { ResponseTap } from './forward.js';
 import { readTopLevelString } from './json-scan.js';
@@ -14,6 +15,7 @@ export function responseIdTap(onId: (id: string) => void): ResponseTap {
   let mode: 'json' | 'sse' | 'off' = 'off';
   let chunks: Buffer[] = [];
   let size = 0;
+  let jsonId: string | undefined;
   let text = '';
   const decoder = new StringDecoder('utf8');
 
@@ -53,11 +55,16 @@ export function responseIdTap(onId: (id: string) => void): ResponseTap {
     },
     data(chunk) {
       if (mode === 'json') {
+        if (jsonId !== undefined) return;
         size += chunk.length;
         if (size > MAX_JSON_BYTES) {
           mode = 'off';
           chunks = [];
-        } else chunks.push(chunk);
+          return;
+        }
+        // Later chunks are only kept for one scan at the end, in case the first one cut the id.
+        if (chunks.length === 0) jsonId = readTopLevelString(chunk, 'id', true);
+        if (jsonId === undefined) chunks.push(chunk);
       } else if (mode === 'sse') {
         text += decoder.write(chunk);
         scanEvents();
@@ -67,9 +74,8 @@ export function responseIdTap(onId: (id: string) => void): ResponseTap {
     },
     end(complete) {
       if (mode === 'json' && complete) {
-        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        const id = readTopLevelString(body, 'id');
-        if (id) onId(id);
+        if (jsonId === undefined && chunks.length > 0) jsonId = readTopLevelString(Buffer.concat(chunks), 'id', true);
+        if (jsonId) onId(jsonId);
       }
       mode = 'off';
       chunks = [];

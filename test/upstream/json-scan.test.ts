@@ -22,6 +22,12 @@ describe('json-scan', () => {
     expect(readTopLevelString(body, 'model')).toBe(JSON.parse(body.toString()).model);
   });
 
+  it('with `first`, stops at the first match, also in a body cut short after it', () => {
+    expect(readTopLevelString(b('{"id":"one","id":"two"}'), 'id', true)).toBe('one');
+    expect(readTopLevelString(b('{"object":"response","id":"resp_1","output":[{"id":"msg'), 'id', true)).toBe('resp_1');
+    expect(readTopLevelString(b('{"id":"resp_'), 'id', true)).toBeUndefined();
+  });
+
   it('matches escaped key spellings', () => {
     expect(readTopLevelString(b('{"mo\\u0064el":"m"}'), 'model')).toBe('m');
   });
