@@ -28,8 +28,18 @@ const INVALID = unauthorized('Invalid API token provided.', 'invalid_token');
 const REVOKED = unauthorized('This API token has been revoked.', 'token_revoked');
 const EXPIRED = unauthorized('This API token has expired.', 'token_expired');
 
+/** Tokens already matched against their hash, so a repeat caller skips SHA-256 (bounded). */
+const MAX_VERIFIED = 10_000;
+
+function check({ record, auth }: Entry, now: number): AuthResult {
+  if (record.status !== 'active') return { ok: false, error: REVOKED };
+  if (record.expiresAt !== null && record.expiresAt <= now) return { ok: false, error: EXPIRED };
+  return { ok: true, token: auth };
+}
+
 export class TokenCache {
   private byPrefix = new Map<string, Entry[]>();
+  private verified = new Map<string, Entry>();
 
   replace(records: readonly TokenRecord[]): void {
     const next = new Map<string, Entry[]>();
@@ -46,6 +56,7 @@ export class TokenCache {
       else next.set(record.tokenPrefix, [{ record, auth }]);
     }
     this.byPrefix = next;
+    this.verified = new Map();
   }
 
   /** Checks an Authorization header value. */
@@ -54,15 +65,17 @@ export class TokenCache {
     const space = authorization.indexOf(' ');
     if (space < 0 || authorization.slice(0, space).toLowerCase() !== 'bearer') return { ok: false, error: MISSING };
     const token = authorization.slice(space + 1).trim();
+    const known = this.verified.get(token);
+    if (known) return check(known, now);
     if (!isTokenShaped(token)) return { ok: false, error: INVALID };
     const candidates = this.byPrefix.get(lookupPrefix(token));
     if (!candidates) return { ok: false, error: INVALID };
     const hash = hashToken(token);
-    for (const { record, auth } of candidates) {
-      if (!hashMatches(record.tokenHash, hash)) continue;
-      if (record.status !== 'active') return { ok: false, error: REVOKED };
-      if (record.expiresAt !== null && record.expiresAt <= now) return { ok: false, error: EXPIRED };
-      return { ok: true, token: auth };
+    for (const entry of candidates) {
+      if (!hashMatches(entry.record.tokenHash, hash)) continue;
+      if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+      this.verified.set(token, entry);
+      return check(entry, now);
     }
     return { ok: false, error: INVALID };
   }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { TokenCache } from '../../src/auth/token-cache.js';
+import { generateToken, hashToken, lookupPrefix } from '../../src/auth/token-format.js';
+import type { TokenRecord } from '../../src/store/types.js';
+
+const token = generateToken();
+const record = (over: Partial<TokenRecord> = {}): TokenRecord => ({
+  id: 't1',
+  name: 'app',
+  tokenPrefix: lookupPrefix(token),
+  tokenHash: hashToken(token).toString('hex'),
+  scope: 'user',
+  status: 'active',
+  createdAt: 0,
+  updatedAt: 0,
+  lastUsedAt: null,
+  expiresAt: null,
+  allowedModels: null,
+  rateLimitRpm: null,
+  ...over,
+});
+const code = (r: ReturnType<TokenCache['authenticate']>) => (r.ok ? 'ok' : r.error.code);
+
+describe('TokenCache', () => {
+  it('accepts a known token again and again (the repeat path skips hashing)', () => {
+    const cache = new TokenCache();
+    cache.replace([record()]);
+    expect(code(cache.authenticate(`Bearer ${token}`))).toBe('ok');
+    expect(code(cache.authenticate(`bearer ${token}`))).toBe('ok');
+  });
+
+  it('sees a revocation or a removal as soon as the records are replaced, even for a token it already verified', () => {
+    const cache = new TokenCache();
+    cache.replace([record()]);
+    expect(code(cache.authenticate(`Bearer ${token}`))).toBe('ok');
+    cache.replace([record({ status: 'revoked' })]);
+    expect(code(cache.authenticate(`Bearer ${token}`))).toBe('token_revoked');
+    cache.replace([]);
+    expect(code(cache.authenticate(`Bearer ${token}`))).toBe('invalid_token');
+  });
+
+  it('checks expiry on every call, also for a verified token', () => {
+    const cache = new TokenCache();
+    cache.replace([record({ expiresAt: 1_000 })]);
+    expect(code(cache.authenticate(`Bearer ${token}`, 999))).toBe('ok');
+    expect(code(cache.authenticate(`Bearer ${token}`, 1_000))).toBe('token_expired');
+  });
+
+  it('rejects a wrong token that shares the lookup prefix', () => {
+    const cache = new TokenCache();
+    cache.replace([record()]);
+    const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expect(code(cache.authenticate(`Bearer ${forged}`))).toBe('invalid_token');
+    expect(code(cache.authenticate(undefined))).toBe('missing_token');
+  });
+});
