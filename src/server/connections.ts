@@ -2,7 +2,7 @@
 // that have not sent a request yet (pre-connects, keep-alive sockets between requests that a
 // client opened but never used), which would hold server.close() open until headersTimeout.
 // This tracks every socket and how many requests it has in flight.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface ConnectionTracker {
@@ -17,19 +17,23 @@ export function trackConnections(server: Server): ConnectionTracker {
   const active = new Map<Socket, number>();
   let draining = false;
 
+  // One shared listener (no closure per request): `this` is the response that closed.
+  function onResponseClose(this: ServerResponse): void {
+    const socket = this.req.socket;
+    const inFlight = active.get(socket);
+    if (inFlight === undefined) return;
+    active.set(socket, inFlight - 1);
+    if (draining && inFlight === 1) socket.end();
+  }
+
   server.on('connection', (socket: Socket) => {
     active.set(socket, 0);
     socket.once('close', () => active.delete(socket));
   });
-  server.on('request', (req, res) => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
     active.set(socket, (active.get(socket) ?? 0) + 1);
-    res.once('close', () => {
-      const left = (active.get(socket) ?? 1) - 1;
-      if (!active.has(socket)) return;
-      active.set(socket, left);
-      if (draining && left === 0) socket.end();
-    });
+    res.on('close', onResponseClose);
   });
 
   return {
