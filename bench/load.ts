@@ -1,7 +1,10 @@
-// Non-streaming load with autocannon. Latencies are taken from autocannon's per-response event
-// (float ms from hrtime) because its own histogram rounds to whole milliseconds, too coarse for
-// sub-millisecond budgets.
+// Non-streaming load. Closed-loop throughput with autocannon, whose latencies are taken from its
+// per-response event (float ms from hrtime) because its own histogram rounds to whole
+// milliseconds, too coarse for sub-millisecond budgets. Fixed-rate load with an evenly paced
+// open-loop client: autocannon's overallRate sends each second's quota back to back at the top
+// of the second (a per-second counter in its httpClient), which measures bursts, not a rate.
 import autocannon from 'autocannon';
+import { Pool, type Dispatcher } from 'undici';
 import { cpuMs } from './proc.js';
 import { Samples } from './stats.js';
 import { MODEL, type Target } from './targets.js';
@@ -9,8 +12,6 @@ import { MODEL, type Target } from './targets.js';
 export interface LoadOptions {
   connections: number;
   durationS: number;
-  /** Fixed request rate over all connections; unset means as fast as possible. */
-  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -45,7 +46,6 @@ export async function runLoad(target: Target, opts: LoadOptions): Promise<LoadRe
         body: REQUEST_BODY,
         connections: opts.connections,
         duration: opts.durationS,
-        ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
         timeout: 10,
       },
       (err, res) => (err ? reject(err) : resolve(res)),
@@ -63,4 +63,73 @@ export async function runLoad(target: Target, opts: LoadOptions): Promise<LoadRe
     latency,
     hopCpuMs,
   };
+}
+
+export interface PacedOptions {
+  rate: number;
+  durationS: number;
+  /** Keep-alive connections the client may use. */
+  connections: number;
+}
+
+/** Sends one request every 1/rate s for durationS (open loop: a slow answer does not delay the next send). */
+export async function runPaced(target: Target, opts: PacedOptions): Promise<LoadResult> {
+  const pool = new Pool(target.origin, { connections: opts.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const headers = { ...target.headers, 'content-type': 'application/json' };
+  const latency = new Samples();
+  let errors = 0;
+  const one = () =>
+    new Promise<void>((done) => {
+      const t0 = performance.now();
+      let status = 0;
+      const handler: Dispatcher.DispatchHandler = {
+        onConnect() {},
+        onHeaders(statusCode) {
+          status = statusCode;
+          return true;
+        },
+        onData() {
+          return true;
+        },
+        onComplete() {
+          if (status >= 200 && status < 300) latency.add(performance.now() - t0);
+          else errors++;
+          done();
+        },
+        onError() {
+          errors++;
+          done();
+        },
+      };
+      pool.dispatch({ origin: target.origin, path: '/v1/responses', method: 'POST', headers, body: REQUEST_BODY }, handler);
+    });
+
+  // Warm the connections first, so the run measures requests, not TCP set-up.
+  await Promise.all(Array.from({ length: opts.connections }, one));
+  latency.reset();
+  errors = 0;
+
+  const cpuBefore = target.pid ? cpuMs(target.pid) : 0;
+  const total = Math.round(opts.rate * opts.durationS);
+  const intervalMs = 1000 / opts.rate;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  await new Promise<void>((finish) => {
+    let sent = 0;
+    const tick = () => {
+      const due = Math.min(total, Math.floor((performance.now() - started) / intervalMs) + 1);
+      while (sent < due) {
+        inFlight.push(one());
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, Math.max(0, started + sent * intervalMs - performance.now()));
+      else finish();
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  const elapsedS = (performance.now() - started) / 1000;
+  const hopCpuMs = target.pid ? cpuMs(target.pid) - cpuBefore : null;
+  await pool.close();
+  return { requests: latency.count, errors, rps: latency.count / elapsedS, latency, hopCpuMs };
 }

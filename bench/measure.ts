@@ -1,11 +1,11 @@
 // The five measurements, each alternating the targets in rounds (the order rotates every round)
 // and reporting medians over rounds; "added" figures are paired per round (via minus direct in
 // the same round) before the median is taken.
-import { runLoad } from './load.js';
+import { runLoad, runPaced } from './load.js';
 import type { Plan } from './plan.js';
 import { peakRssMb, resetPeakRss, rssMb } from './proc.js';
 import { median } from './stats.js';
-import { runStreams } from './streams.js';
+import { runStreams, streamPool } from './streams.js';
 import type { Target, TargetKey } from './targets.js';
 
 export type PerTarget<T> = Partial<Record<TargetKey, T>>;
@@ -124,7 +124,7 @@ export async function measureFixedRate(targets: Target[], plan: Plan): Promise<P
   for (const t of targets) per[t.key] = { p50: [], p99: [], cpuMs: 0, requests: 0, errors: 0 };
   for (let round = 0; round < rounds; round++) {
     for (const t of rotation(targets, round)) {
-      const r = await runLoad(t, { connections, durationS: seconds, overallRate: rate });
+      const r = await runPaced(t, { connections, durationS: seconds, rate });
       const p = per[t.key]!;
       p.p50.push(r.latency.percentile(50));
       p.p99.push(r.latency.percentile(99));
@@ -151,14 +151,19 @@ export async function measureFixedRate(targets: Target[], plan: Plan): Promise<P
 }
 
 export async function measureStreaming(targets: Target[], plan: Plan): Promise<PerTarget<StreamingFigures>> {
-  const { rounds, ...opts } = plan.streaming;
+  const { rounds, ...stream } = plan.streaming;
+  // Each target keeps one client pool across rounds, warmed first, so TTFB measures the hop and
+  // not TCP set-up; stream starts are spread over one stream's length, as independent clients'.
+  const pools = new Map(targets.map((t) => [t.key, streamPool(t, stream.concurrency)]));
+  for (const t of targets) await runStreams(t, { streams: stream.concurrency, concurrency: stream.concurrency, events: 2, intervalMs: 1, pool: pools.get(t.key)! });
+  const opts = { ...stream, rampMs: stream.events * stream.intervalMs };
   const keys = ['ttfbP50', 'ttfbP99', 'delayP50', 'delayP99'] as const;
   type Row = Record<(typeof keys)[number], number[]> & { failed: number };
   const per: PerTarget<Row> = {};
   for (const t of targets) per[t.key] = { ttfbP50: [], ttfbP99: [], delayP50: [], delayP99: [], failed: 0 };
   for (let round = 0; round < rounds; round++) {
     for (const t of rotation(targets, round)) {
-      const r = await runStreams(t, opts);
+      const r = await runStreams(t, { ...opts, pool: pools.get(t.key)! });
       const p = per[t.key]!;
       p.ttfbP50.push(r.ttfb.percentile(50));
       p.ttfbP99.push(r.ttfb.percentile(99));
@@ -169,6 +174,7 @@ export async function measureStreaming(targets: Target[], plan: Plan): Promise<P
     }
     log(`  round ${round + 1}/${rounds}: ${targets.map((t) => `${t.key} event p99 ${fmt(per[t.key]!.delayP99[round]!, 3)} ms`).join(', ')}`);
   }
+  await Promise.all([...pools.values()].map((p) => p.close()));
   const direct = per.direct!;
   const added = (p: Row, k: (typeof keys)[number]) => median(p[k].map((v, i) => v - direct[k][i]!));
   const out: PerTarget<StreamingFigures> = {};

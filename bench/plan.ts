@@ -14,7 +14,7 @@ export const FULL: Plan = {
   name: 'full',
   warmupS: 2,
   throughput: { rounds: 5, seconds: 2, connections: 64 },
-  fixedRate: { rounds: 5, seconds: 2, rate: 500, connections: 8 },
+  fixedRate: { rounds: 5, seconds: 2, rate: 500, connections: 16 },
   streaming: { rounds: 4, streams: 40, concurrency: 20, events: 100, intervalMs: 10 },
   // 2,000 streams of 50 events 100 ms apart: 20,000 events/s through one hop, all open at once.
   manyStreams: { streams: 2000, events: 50, intervalMs: 100, rampMs: 1000 },
@@ -24,7 +24,7 @@ export const QUICK: Plan = {
   name: 'quick',
   warmupS: 1,
   throughput: { rounds: 3, seconds: 1, connections: 64 },
-  fixedRate: { rounds: 3, seconds: 1, rate: 500, connections: 8 },
+  fixedRate: { rounds: 3, seconds: 1, rate: 500, connections: 16 },
   streaming: { rounds: 2, streams: 20, concurrency: 20, events: 100, intervalMs: 10 },
   manyStreams: { streams: 2000, events: 20, intervalMs: 100, rampMs: 1000 },
 };

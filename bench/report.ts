@@ -93,7 +93,7 @@ ${table(head, [
   row('errors', r.throughput, (v) => String(v.errors)),
 ])}
 
-## 2. Added latency at a fixed ${p.fixedRate.rate} req/s (${p.fixedRate.connections} connections, ${p.fixedRate.rounds} rounds × ${p.fixedRate.seconds} s)
+## 2. Added latency at a fixed ${p.fixedRate.rate} req/s (evenly paced, open loop, up to ${p.fixedRate.connections} keep-alive connections; ${p.fixedRate.rounds} rounds × ${p.fixedRate.seconds} s)
 
 ${table(head, [
   row('p50 (ms)', r.fixedRate, (v) => f(v.p50, 3)),

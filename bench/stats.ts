@@ -13,6 +13,10 @@ export class Samples {
     this.buf[this.n++] = v;
   }
 
+  reset(): void {
+    this.n = 0;
+  }
+
   get count(): number {
     return this.n;
   }

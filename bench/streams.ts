@@ -16,6 +16,8 @@ export interface StreamOptions {
   rampMs?: number;
   /** Called every 100 ms while streams run (e.g. to sample a process's RSS). */
   onTick?: () => void;
+  /** A pool to reuse (warm keep-alive connections, as an SDK client has); else a new one, closed after. */
+  pool?: Pool;
 }
 
 export interface StreamResult {
@@ -38,8 +40,11 @@ export const STREAM_BODY = JSON.stringify({
   stream: true,
 });
 
+export const streamPool = (target: Target, connections: number) =>
+  new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, bodyTimeout: 0, headersTimeout: 0 });
+
 export async function runStreams(target: Target, opts: StreamOptions): Promise<StreamResult> {
-  const pool = new Pool(target.origin, { connections: opts.concurrency, pipelining: 1, keepAliveTimeout: 60_000, bodyTimeout: 0, headersTimeout: 0 });
+  const pool = opts.pool ?? streamPool(target, opts.concurrency);
   const result: StreamResult = { completed: 0, failed: 0, firstError: undefined, peakOpen: 0, ttfb: new Samples(), eventDelay: new Samples() };
   const headers = {
     ...target.headers,
@@ -124,7 +129,7 @@ export async function runStreams(target: Target, opts: StreamOptions): Promise<S
     await Promise.all(workers);
   } finally {
     clearInterval(tick);
-    await pool.close();
+    if (!opts.pool) await pool.close();
   }
   return result;
 }
