@@ -133,10 +133,24 @@ ${table(head, [
   row('duration (s)', r.manyStreams, (v) => f(v.seconds, 1)),
 ])}
 
+## 5. Hop CPU time per request (utime + stime of the hop process from /proc, over the runs above, / requests)
+
+${table(['', ...keys.filter((k) => k !== 'direct').map((k) => TARGET_NAMES[k]), 'Bodhi Gateway / bare proxy'], [
+  cpuRow('at 64 connections (µs)', r.throughput, keys),
+  cpuRow(`at ${p.fixedRate.rate} req/s (µs)`, r.fixedRate, keys),
+])}
+
 ## Budgets (${passed}/${budgetLines.length} pass)
 
 ${budgetLines.map((b) => `- ${b.pass ? 'PASS' : 'FAIL'} ${b.what}: ${b.actual} (budget ${b.limit})`).join('\n')}
 `;
+}
+
+function cpuRow(label: string, data: PerTarget<{ cpuUsPerRequest: number | null }>, keys: TargetKey[]): string[] {
+  const us = (k: TargetKey) => data[k]?.cpuUsPerRequest ?? undefined;
+  const gw = us('gateway');
+  const bare = us('bare');
+  return [label, ...keys.filter((k) => k !== 'direct').map((k) => f(us(k), 1)), gw && bare ? x(gw / bare) : '-'];
 }
 
 function streamNotes(r: Results): string {
