@@ -22,9 +22,9 @@ export const FULL: Plan = {
 
 export const QUICK: Plan = {
   name: 'quick',
-  warmupS: 1,
+  warmupS: 0.75,
   throughput: { rounds: 3, seconds: 1, connections: 64 },
-  fixedRate: { rounds: 3, seconds: 1, rate: 500, connections: 16 },
+  fixedRate: { rounds: 3, seconds: 0.8, rate: 500, connections: 16 },
   streaming: { rounds: 2, streams: 20, concurrency: 20, events: 100, intervalMs: 10 },
-  manyStreams: { streams: 2000, events: 20, intervalMs: 100, rampMs: 1000 },
+  manyStreams: { streams: 2000, events: 15, intervalMs: 100, rampMs: 1000 },
 };

@@ -1,11 +1,12 @@
 // Starts the upstream and the three hops in front of it, each its own process, and describes
 // how a client reaches the same upstream through each of them.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export type TargetKey = 'direct' | 'bare' | 'gateway' | 'portkey';
 export const TARGET_KEYS: readonly TargetKey[] = ['direct', 'bare', 'gateway', 'portkey'];
@@ -44,12 +45,13 @@ const repo = resolve(here, '..'); // compiled to dist-bench/
 const UPSTREAM_KEY = 'sk-bench-upstream-key';
 export const MODEL = 'gpt-4.1-mini';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
-  const { port } = srv.address() as { port: number };
-  await new Promise((ok) => srv.close(ok));
-  return port;
+/** Distinct free ports (all held open at once, so no two are the same). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  await Promise.all(servers.map((srv) => new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok))));
+  const ports = servers.map((srv) => (srv.address() as { port: number }).port);
+  await Promise.all(servers.map((srv) => new Promise((ok) => srv.close(ok))));
+  return ports;
 }
 
 async function waitForPort(port: number, child: ChildProcess, name: string, timeoutMs = 20_000): Promise<void> {
@@ -71,13 +73,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const wanted = new Set(opts.onlyTargets ?? TARGET_KEYS);
   const children: { child: ChildProcess; name: string }[] = [];
   const home = mkdtempSync(join(tmpdir(), 'bodhi-bench-'));
-  const start = async (name: string, args: string[], env: Record<string, string> = {}, stdout: number | 'ignore' = 'ignore', profileAs?: TargetKey) => {
-    const port = await freePort();
+  const ports = await freePorts(4);
+  const start = async (name: string, args: string[], env: Record<string, string> = {}, stdout: number | 'ignore' = 'ignore', profileAs?: TargetKey, stderr: 'inherit' | 'ignore' = 'inherit') => {
+    const port = ports.pop()!;
     const profile = opts.profileDir && profileAs ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileAs}.cpuprofile`] : [];
     const child = spawn(process.execPath, [...profile, ...args.map((a) => a.replace('{port}', String(port)))], {
       cwd: repo,
       env: { ...process.env, ...env },
-      stdio: ['ignore', stdout, 'inherit'],
+      stdio: ['ignore', stdout, stderr],
     });
     children.push({ child, name });
     await waitForPort(port, child, name);
@@ -106,21 +109,23 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     const targets = {} as Record<TargetKey, Target>;
     targets.direct = { key: 'direct', origin: upstream.origin, headers: auth, pid: null };
 
-    if (wanted.has('bare')) {
+    const gatewayLog = join(home, 'gateway.log');
+    // The hops start in parallel: each only needs the upstream.
+    const startBare = async () => {
       const bare = await start('bare proxy', [join(here, 'bare-proxy.js'), '{port}', upstream.origin], {}, 'ignore', 'bare');
       targets.bare = { key: 'bare', ...bare, headers: auth };
-    }
-
-    const gatewayLog = join(home, 'gateway.log');
-    if (wanted.has('gateway')) {
+    };
+    const startGateway = async () => {
       // Configured the way a user would: API model and token through the CLI.
-      const cli = (...args: string[]) =>
-        execFileSync(process.execPath, [join(repo, 'bin', 'bodhi'), ...args, '--home', home], {
-          env: { ...process.env, BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
-          encoding: 'utf8',
-        }).trim();
-      cli('api-models', 'add', '--name', 'bench-upstream', '--format', 'openai_responses', '--base-url', `${upstream.origin}/v1`, '--api-key-env', 'BENCH_UPSTREAM_KEY', '--models', MODEL);
-      const token = cli('tokens', 'create', '--name', 'bench');
+      const cli = async (...args: string[]) =>
+        (
+          await promisify(execFile)(process.execPath, [join(repo, 'bin', 'bodhi'), ...args, '--home', home], {
+            env: { ...process.env, BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
+            encoding: 'utf8',
+          })
+        ).stdout.trim();
+      await cli('api-models', 'add', '--name', 'bench-upstream', '--format', 'openai_responses', '--base-url', `${upstream.origin}/v1`, '--api-key-env', 'BENCH_UPSTREAM_KEY', '--models', MODEL);
+      const token = await cli('tokens', 'create', '--name', 'bench');
       const gateway = await start(
         'Bodhi Gateway',
         [join(repo, 'bin', 'bodhi'), 'serve', '--port', '{port}', '--home', home],
@@ -129,10 +134,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         'gateway',
       );
       targets.gateway = { key: 'gateway', ...gateway, headers: { authorization: `Bearer ${token}` } };
-    }
-
-    if (wanted.has('portkey')) {
-      const portkey = await start('Portkey', [join(repo, 'node_modules/@portkey-ai/gateway/build/start-server.js'), '--port={port}', '--headless'], { NODE_ENV: 'production' }, 'ignore', 'portkey');
+    };
+    const startPortkey = async () => {
+      const portkey = await start('Portkey', [join(repo, 'node_modules/@portkey-ai/gateway/build/start-server.js'), '--port={port}', '--headless'], { NODE_ENV: 'production' }, 'ignore', 'portkey', 'ignore'); // it prints a stack per failed stream
       targets.portkey = {
         key: 'portkey',
         ...portkey,
@@ -143,7 +147,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
           'x-portkey-forward-headers': 'x-bench-events,x-bench-interval-ms',
         },
       };
-    }
+    };
+    const starting: Promise<void>[] = [];
+    if (wanted.has('bare')) starting.push(startBare());
+    if (wanted.has('gateway')) starting.push(startGateway());
+    if (wanted.has('portkey')) starting.push(startPortkey());
+    const started = await Promise.allSettled(starting);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return { upstream, targets, gatewayLog, stop };
   } catch (err) {
     await stop();
