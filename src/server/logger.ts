@@ -14,6 +14,22 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ fd: 1, sync: false }),
+    destination ?? stdoutDestination(),
   );
+}
+
+/**
+ * Asynchronous stdout, fed Buffers. In its default string mode sonic-boom appends each line to
+ * the pending string and measures it (Buffer.byteLength flattens the growing string again for
+ * every line while a write is in flight); in buffer mode it only queues the line and joins the
+ * queue once per write. At thousands of lines a second that saved 2-4 us of CPU per request.
+ */
+function stdoutDestination(): DestinationStream & { flush(cb?: (err?: Error) => void): void; flushSync(): void } {
+  const boom = pino.destination({ fd: 1, sync: false, contentMode: 'buffer' });
+  return {
+    // sonic-boom's types list only strings; in buffer mode it takes Buffers.
+    write: (line: string) => boom.write(Buffer.from(line) as unknown as string),
+    flush: (cb) => boom.flush(cb),
+    flushSync: () => boom.flushSync(),
+  };
 }
