@@ -23,9 +23,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
  * the pending string and measures it (Buffer.byteLength flattens the growing string again for
  * every line while a write is in flight); in buffer mode it only queues the line and joins the
  * queue once per write. At thousands of lines a second that saved 2-4 us of CPU per request.
+ * Lines are written in chunks of at least 4 KiB or after a second, whichever comes first (and
+ * on exit), so a moderately busy server makes one write per dozen lines, not one per line.
  */
 function stdoutDestination(): DestinationStream & { flush(cb?: (err?: Error) => void): void; flushSync(): void } {
-  const boom = pino.destination({ fd: 1, sync: false, contentMode: 'buffer' });
+  const boom = pino.destination({ fd: 1, sync: false, contentMode: 'buffer', minLength: 4096, periodicFlush: 1000 });
   return {
     // sonic-boom's types list only strings; in buffer mode it takes Buffers.
     write: (line: string) => boom.write(Buffer.from(line) as unknown as string),

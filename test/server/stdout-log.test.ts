@@ -26,6 +26,7 @@ describe('bodhi serve stdout log', () => {
       if (!url) await new Promise((r) => setTimeout(r, 20));
     }
     expect(url, out).toBeDefined();
+    expect(out).toContain('Bodhi Gateway listening on'); // flushed at once, not held for 4 KiB
     for (let i = 0; i < 50; i++) expect((await fetch(`${url}/ping`)).status).toBe(200);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
