@@ -1,5 +1,5 @@
 // Settings come from CLI flags, then BODHI_* environment variables, then defaults.
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export interface Config {
@@ -23,6 +23,23 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How often the server checks the store for changes made elsewhere (CLI, other instances). */
   syncIntervalMs: number;
+  /** Local aliases (llama.cpp): settings of the in-process engine, see src/local/. */
+  local: LocalConfig;
+}
+
+export interface LocalConfig {
+  /** Module that provides llama.cpp: `node-llama-cpp` (default) or a path; null = local inference off. */
+  bindingModule: string | null;
+  /** A loaded model is unloaded after this long without requests. */
+  idleUnloadMs: number;
+  /** Requests waiting per model (one runs at a time); more is a 429. */
+  queueSize: number;
+  /** CPU threads llama.cpp uses per model. */
+  threads: number;
+  /** `auto` (best available), `false` (CPU only), or `cuda` / `vulkan` / `metal`. */
+  gpu: 'auto' | false | 'cuda' | 'vulkan' | 'metal';
+  /** Context size for aliases that do not set one (capped at the model's training context). */
+  defaultContextSize: number;
 }
 
 export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>>;
@@ -35,6 +52,24 @@ function intFrom(env: Env, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${raw}'`);
   return n;
+}
+
+const GPU_CHOICES = ['auto', 'false', 'cuda', 'vulkan', 'metal'] as const;
+
+function localConfig(env: Env): LocalConfig {
+  const binding = env.BODHI_LOCAL_BINDING || 'node-llama-cpp';
+  const gpu = env.BODHI_LOCAL_GPU || 'auto';
+  if (!(GPU_CHOICES as readonly string[]).includes(gpu)) throw new Error(`BODHI_LOCAL_GPU must be one of ${GPU_CHOICES.join(', ')}, got '${gpu}'`);
+  // Leave a core to the event loop: API-model proxying must not stall behind local inference.
+  const threads = intFrom(env, 'BODHI_LOCAL_THREADS', 0) || Math.max(1, availableParallelism() - 1);
+  return {
+    bindingModule: binding === 'off' ? null : binding,
+    idleUnloadMs: intFrom(env, 'BODHI_LOCAL_IDLE_UNLOAD_MS', 5 * 60_000),
+    queueSize: intFrom(env, 'BODHI_LOCAL_QUEUE_SIZE', 16),
+    threads,
+    gpu: gpu === 'false' ? false : (gpu as LocalConfig['gpu']),
+    defaultContextSize: intFrom(env, 'BODHI_LOCAL_CONTEXT_SIZE', 4096) || 4096,
+  };
 }
 
 export function expandHome(p: string): string {
@@ -57,5 +92,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     requestTimeoutMs: intFrom(env, 'BODHI_REQUEST_TIMEOUT_MS', 60_000),
     shutdownTimeoutMs: intFrom(env, 'BODHI_SHUTDOWN_TIMEOUT_MS', 30_000),
     syncIntervalMs: intFrom(env, 'BODHI_SYNC_INTERVAL_MS', 250),
+    local: localConfig(env),
   };
 }

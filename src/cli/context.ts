@@ -5,6 +5,7 @@ import { loadConfig, type Config, type ConfigFlags } from '../config.js';
 import { createSecretBox, loadOrCreateKey } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { ApiModelService } from '../models/api-model-service.js';
+import { LocalAliasService } from '../models/local-alias-service.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 
@@ -12,6 +13,7 @@ export interface CliContext {
   config: Config;
   store: Store;
   apiModels: ApiModelService;
+  localAliases: LocalAliasService;
   tokens: TokenService;
 }
 
@@ -20,7 +22,13 @@ export async function withContext<T>(flags: ConfigFlags, fn: (ctx: CliContext) =
   const store = await openStore(config);
   try {
     const box = createSecretBox(loadOrCreateKey(config.home, config.encryptionKey));
-    return await fn({ config, store, apiModels: new ApiModelService(store, box), tokens: new TokenService(store) });
+    return await fn({
+      config,
+      store,
+      apiModels: new ApiModelService(store, box),
+      localAliases: new LocalAliasService(store),
+      tokens: new TokenService(store),
+    });
   } finally {
     await store.close();
   }

@@ -20,6 +20,17 @@ function positiveInt(v: string): number {
   return n;
 }
 
+function jsonObject(v: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    throw new InvalidArgumentError('must be valid JSON, e.g. \'{"temperature":0.7}\'');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidArgumentError('must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
 const run =
   <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
   async (...args: A) => {
@@ -110,6 +121,56 @@ export function buildCli(): Command {
         await withContext({ home: opts.home }, async ({ apiModels }) => {
           const removed = await apiModels.remove(name);
           process.stdout.write(`removed API model '${removed.name}'\n`);
+        });
+      }),
+    );
+
+  const aliases = program.command('aliases').description('manage local aliases (GGUF models run by llama.cpp in the gateway)');
+  aliases
+    .command('add')
+    .description('add a local alias; checks the file is a readable GGUF model; prints the alias as JSON')
+    .requiredOption('--name <name>', 'the model id clients send, e.g. llama3')
+    .requiredOption('--model-file <path>', 'path of the .gguf model file')
+    .option('--context-size <n>', 'context window in tokens (default: $BODHI_LOCAL_CONTEXT_SIZE or 4096, capped at the model\'s)', positiveInt)
+    .option('--request-params <json>', 'request defaults as JSON, e.g. \'{"temperature":0.7,"max_tokens":512}\'', jsonObject)
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { name: string; modelFile: string; contextSize?: number; requestParams?: Record<string, unknown>; home?: string }) => {
+        await withContext({ home: opts.home }, async ({ localAliases }) => {
+          const created = await localAliases.create({
+            name: opts.name,
+            model_file: opts.modelFile,
+            context_size: opts.contextSize ?? null,
+            request_params: opts.requestParams ?? {},
+          });
+          process.stdout.write(JSON.stringify(created, null, 2) + '\n');
+        });
+      }),
+    );
+  aliases
+    .command('list')
+    .description('list local aliases')
+    .option('--json', 'print JSON')
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { json?: boolean; home?: string }) => {
+        await withContext({ home: opts.home }, async ({ localAliases }) => {
+          const rows = await localAliases.list();
+          if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+          else printTable(rows.map((r) => ({ ...r, request_params: JSON.stringify(r.request_params) })), ['name', 'model_file', 'context_size', 'request_params']);
+        });
+      }),
+    );
+  aliases
+    .command('remove')
+    .description('remove a local alias')
+    .argument('<name>', 'name (or id) of the alias')
+    .addOption(homeOption())
+    .action(
+      run(async (name: string, opts: { home?: string }) => {
+        await withContext({ home: opts.home }, async ({ localAliases }) => {
+          const removed = await localAliases.remove(name);
+          process.stdout.write(`removed local alias '${removed.name}'\n`);
         });
       }),
     );

@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { authHook } from '../auth/hook.js';
 import { healthRoutes } from '../routes/health.js';
+import { localAliasRoutes } from '../routes/management/aliases.js';
 import { apiModelRoutes } from '../routes/management/api-models.js';
 import { infoRoutes } from '../routes/management/info.js';
 import { tokenRoutes } from '../routes/management/tokens.js';
@@ -64,6 +65,7 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
     async (admin) => {
       admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin'));
       apiModelRoutes(admin, gw);
+      localAliasRoutes(admin, gw);
       tokenRoutes(admin, gw);
       infoRoutes(admin, gw);
     },

@@ -4,7 +4,7 @@
 // interval, and requests never query the database for auth or routing.
 import type { TokenCache } from '../auth/token-cache.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { toLive, type ModelRegistry } from '../models/registry.js';
+import { toLive, toLiveLocal, type ModelRegistry } from '../models/registry.js';
 import type { Store } from '../store/types.js';
 
 export interface ConfigSyncDeps {
@@ -66,8 +66,11 @@ export class ConfigSync {
     const { store, box, tokens, registry } = this.deps;
     // Read the version first: a change landing mid-load is then seen again on the next check.
     const version = await store.configVersion();
-    const [models, tokenRows] = await Promise.all([store.listApiModels(), store.listTokens()]);
-    registry.replace(models.map((m) => toLive(m, box)));
+    const [models, tokenRows, localAliases] = await Promise.all([store.listApiModels(), store.listTokens(), store.listLocalAliases()]);
+    registry.replace(
+      models.map((m) => toLive(m, box)),
+      localAliases.map(toLiveLocal),
+    );
     tokens.replace(tokenRows);
     await this.deps.onReload?.();
     this.version = version;

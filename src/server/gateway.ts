@@ -7,7 +7,10 @@ import { TokenCache } from '../auth/token-cache.js';
 import { TokenService } from '../auth/token-service.js';
 import type { Config } from '../config.js';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from '../crypto/secret-box.js';
+import { LocalEngine } from '../local/engine.js';
+import { LlamaBinding } from '../local/llama-binding.js';
 import { ApiModelService } from '../models/api-model-service.js';
+import { LocalAliasService } from '../models/local-alias-service.js';
 import { ModelRegistry } from '../models/registry.js';
 import { ResponseRoutes } from '../routing/response-routes.js';
 import { openStore } from '../store/index.js';
@@ -26,6 +29,9 @@ export interface Gateway {
   readonly responseRoutes: ResponseRoutes;
   readonly dispatcher: Dispatcher;
   readonly apiModels: ApiModelService;
+  readonly localAliases: LocalAliasService;
+  /** Runs local aliases; loads llama.cpp only when one is first used. */
+  readonly local: LocalEngine;
   readonly tokenService: TokenService;
   readonly sync: ConfigSync;
   close(): Promise<void>;
@@ -59,6 +65,8 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
   });
   await sync.start();
   const dispatcher = createUpstreamAgent(config);
+  const localLog = log.child({ component: 'local' });
+  const local = new LocalEngine(new LlamaBinding(config.local, localLog), config.local, localLog);
 
   return {
     config,
@@ -71,12 +79,15 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
     responseRoutes,
     dispatcher,
     apiModels: new ApiModelService(store, box),
+    localAliases: new LocalAliasService(store),
+    local,
     tokenService: new TokenService(store, (id) => lastUsed.pendingFor(id)),
     sync,
     async close() {
       sync.stop();
       await Promise.allSettled([lastUsed.stop(), responseRoutes.flush()]);
       await dispatcher.close().catch(() => undefined);
+      await local.close().catch((err: unknown) => log.warn({ err }, 'error while unloading local models'));
       await store.close();
     },
   };

@@ -57,6 +57,24 @@ const migrations: Record<string, Migration> = {
       for (const t of ['meta', 'response_routes', 'tokens', 'api_models']) await db.schema.dropTable(t).execute();
     },
   },
+  // 0002 is taken by the request log (observability).
+  '0003_local_aliases': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('local_aliases')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('model_file', 'text', (c) => c.notNull())
+        .addColumn('context_size', 'integer')
+        .addColumn('request_params', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('local_aliases').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

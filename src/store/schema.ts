@@ -38,6 +38,17 @@ export interface ResponseRoutesTable {
   created_at: number | string;
 }
 
+export interface LocalAliasesTable {
+  id: string;
+  name: string;
+  model_file: string;
+  context_size: number | null;
+  /** JSON object. */
+  request_params: string;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -47,6 +58,7 @@ export interface Database {
   api_models: ApiModelsTable;
   tokens: TokensTable;
   response_routes: ResponseRoutesTable;
+  local_aliases: LocalAliasesTable;
   meta: MetaTable;
 }
 

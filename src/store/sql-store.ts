@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Migrator, type Kysely, type Transaction } from 'kysely';
 import { migrationProvider } from './migrations.js';
-import type { ApiModelsTable, Database, ResponseRoutesTable, TokensTable } from './schema.js';
-import type { ApiModelRecord, ResponseRoute, Scope, Store, TokenRecord, TokenStatus } from './types.js';
+import type { ApiModelsTable, Database, LocalAliasesTable, ResponseRoutesTable, TokensTable } from './schema.js';
+import type { ApiModelRecord, LocalAliasRecord, ResponseRoute, Scope, Store, TokenRecord, TokenStatus } from './types.js';
 
 // PostgreSQL returns bigint columns as strings; SQLite as numbers.
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
@@ -37,6 +37,30 @@ function fromApiModel(m: ApiModelRecord): ApiModelsTable {
     forward_all: m.forwardAll ? 1 : 0,
     created_at: m.createdAt,
     updated_at: m.updatedAt,
+  };
+}
+
+function toLocalAlias(r: LocalAliasesTable): LocalAliasRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    modelFile: r.model_file,
+    contextSize: r.context_size,
+    requestParams: JSON.parse(r.request_params) as Record<string, unknown>,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function fromLocalAlias(a: LocalAliasRecord): LocalAliasesTable {
+  return {
+    id: a.id,
+    name: a.name,
+    model_file: a.modelFile,
+    context_size: a.contextSize,
+    request_params: JSON.stringify(a.requestParams),
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
   };
 }
 
@@ -141,6 +165,33 @@ export class SqlStore implements Store {
     let deleted = false;
     await this.configChange(async (trx) => {
       const res = await trx.deleteFrom('api_models').where('id', '=', id).executeTakeFirst();
+      deleted = Number(res.numDeletedRows) > 0;
+    });
+    return deleted;
+  }
+
+  async listLocalAliases(): Promise<LocalAliasRecord[]> {
+    const rows = await this.db.selectFrom('local_aliases').selectAll().orderBy('created_at').orderBy('name').execute();
+    return rows.map(toLocalAlias);
+  }
+
+  async insertLocalAlias(alias: LocalAliasRecord): Promise<void> {
+    await this.configChange(async (trx) => {
+      await trx.insertInto('local_aliases').values(fromLocalAlias(alias)).execute();
+    });
+  }
+
+  async updateLocalAlias(alias: LocalAliasRecord): Promise<void> {
+    await this.configChange(async (trx) => {
+      const { id, created_at: _created, ...rest } = fromLocalAlias(alias);
+      await trx.updateTable('local_aliases').set(rest).where('id', '=', id).execute();
+    });
+  }
+
+  async deleteLocalAlias(id: string): Promise<boolean> {
+    let deleted = false;
+    await this.configChange(async (trx) => {
+      const res = await trx.deleteFrom('local_aliases').where('id', '=', id).executeTakeFirst();
       deleted = Number(res.numDeletedRows) > 0;
     });
     return deleted;

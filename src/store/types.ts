@@ -37,6 +37,21 @@ export interface TokenRecord {
   rateLimitRpm: number | null;
 }
 
+/** A local model served by llama.cpp under a client-visible model id (`name`). */
+export interface LocalAliasRecord {
+  id: string;
+  /** The model id clients send; shares the namespace with API model ids. */
+  name: string;
+  /** Absolute path of the GGUF file. */
+  modelFile: string;
+  /** null: the gateway default (BODHI_LOCAL_CONTEXT_SIZE, capped at the model's training context). */
+  contextSize: number | null;
+  /** Defaults for requests (OpenAI parameter names, e.g. temperature, max_tokens); the request wins. */
+  requestParams: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** Which API model (and which token) a response created through the gateway belongs to. */
 export interface ResponseRoute {
   responseId: string;
@@ -58,6 +73,11 @@ export interface Store {
   updateApiModel(model: ApiModelRecord): Promise<void>;
   deleteApiModel(id: string): Promise<boolean>;
 
+  listLocalAliases(): Promise<LocalAliasRecord[]>;
+  insertLocalAlias(alias: LocalAliasRecord): Promise<void>;
+  updateLocalAlias(alias: LocalAliasRecord): Promise<void>;
+  deleteLocalAlias(id: string): Promise<boolean>;
+
   listTokens(): Promise<TokenRecord[]>;
   insertToken(token: TokenRecord): Promise<void>;
   updateToken(token: TokenRecord): Promise<void>;
@@ -69,7 +89,7 @@ export interface Store {
   deleteResponseRoute(responseId: string): Promise<void>;
   pruneResponseRoutes(createdBefore: number): Promise<number>;
 
-  /** Changes whenever API models or tokens change, from any process sharing the database. */
+  /** Changes whenever API models, local aliases or tokens change, from any process sharing the database. */
   configVersion(): Promise<string>;
   close(): Promise<void>;
 }

@@ -1,9 +1,11 @@
 // GET /v1/models and /v1/models/{id}: what the calling token can use, in OpenAI's list shape,
-// with a `bodhi` extension saying which API model (and format) serves each id.
+// with a `bodhi` extension saying what serves each id: an API model (and its format), or a
+// local llama.cpp alias (`owned_by: "local"`).
+import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AuthToken } from '../../auth/token-cache.js';
 import { GatewayError } from '../../errors.js';
-import type { Listed } from '../../models/registry.js';
+import type { Listed, LiveLocalAlias } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
 
 export interface ModelObject {
@@ -11,7 +13,9 @@ export interface ModelObject {
   object: 'model';
   created: number;
   owned_by: string;
-  bodhi: { kind: 'api'; api_model: string; api_format: string };
+  bodhi:
+    | { kind: 'api'; api_model: string; api_format: string }
+    | { kind: 'local'; model_file: string; context_size: number | null };
 }
 
 const toModelObject = ({ id, apiModel }: Listed): ModelObject => ({
@@ -22,20 +26,32 @@ const toModelObject = ({ id, apiModel }: Listed): ModelObject => ({
   bodhi: { kind: 'api', api_model: apiModel.name, api_format: apiModel.apiFormat },
 });
 
-const visibleTo = (token: AuthToken | null) => (l: Listed) => !token?.allowedModels || token.allowedModels.has(l.id);
+// Clients see the file's name, not where it lives on the server.
+const localModelObject = (local: LiveLocalAlias): ModelObject => ({
+  id: local.name,
+  object: 'model',
+  created: Math.floor(local.createdAt / 1000),
+  owned_by: 'local',
+  bodhi: { kind: 'local', model_file: basename(local.modelFile), context_size: local.contextSize },
+});
+
+const visibleTo = (token: AuthToken | null) => (id: string) => !token?.allowedModels || token.allowedModels.has(id);
+
+function allModels(gw: Gateway, token: AuthToken | null): ModelObject[] {
+  const visible = visibleTo(token);
+  return [
+    ...gw.registry.list().filter((l) => visible(l.id)).map(toModelObject),
+    ...gw.registry.localAliases().filter((l) => visible(l.name)).map(localModelObject),
+  ];
+}
 
 export function modelsRoutes(app: FastifyInstance, gw: Gateway): void {
-  app.get('/models', async (request) => ({
-    object: 'list',
-    data: gw.registry.list().filter(visibleTo(request.token)).map(toModelObject),
-  }));
+  app.get('/models', async (request) => ({ object: 'list', data: allModels(gw, request.token) }));
 
   app.get<{ Params: { '*': string } }>('/models/*', async (request) => {
     const id = request.params['*'];
-    const found = gw.registry.list().find((l) => l.id === id);
-    if (!found || !visibleTo(request.token)(found)) {
-      throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
-    }
-    return toModelObject(found);
+    const found = allModels(gw, request.token).find((m) => m.id === id);
+    if (!found) throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
+    return found;
   });
 }
