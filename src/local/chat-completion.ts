@@ -1,10 +1,10 @@
 // One chat generation on a loaded local model: render the prompt with the model's chat template,
 // check it fits the context, generate with the request's sampling settings, and report the
 // text, why it ended and the token usage in OpenAI's terms.
-import type { LLamaContextualRepeatPenalty } from 'node-llama-cpp';
 import { badRequest } from '../errors.js';
 import type { LocalChatRequest } from './chat-request.js';
 import type { LocalModel } from './engine.js';
+import type { GenerateOptions } from './llama-api.js';
 import { LOCAL_SAMPLING_DEFAULTS } from './sampling-params.js';
 
 export interface Usage {
@@ -44,7 +44,7 @@ export async function generateChat(m: LocalModel, req: LocalChatRequest, signal:
     );
   }
   const p = { ...LOCAL_SAMPLING_DEFAULTS, ...req.params };
-  const repeatPenalty: LLamaContextualRepeatPenalty | false =
+  const repeatPenalty: GenerateOptions['repeatPenalty'] =
     p.frequency_penalty || p.presence_penalty
       ? { penalty: 1, frequencyPenalty: p.frequency_penalty ?? 0, presencePenalty: p.presence_penalty ?? 0 }
       : false;

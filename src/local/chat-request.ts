@@ -2,8 +2,8 @@
 // history, the sampling parameters are checked and merged over the alias's defaults. What a
 // local model cannot do (tools, images, n > 1, logprobs, structured output) is a clear 400
 // rather than silently ignored.
-import type { ChatHistoryItem } from 'node-llama-cpp';
 import { badRequest } from '../errors.js';
+import type { ChatHistoryItem } from './llama-api.js';
 import { checkSamplingValue, type SamplingParams } from './sampling-params.js';
 
 export interface LocalChatRequest {

@@ -2,18 +2,18 @@
 // bounded queue (one generation at a time per model, 429 when the queue is full), and it unloads
 // after an idle time. llama.cpp does the heavy work on its own native threads; this class only
 // decides what is loaded and who goes next.
-import type { LlamaChat, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import type { Logger } from 'pino';
 import type { LocalConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { LiveLocalAlias } from '../models/registry.js';
-import { LlamaUnavailableError, type LlamaBinding, type LlamaRuntime, type NodeLlamaCpp } from './llama-binding.js';
+import type { LlamaChat, LlamaContext, LlamaEmbeddingContext, LlamaModel, LlamaModule } from './llama-api.js';
+import { LlamaUnavailableError, type LlamaBinding, type LlamaRuntime } from './llama-binding.js';
 import { JobQueue, QueueFullError } from './queue.js';
 
 /** What a job gets: the loaded model, with its chat and embedding contexts created on demand. */
 export interface LocalModel {
   readonly alias: LiveLocalAlias;
-  readonly lib: NodeLlamaCpp;
+  readonly lib: LlamaModule;
   readonly model: LlamaModel;
   readonly contextSize: number;
   chat(): Promise<LlamaChat>;
@@ -48,7 +48,7 @@ class LoadedModel implements LocalModel {
 
   constructor(
     readonly alias: LiveLocalAlias,
-    readonly lib: NodeLlamaCpp,
+    readonly lib: LlamaModule,
     readonly model: LlamaModel,
     readonly contextSize: number,
     private readonly threads: number,

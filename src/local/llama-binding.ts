@@ -5,14 +5,12 @@
 // and the rest of the gateway carries on.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Llama } from 'node-llama-cpp';
 import type { Logger } from 'pino';
 import type { LocalConfig } from '../config.js';
-
-export type NodeLlamaCpp = typeof import('node-llama-cpp');
+import type { Llama, LlamaModule } from './llama-api.js';
 
 export interface LlamaRuntime {
-  readonly lib: NodeLlamaCpp;
+  readonly lib: LlamaModule;
   readonly llama: Llama;
 }
 
@@ -52,9 +50,9 @@ export class LlamaBinding {
     const { bindingModule, gpu, threads } = this.config;
     if (bindingModule === null) throw new LlamaUnavailableError('local inference is turned off (BODHI_LOCAL_BINDING=off)');
     const started = performance.now();
-    let lib: NodeLlamaCpp;
+    let lib: LlamaModule;
     try {
-      lib = (await import(importSpecifier(bindingModule))) as NodeLlamaCpp;
+      lib = (await import(importSpecifier(bindingModule))) as LlamaModule;
     } catch (err) {
       this.log.warn({ err, module: bindingModule }, 'could not import node-llama-cpp; local aliases answer 503');
       throw new LlamaUnavailableError(`the optional dependency '${bindingModule}' could not be imported (${shortMessage(err)})`);
@@ -68,7 +66,7 @@ export class LlamaBinding {
         progressLogs: false,
         gpu,
         maxThreads: threads,
-        logLevel: lib.LlamaLogLevel.warn,
+        // llama.cpp's own log level defaults to warn.
         logger: (level, message) => {
           const text = message.trim();
           if (text) this.log.debug({ llamaLevel: level }, `llama.cpp: ${text}`);

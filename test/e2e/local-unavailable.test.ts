@@ -66,8 +66,7 @@ describe('local inference unavailable', () => {
       const file = join(dir, 'broken-binding.mjs');
       writeFileSync(
         file,
-        `export const LlamaLogLevel = { warn: 'warn' };\n` +
-          `export async function getLlama() { throw new Error('A prebuilt binary was not found for this platform'); }\n`,
+        `export async function getLlama() { throw new Error('A prebuilt binary was not found for this platform'); }\n`,
       );
       return file;
     });
