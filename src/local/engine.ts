@@ -2,6 +2,7 @@
 // bounded queue (one generation at a time per model, 429 when the queue is full), and it unloads
 // after an idle time. llama.cpp does the heavy work on its own native threads; this class only
 // decides what is loaded and who goes next.
+import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { LocalConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
@@ -224,7 +225,10 @@ export class LocalEngine {
       model = await llama.loadModel({ modelPath: alias.modelFile });
     } catch (err) {
       this.log.error({ err, alias: alias.name, modelFile: alias.modelFile }, 'could not load local model');
-      throw unavailable(alias.name, `its model file could not be loaded (${(err as Error).message})`, 'local_model_load_failed');
+      // Clients see the file's name, not where it lives on the server (the log has the path).
+      const file = basename(alias.modelFile);
+      const reason = (err as Error).message.replaceAll(alias.modelFile, file);
+      throw unavailable(alias.name, `its model file '${file}' could not be loaded (${reason})`, 'local_model_load_failed');
     }
     const contextSize = alias.contextSize ?? Math.min(this.config.defaultContextSize, model.trainContextSize);
     slot.stats.loads++;

@@ -55,7 +55,9 @@ export class LlamaBinding {
       lib = (await import(importSpecifier(bindingModule))) as LlamaModule;
     } catch (err) {
       this.log.warn({ err, module: bindingModule }, 'could not import node-llama-cpp; local aliases answer 503');
-      throw new LlamaUnavailableError(`the optional dependency '${bindingModule}' could not be imported (${shortMessage(err)})`);
+      // Node names the importing file ("imported from /srv/..."): clients need not see server paths.
+      const why = shortMessage(err).replace(/ imported from \S+$/, '');
+      throw new LlamaUnavailableError(`the optional dependency '${bindingModule}' could not be imported (${why})`);
     }
     if (typeof lib.getLlama !== 'function') throw new LlamaUnavailableError(`'${bindingModule}' does not look like node-llama-cpp (no getLlama export)`);
     try {

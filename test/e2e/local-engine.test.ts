@@ -1,6 +1,7 @@
 // How the local engine schedules work: models load on first use and unload when idle, requests
 // for one model queue (429 when the queue is full), and a client that disconnects stops its
 // generation (or gives up its place in the queue).
+import { renameSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSlotStats } from '../../src/local/engine.js';
 import { startLocalGateway, type LocalTestGateway } from '../support/local.js';
@@ -80,6 +81,21 @@ describe('local engine', () => {
     expect(stats.find((s) => s.modelFile.endsWith('swap-b.gguf'))).toMatchObject({ alias: 'tiny-swap', loaded: true, loads: 1 });
     await waitFor('the old model to unload', () => !gw.server.gateway.local.stats().some((s) => s.modelFile.endsWith('swap-a.gguf')));
     expect(gw.logs.some((l) => l.includes('"local model unloaded"') && l.includes('"why":"settings changed"'))).toBe(true);
+  });
+
+  it('a model file that disappears after creation is a 503 until it is back', async () => {
+    const file = gw.model('vanishing.gguf', { seed: 9 });
+    await gw.addAlias({ name: 'tiny-vanishing', model_file: file });
+    renameSync(file, `${file}.moved`);
+    const res = await gw.call('/v1/chat/completions', { method: 'POST', token: gw.userToken, json: { model: 'tiny-vanishing', messages: [{ role: 'user', content: 'hi' }] } });
+    expect(res.status).toBe(503);
+    const { error } = (await res.json()) as { error: Record<string, unknown> };
+    expect(error).toMatchObject({ type: 'service_unavailable', code: 'local_model_load_failed', param: 'model' });
+    expect(String(error.message)).toContain("Local model 'tiny-vanishing' is unavailable: its model file 'vanishing.gguf' could not be loaded");
+    expect(String(error.message)).not.toContain(gw.dir);
+    renameSync(`${file}.moved`, file);
+    const ok = await gw.client.chat.completions.create({ model: 'tiny-vanishing', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
+    expect(ok.usage!.completion_tokens).toBe(2);
   });
 
   it('a client that disconnects mid-stream stops the generation', async () => {

@@ -42,6 +42,7 @@ describe('local inference unavailable', () => {
     expect(error).toMatchObject({ type: 'service_unavailable', param: 'model', code: 'local_inference_unavailable' });
     expect(error.message).toContain("Local model 'tiny' is unavailable: llama.cpp cannot run here:");
     expect(error.message).toContain(reason);
+    expect(error.message).not.toContain('imported from');
   }
 
   it('answers 503 saying why when node-llama-cpp is missing; API models keep working', async () => {
