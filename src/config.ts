@@ -19,6 +19,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Time a client has to send its whole request (headers + body): cuts slowloris bodies. */
   requestTimeoutMs: number;
+  /** Time a client has to send its request headers (slowloris headers); at most requestTimeoutMs. */
+  headersTimeoutMs: number;
   /** On SIGTERM, in-flight requests and streams get this long before connections are cut. */
   shutdownTimeoutMs: number;
   /** How often the server checks the store for changes made elsewhere (CLI, other instances). */
@@ -55,6 +57,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     upstreamHeadersTimeoutMs: intFrom(env, 'BODHI_UPSTREAM_HEADERS_TIMEOUT_MS', 0),
     bodyLimitBytes: intFrom(env, 'BODHI_BODY_LIMIT_BYTES', 32 * 1024 * 1024),
     requestTimeoutMs: intFrom(env, 'BODHI_REQUEST_TIMEOUT_MS', 60_000),
+    headersTimeoutMs: intFrom(env, 'BODHI_HEADERS_TIMEOUT_MS', 10_000),
     shutdownTimeoutMs: intFrom(env, 'BODHI_SHUTDOWN_TIMEOUT_MS', 30_000),
     syncIntervalMs: intFrom(env, 'BODHI_SYNC_INTERVAL_MS', 250),
   };

@@ -12,6 +12,7 @@ import { completionsRoutes } from '../routes/openai/chat.js';
 import { modelsRoutes } from '../routes/openai/models.js';
 import { responsesRoutes } from '../routes/openai/responses.js';
 import { registerJsonBody } from './body.js';
+import { clientErrorHandler, clientTimeouts } from './client-limits.js';
 import { registerErrorHandling } from './errors.js';
 import type { Gateway } from './gateway.js';
 import './types.js';
@@ -24,6 +25,11 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
     genReqId: () => randomUUID(),
     bodyLimit: gw.config.bodyLimitBytes,
     requestTimeout: gw.config.requestTimeoutMs,
+    http: clientTimeouts(gw.config),
+    clientErrorHandler,
+    // Response ids may be up to 256 characters (RESPONSE_ID_RE); longer ones still reach the
+    // catch-all route and its 400.
+    routerOptions: { maxParamLength: 256 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
 

@@ -21,20 +21,21 @@ function validationError(err: FastifyError): GatewayError {
   return badRequest(message, field, issue.keyword === 'required' ? 'missing_required_parameter' : 'invalid_value');
 }
 
-const byStatus: Record<number, (err: FastifyError) => GatewayError> = {
-  413: (err) => new GatewayError(413, 'invalid_request_error', `Request body is too large: ${err.message}.`, null, 'request_too_large'),
+const byStatus: Record<number, (err: FastifyError, bodyLimit: number | undefined) => GatewayError> = {
+  413: (_err, bodyLimit) =>
+    new GatewayError(413, 'invalid_request_error', `Request body is too large: the limit is ${bodyLimit ?? 'a fixed number of'} bytes.`, null, 'request_too_large'),
   415: () => new GatewayError(415, 'invalid_request_error', "Unsupported content type: send the body as JSON with 'Content-Type: application/json'.", null, 'unsupported_media_type'),
   408: () => new GatewayError(408, 'invalid_request_error', 'The request body was not received in time.', null, 'request_timeout'),
 };
 
-export function toGatewayError(err: unknown): GatewayError | undefined {
+export function toGatewayError(err: unknown, bodyLimit?: number): GatewayError | undefined {
   if (err instanceof GatewayError) return err;
   const fe = err as FastifyError;
   if (fe?.validation) return validationError(fe);
   const status = fe?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const mapped = byStatus[status];
-    if (mapped) return mapped(fe);
+    if (mapped) return mapped(fe, bodyLimit);
     return new GatewayError(status, 'invalid_request_error', fe.message, null, fe.code ?? null);
   }
   return undefined;
@@ -42,7 +43,7 @@ export function toGatewayError(err: unknown): GatewayError | undefined {
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
-    const known = toGatewayError(err);
+    const known = toGatewayError(err, request.routeOptions.bodyLimit);
     const error = known ?? internalError();
     if (!known) request.log.error({ err }, 'unhandled error');
     if (reply.sent || reply.raw.headersSent) {

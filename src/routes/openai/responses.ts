@@ -109,8 +109,10 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
 
   // Anything else below /responses/ is either a hostile id (`..`, encoded slashes) or an
   // unknown sub-resource; neither is forwarded.
-  app.all<{ Params: { '*': string } }>('/responses/*', async (request) => {
-    const first = request.params['*'].split('/')[0] ?? '';
+  app.all('/responses/*', async (request) => {
+    // The raw segment, not the decoded param: `resp%2F1` must not pass as `resp`.
+    const path = request.url.split('?')[0]!;
+    const first = path.slice(path.indexOf('/responses/') + '/responses/'.length).split('/')[0] ?? '';
     checkResponseId(first);
     throw new GatewayError(404, 'not_found_error', `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`, null, 'unknown_url');
   });
