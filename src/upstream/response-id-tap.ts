@@ -1,18 +1,18 @@
 // Learns the id of a response being created, as its bytes pass: from the JSON body's
 // top-level `id`, or from the first `response.created` event of a stream. Bytes are only
-// looked at, never held back.
+// looked at, never held back or kept: a huge response costs no memory here.
 import { StringDecoder } from 'node:string_decoder';
 import type { ResponseTap } from './forward.js';
-import { readTopLevelString } from './json-scan.js';
+import { TopLevelStringFinder } from './json-stream-scan.js';
 
-/** JSON bodies larger than this are not inspected (the id would be lost, not the response). */
-const MAX_JSON_BYTES = 16 * 1024 * 1024;
+/** JSON bodies whose `id` is not within this many bytes are not scanned further (the id would be lost, not the response). */
+const MAX_JSON_SCAN = 16 * 1024 * 1024;
 /** A stream whose first events carry no response id within this many bytes is left alone. */
 const MAX_SSE_SCAN = 256 * 1024;
 
 export function responseIdTap(onId: (id: string) => void): ResponseTap {
   let mode: 'json' | 'sse' | 'off' = 'off';
-  let chunks: Buffer[] = [];
+  let finder: TopLevelStringFinder | undefined;
   let size = 0;
   let text = '';
   const decoder = new StringDecoder('utf8');
@@ -48,16 +48,19 @@ export function responseIdTap(onId: (id: string) => void): ResponseTap {
     start(status, contentType) {
       if (status < 200 || status >= 300) return false;
       if (contentType.startsWith('text/event-stream')) mode = 'sse';
-      else if (contentType.includes('json')) mode = 'json';
+      else if (contentType.includes('json')) {
+        mode = 'json';
+        finder = new TopLevelStringFinder('id');
+      }
       return mode !== 'off';
     },
     data(chunk) {
       if (mode === 'json') {
+        // Once found (or given up), the rest only needs to arrive complete.
+        if (finder!.finished) return;
         size += chunk.length;
-        if (size > MAX_JSON_BYTES) {
-          mode = 'off';
-          chunks = [];
-        } else chunks.push(chunk);
+        if (size > MAX_JSON_SCAN) mode = 'off';
+        else finder!.write(chunk);
       } else if (mode === 'sse') {
         text += decoder.write(chunk);
         scanEvents();
@@ -66,13 +69,10 @@ export function responseIdTap(onId: (id: string) => void): ResponseTap {
       }
     },
     end(complete) {
-      if (mode === 'json' && complete) {
-        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        const id = readTopLevelString(body, 'id');
-        if (id) onId(id);
-      }
+      // A JSON answer counts only if it arrived whole, like the client saw it.
+      if (mode === 'json' && complete && finder!.value) onId(finder!.value);
       mode = 'off';
-      chunks = [];
+      finder = undefined;
     },
   };
 }
