@@ -58,7 +58,7 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
 
   void app.register(
     async (v1) => {
-      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user'));
+      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits));
       responsesRoutes(v1, gw);
       completionsRoutes(v1, gw);
       modelsRoutes(v1, gw);
@@ -68,7 +68,7 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
 
   void app.register(
     async (admin) => {
-      admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin'));
+      admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits));
       apiModelRoutes(admin, gw);
       tokenRoutes(admin, gw);
       infoRoutes(admin, gw);

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import { LastUsedRecorder } from '../auth/last-used.js';
+import { RateLimiter } from '../auth/rate-limit.js';
 import { TokenCache } from '../auth/token-cache.js';
 import { TokenService } from '../auth/token-service.js';
 import type { Config } from '../config.js';
@@ -23,6 +24,8 @@ export interface Gateway {
   readonly registry: ModelRegistry;
   readonly tokens: TokenCache;
   readonly lastUsed: LastUsedRecorder;
+  /** Per-token requests-per-minute counters of this process. */
+  readonly rateLimits: RateLimiter;
   readonly responseRoutes: ResponseRoutes;
   readonly dispatcher: Dispatcher;
   readonly apiModels: ApiModelService;
@@ -68,6 +71,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
     registry,
     tokens,
     lastUsed,
+    rateLimits: new RateLimiter(),
     responseRoutes,
     dispatcher,
     apiModels: new ApiModelService(store, box),
