@@ -5,6 +5,7 @@ import type { AuthToken } from '../../auth/token-cache.js';
 import { GatewayError } from '../../errors.js';
 import type { Listed } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
+import { modelAccessDenied } from './model-routing.js';
 
 export interface ModelObject {
   id: string;
@@ -33,9 +34,9 @@ export function modelsRoutes(app: FastifyInstance, gw: Gateway): void {
   app.get<{ Params: { '*': string } }>('/models/*', async (request) => {
     const id = request.params['*'];
     const found = gw.registry.list().find((l) => l.id === id);
-    if (!found || !visibleTo(request.token)(found)) {
-      throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
-    }
+    if (!found) throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
+    // Same answer as every other /v1 route for a model outside the token's allow-list.
+    if (!visibleTo(request.token)(found)) throw modelAccessDenied(id);
     return toModelObject(found);
   });
 }
