@@ -13,7 +13,7 @@ import { modelsRoutes } from '../routes/openai/models.js';
 import { responsesRoutes } from '../routes/openai/responses.js';
 import { registerJsonBody } from './body.js';
 import { clientErrorHandler, clientTimeouts } from './client-limits.js';
-import { registerErrorHandling } from './errors.js';
+import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
 import type { Gateway } from './gateway.js';
 import './types.js';
 
@@ -27,6 +27,10 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
     requestTimeout: gw.config.requestTimeoutMs,
     http: clientTimeouts(gw.config),
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // A request that races in on a kept-alive connection while shutting down is served (with
+    // `connection: close`) within the shutdown deadline, instead of Fastify's non-envelope 503.
+    return503OnClosing: false,
     // Response ids may be up to 256 characters (RESPONSE_ID_RE); longer ones still reach the
     // catch-all route and its 400.
     routerOptions: { maxParamLength: 256 },

@@ -1,5 +1,5 @@
 // Every error the gateway produces leaves in the OpenAI envelope, whichever layer raised it.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, badRequest, internalError } from '../errors.js';
 
 interface ValidationIssue {
@@ -57,4 +57,18 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const error = new GatewayError(404, 'not_found_error', `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`, null, 'unknown_url');
     void reply.code(404).type('application/json').send(error.toBody());
   });
+}
+
+/**
+ * Fastify `frameworkErrors`: URLs its router refuses before any route runs (malformed percent
+ * escapes, a path parameter longer than maxParamLength) get the envelope too.
+ */
+export function frameworkErrorHandler(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const error =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new GatewayError(414, 'invalid_request_error', 'A path segment of the request URL is too long.', null, 'uri_too_long')
+      : err.code === 'FST_ERR_BAD_URL'
+        ? badRequest('The request URL is malformed (invalid percent-encoding).', null, 'invalid_url')
+        : internalError();
+  void reply.code(error.status).type('application/json').send(error.toBody());
 }

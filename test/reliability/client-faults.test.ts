@@ -274,6 +274,19 @@ describe('client faults', () => {
       expect(up.requests.length).toBe(before);
     });
 
+    it('malformed percent-escapes and over-long path segments get the envelope (400 / 414), nothing forwarded', async () => {
+      const before = up.requests.length;
+      for (const path of ['/v1/responses/%)', '/v1/responses/%zz/cancel', '/v1/models/%', '/bodhi/v1/tokens/%E0%A4%A']) {
+        const res = await rawRequest(gw.url, { path, headers: auth() });
+        expect(res.status, path).toBe(400);
+        expect(envelope(res.body).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_url' });
+      }
+      const long = await rawRequest(gw.url, { path: `/bodhi/v1/tokens/${'a'.repeat(300)}`, headers: auth() });
+      expect(long.status).toBe(414);
+      expect(envelope(long.body).error.code).toBe('uri_too_long');
+      expect(up.requests.length).toBe(before);
+    });
+
     it('raw (unescaped) UTF-8 bytes in the id: 400, nothing forwarded', async () => {
       const before = up.requests.length;
       const conn = rawSocket(gw.url);

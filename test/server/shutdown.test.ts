@@ -79,6 +79,8 @@ describe('graceful shutdown (SIGTERM on bodhi serve)', () => {
     shortStream: { text: string; complete: boolean; at: number };
     longStream: { text: string; complete: boolean; at: number };
     slowJson: { text: string; complete: boolean; at: number };
+    /** Raw bytes of a kept-alive connection: a stream in flight, then a second request sent after SIGTERM. */
+    keptAlive: string;
     exitCode: number | string;
     exitedAt: number;
   };
@@ -111,7 +113,16 @@ describe('graceful shutdown (SIGTERM on bodhi serve)', () => {
     const longStream = streamCall(gw.url, admin, '/v1/responses', { model: 'gpt-4.1', input: 'long', stream: true });
     short.setFault({ path: '/v1/chat/completions', slowHeadersMs: 800, times: 1 });
     const slowJson = streamCall(gw.url, admin, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'slow' }] });
+    // A kept-alive connection with a stream in flight; a second request follows after SIGTERM.
+    const kept = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    let keptAlive = '';
+    kept.on('data', (c: Buffer) => (keptAlive += c.toString()));
+    kept.on('error', () => undefined);
+    const keptClosed = new Promise((r) => kept.once('close', r));
+    const keptBody = JSON.stringify({ model: 'gpt-5', input: 'kept', stream: true });
+    kept.write(`POST /v1/responses HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${admin}\r\ncontent-type: application/json\r\ncontent-length: ${keptBody.length}\r\n\r\n${keptBody}`);
     await Promise.all([shortStream.started, longStream.started]);
+    await waitFor(() => keptAlive.includes('response.created'), 2_000, 'kept-alive stream started');
     await waitFor(() => short.requests.some((r) => r.url === '/v1/chat/completions'), 2_000, 'slow call reached the upstream');
     const idle = connect(Number(new URL(gw.url).port), '127.0.0.1');
     let idleClosedAt = 0;
@@ -125,10 +136,11 @@ describe('graceful shutdown (SIGTERM on bodhi serve)', () => {
     gw.child.kill('SIGTERM');
     await sleep(150);
     const refusedNewConnection = !(await accepts(gw.url));
-    const [s, l, j] = await Promise.all([shortStream.done, longStream.done, slowJson.done]);
+    kept.write(`GET /v1/models HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${admin}\r\n\r\n`);
+    const [s, l, j] = await Promise.all([shortStream.done, longStream.done, slowJson.done, keptClosed]);
     const exitCode = await gw.exited;
     const exitedAt = performance.now();
-    result = { sigtermAt, refusedNewConnection, idleClosedAt, shortStream: s, longStream: l, slowJson: j, exitCode, exitedAt };
+    result = { sigtermAt, refusedNewConnection, idleClosedAt, shortStream: s, longStream: l, slowJson: j, keptAlive, exitCode, exitedAt };
     const idOf = (text: string) => /"id":"(resp_[a-f0-9]+)"/.exec(text)![1]!;
     streamIds = { short: idOf(s.text), long: idOf(l.text) };
   });
@@ -152,6 +164,14 @@ describe('graceful shutdown (SIGTERM on bodhi serve)', () => {
   it('lets an in-flight JSON request waiting for a slow upstream finish', () => {
     expect(result.slowJson.complete).toBe(true);
     expect(JSON.parse(result.slowJson.text).object).toBe('chat.completion');
+  });
+
+  it('serves a request that arrives on a busy kept-alive connection during shutdown, then closes that connection', () => {
+    const heads = result.keptAlive.split('\r\n\r\n').filter((part) => part.startsWith('HTTP/1.1'));
+    expect(heads.map((h) => h.split('\r\n')[0])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+    expect(result.keptAlive).toContain('event: response.completed');
+    expect(heads[1]!.toLowerCase()).toContain('connection: close');
+    expect(result.keptAlive).toContain('"object":"list"');
   });
 
   it('cuts a stream longer than the deadline at the deadline, aborts its upstream request, and exits 0', async () => {

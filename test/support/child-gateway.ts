@@ -4,6 +4,8 @@
 // open handles over IPC.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BIN } from './cli.js';
 
@@ -47,8 +49,34 @@ function procStatus(pid: number, field: string): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** GET /ping on a connection of its own, closed afterwards (no keep-alive socket left behind). */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port, path: '/ping', agent: false, timeout: 1_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/** A loopback port free right now (bound, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startChildGateway(opts: ChildGatewayOptions): Promise<ChildGateway> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--home', opts.home], {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--home', opts.home], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, BODHI_LOG_LEVEL: 'info', BODHI_SYNC_INTERVAL_MS: '100', ...opts.env },
   });
@@ -58,23 +86,18 @@ export async function startChildGateway(opts: ChildGatewayOptions): Promise<Chil
   child.stderr!.on('data', (c: Buffer) => (err += c.toString('utf8')));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
 
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`gateway did not start within ${opts.startTimeoutMs ?? 15_000} ms:\n${out}\n${err}`)), opts.startTimeoutMs ?? 15_000);
-    const onData = () => {
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) done(undefined, m[1]);
-    };
-    const onExit = (code: number | null) => done(new Error(`gateway exited (${code}) before listening:\n${out}\n${err}`));
-    function done(e?: Error, u?: string) {
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      child.off('exit', onExit);
-      if (e) reject(e);
-      else resolve(u!);
+  // Ready when /ping answers (works at any log level).
+  const until = Date.now() + (opts.startTimeoutMs ?? 15_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}) before listening:\n${out}\n${err}`);
+    const ok = await ping(port);
+    if (ok) break;
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`gateway did not start within ${opts.startTimeoutMs ?? 15_000} ms:\n${out}\n${err}`);
     }
-    child.stdout!.on('data', onData);
-    child.once('exit', onExit);
-  });
+    await new Promise((r) => setTimeout(r, 50));
+  }
 
   let nextId = 0;
   return {
