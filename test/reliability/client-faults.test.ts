@@ -305,4 +305,33 @@ describe('client faults', () => {
       }
     });
   });
+
+  describe('with the default body limit (32 MiB)', () => {
+    let def: TestGateway;
+    beforeAll(async () => {
+      def = await startTestGateway();
+      await def.addApiModel({ name: 'c', api_format: 'openai', base_url: up.url, api_key: up.apiKey, models: ['text-embedding-3-small'] });
+    });
+    afterAll(() => def.close());
+
+    it('32 MiB is forwarded; one byte more is a 413, also when sent chunked', async () => {
+      const LIMIT = 32 * 1024 * 1024;
+      const head = '{"model":"text-embedding-3-small","input":"';
+      const body = (size: number) => Buffer.concat([Buffer.from(head), Buffer.alloc(size - head.length - 2, 0x61), Buffer.from('"}')]);
+      const headers = { authorization: `Bearer ${def.adminToken}`, 'content-type': 'application/json' };
+      const at = await rawRequest(def.url, { method: 'POST', path: '/v1/embeddings', headers, body: body(LIMIT), timeoutMs: 30_000 });
+      expect(at.status).toBe(200);
+      expect(up.requests.at(-1)!.body.length).toBe(LIMIT);
+      const before = up.requests.length;
+      const over = await rawRequest(def.url, { method: 'POST', path: '/v1/embeddings', headers, body: body(LIMIT + 1), timeoutMs: 30_000 });
+      expect(over.status).toBe(413);
+      expect(envelope(over.body).error.message).toBe(`Request body is too large: the limit is ${LIMIT} bytes.`);
+      const big = body(LIMIT + 1);
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < big.length; i += 1024 * 1024) chunks.push(big.subarray(i, i + 1024 * 1024));
+      const chunked = await rawRequest(def.url, { method: 'POST', path: '/v1/embeddings', headers: { ...headers, 'transfer-encoding': 'chunked' }, body: chunks, timeoutMs: 30_000 });
+      expect(chunked.status).toBe(413);
+      expect(up.requests.length).toBe(before);
+    });
+  });
 });
