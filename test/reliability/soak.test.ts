@@ -15,7 +15,7 @@ import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.j
 import { tempHome } from '../support/gateway.js';
 import { sleep, waitFor } from '../support/wait.js';
 
-const SOAK_MS = Number(process.env.BODHI_SOAK_MS ?? 10_000);
+const SOAK_MS = Number(process.env.BODHI_SOAK_MS ?? 8_000);
 const CLIENTS = 200;
 const MiB = 1024 * 1024;
 const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
