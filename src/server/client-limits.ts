@@ -37,7 +37,7 @@ function clientError(code: string | undefined): GatewayError {
 export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const error = clientError(err.code);
-  this.log.info({ code: err.code, status: error.status }, 'client error; closing the connection');
+  this.log.debug({ code: err.code, status: error.status }, 'client error; closing the connection');
   // A response already on its way (e.g. a 401 sent while the body still trickles in) can't get a second status line.
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (socket.writable && !inFlight?.headersSent) {

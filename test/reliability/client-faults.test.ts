@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { jsonAfterHead, rawRequest, rawSocket } from '../support/raw-http.js';
-import { waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 type Envelope = { error: { message: string; type: string; param: string | null; code: string | null } };
 const envelope = (body: Buffer | string) => JSON.parse(body.toString()) as Envelope;
@@ -126,6 +126,17 @@ describe('client faults', () => {
       const started = performance.now();
       await Promise.race([conn.closed, new Promise((r) => setTimeout(r, 5_000))]);
       expect(performance.now() - started).toBeLessThan(HEADERS_TIMEOUT_MS + 1_000);
+    });
+
+    it('an idle kept-alive connection is not cut by the headers timeout (only keepAliveTimeout closes it)', async () => {
+      const conn = rawSocket(gw.url);
+      conn.socket.write('GET /ping HTTP/1.1\r\nhost: x\r\n\r\n');
+      await sleep(3 * HEADERS_TIMEOUT_MS);
+      expect(conn.socket.destroyed).toBe(false);
+      conn.socket.write('GET /ping HTTP/1.1\r\nhost: x\r\n\r\n');
+      await waitFor(() => conn.text().split('HTTP/1.1 200 OK').length === 3, 2_000, 'second answer on the same connection');
+      expect(conn.text()).not.toContain('408');
+      conn.socket.destroy();
     });
 
     it('a response longer than the request timeout is never cut (only receiving the request is timed)', async () => {
