@@ -102,7 +102,7 @@ describe('client faults', () => {
       const took = performance.now() - started;
       expect(conn.socket.destroyed || conn.socket.readableEnded).toBe(true);
       expect(took).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
-      expect(took).toBeLessThan(REQUEST_TIMEOUT_MS + 1_000);
+      expect(took).toBeLessThan(REQUEST_TIMEOUT_MS + 1_500);
       expect(conn.text()).toMatch(/^HTTP\/1\.1 408 /);
       expect(jsonAfterHead(conn.text())).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'request_timeout' } });
       expect(up.requests.length).toBe(before);
@@ -116,7 +116,7 @@ describe('client faults', () => {
       await Promise.race([conn.closed, new Promise((r) => setTimeout(r, 5_000))]);
       clearInterval(drip);
       const took = performance.now() - started;
-      expect(took).toBeLessThan(HEADERS_TIMEOUT_MS + 1_000);
+      expect(took).toBeLessThan(HEADERS_TIMEOUT_MS + 1_500);
       expect(conn.text()).toMatch(/^HTTP\/1\.1 408 /);
       expect((jsonAfterHead(conn.text()) as Envelope).error.code).toBe('request_timeout');
     });
@@ -125,7 +125,7 @@ describe('client faults', () => {
       const conn = rawSocket(gw.url);
       const started = performance.now();
       await Promise.race([conn.closed, new Promise((r) => setTimeout(r, 5_000))]);
-      expect(performance.now() - started).toBeLessThan(HEADERS_TIMEOUT_MS + 1_000);
+      expect(performance.now() - started).toBeLessThan(HEADERS_TIMEOUT_MS + 1_500);
     });
 
     it('an idle kept-alive connection is not cut by the headers timeout (only keepAliveTimeout closes it)', async () => {

@@ -117,7 +117,7 @@ describe('upstream faults', () => {
     const started = performance.now();
     const res = await chat('gpt-4o');
     await expect502(res, 'healthy', 'timed out waiting for response headers', 504, 'upstream_timeout');
-    expect(performance.now() - started).toBeLessThan(HEADERS_TIMEOUT_MS + 1_000);
+    expect(performance.now() - started).toBeLessThan(HEADERS_TIMEOUT_MS + 2_000); // undici's timers tick coarsely
     await up.waitForAbort(2_000); // the fake saw the gateway give up on it
   });
 
