@@ -8,10 +8,13 @@ import type { LiveApiModel } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
 import { responseIdTap } from '../../upstream/response-id-tap.js';
 import { bodyModel, checkModelAllowed, modelAccessDenied, resolveFor, upstreamBody } from './model-routing.js';
+import { documented } from './documented.js';
 import { proxy } from './proxy.js';
 import { rawQuery, takeModelParam } from './query.js';
+import { RESPONSE_ID_RE } from './response-id.js';
+import { responsesDocs } from './schemas/routes.js';
 
-export const RESPONSE_ID_RE = /^[A-Za-z0-9_-]{1,256}$/;
+export { RESPONSE_ID_RE };
 
 const responseNotFound = (id: string) =>
   new GatewayError(404, 'invalid_request_error', `Response with id '${id}' not found.`, null, null);
@@ -82,9 +85,9 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
     });
   };
 
-  app.post('/responses', createLike('/responses', true));
-  app.post('/responses/input_tokens', createLike('/responses/input_tokens', false));
-  app.post('/responses/compact', createLike('/responses/compact', false));
+  app.post('/responses', documented(responsesDocs.create), createLike('/responses', true));
+  app.post('/responses/input_tokens', documented(responsesDocs.inputTokens), createLike('/responses/input_tokens', false));
+  app.post('/responses/compact', documented(responsesDocs.compact), createLike('/responses/compact', false));
 
   type IdParams = { Params: { id: string } };
   const byId = (suffix: string, method: 'GET' | 'DELETE' | 'POST') => async (request: FastifyRequest<IdParams>, reply: Parameters<typeof proxy>[2]) => {
@@ -102,14 +105,14 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
     }
   };
 
-  app.get<IdParams>('/responses/:id', byId('', 'GET'));
-  app.delete<IdParams>('/responses/:id', byId('', 'DELETE'));
-  app.get<IdParams>('/responses/:id/input_items', byId('/input_items', 'GET'));
-  app.post<IdParams>('/responses/:id/cancel', byId('/cancel', 'POST'));
+  app.get<IdParams>('/responses/:id', documented(responsesDocs.retrieve), byId('', 'GET'));
+  app.delete<IdParams>('/responses/:id', documented(responsesDocs.delete), byId('', 'DELETE'));
+  app.get<IdParams>('/responses/:id/input_items', documented(responsesDocs.inputItems), byId('/input_items', 'GET'));
+  app.post<IdParams>('/responses/:id/cancel', documented(responsesDocs.cancel), byId('/cancel', 'POST'));
 
   // Anything else below /responses/ is either a hostile id (`..`, encoded slashes) or an
   // unknown sub-resource; neither is forwarded.
-  app.all<{ Params: { '*': string } }>('/responses/*', async (request) => {
+  app.all<{ Params: { '*': string } }>('/responses/*', { schema: { hide: true } }, async (request) => {
     const first = request.params['*'].split('/')[0] ?? '';
     checkResponseId(first);
     throw new GatewayError(404, 'not_found_error', `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`, null, 'unknown_url');
