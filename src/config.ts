@@ -23,6 +23,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How often the server checks the store for changes made elsewhere (CLI, other instances). */
   syncIntervalMs: number;
+  /** Deadline for the admin "fetch models" / "test connection" calls to an upstream. */
+  upstreamCheckTimeoutMs: number;
 }
 
 export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>>;
@@ -57,5 +59,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     requestTimeoutMs: intFrom(env, 'BODHI_REQUEST_TIMEOUT_MS', 60_000),
     shutdownTimeoutMs: intFrom(env, 'BODHI_SHUTDOWN_TIMEOUT_MS', 30_000),
     syncIntervalMs: intFrom(env, 'BODHI_SYNC_INTERVAL_MS', 250),
+    upstreamCheckTimeoutMs: intFrom(env, 'BODHI_UPSTREAM_CHECK_TIMEOUT_MS', 15_000),
   };
 }

@@ -1,22 +1,31 @@
 // Builds the Fastify app: body handling, errors, auth per route prefix, and the routes.
 // One request's way: auth hook -> route (validate, resolve) -> upstream/forward.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { authHook } from '../auth/hook.js';
 import { healthRoutes } from '../routes/health.js';
 import { apiModelRoutes } from '../routes/management/api-models.js';
 import { infoRoutes } from '../routes/management/info.js';
+import { callableModelRoutes } from '../routes/management/models.js';
 import { tokenRoutes } from '../routes/management/tokens.js';
+import { upstreamCheckRoutes } from '../routes/management/upstream-checks.js';
 import { completionsRoutes } from '../routes/openai/chat.js';
 import { modelsRoutes } from '../routes/openai/models.js';
 import { responsesRoutes } from '../routes/openai/responses.js';
 import { registerJsonBody } from './body.js';
+import { registerDocs } from './docs.js';
 import { registerErrorHandling } from './errors.js';
 import type { Gateway } from './gateway.js';
 import './types.js';
+import { registerUi } from './ui.js';
 
-export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
+export interface BuildOptions {
+  /** Sees every route as it is registered (the OpenAPI test checks each one is documented). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
     // One access-log line per request (below) instead of Fastify's two.
@@ -26,6 +35,7 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
     requestTimeout: gw.config.requestTimeoutMs,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   app.decorateRequest('token', null);
   app.decorateRequest('rawBody', undefined);
@@ -48,7 +58,10 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
     done();
   });
 
-  healthRoutes(app, gw);
+  // Before any route: the OpenAPI generator watches routes as they are registered.
+  registerDocs(app, gw);
+
+  void app.register(async (open) => healthRoutes(open, gw));
 
   void app.register(
     async (v1) => {
@@ -64,11 +77,15 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
     async (admin) => {
       admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin'));
       apiModelRoutes(admin, gw);
+      upstreamCheckRoutes(admin, gw);
+      callableModelRoutes(admin, gw);
       tokenRoutes(admin, gw);
       infoRoutes(admin, gw);
     },
     { prefix: '/bodhi/v1' },
   );
+
+  registerUi(app);
 
   return app;
 }

@@ -63,6 +63,9 @@ function errorCode(err: Error): string {
   return e.code ?? e.cause?.code ?? 'UNKNOWN';
 }
 
+/** A short, key-free description of why a request got no answer (also used by the admin checks). */
+export const networkErrorText = (err: Error): string => ERROR_TEXT[errorCode(err)] ?? 'request failed';
+
 /** The 502 a client gets when the upstream never answered. Names the API model, never its key. */
 export function upstreamFailure(apiModel: LiveApiModel, err: Error): GatewayError {
   const code = errorCode(err);
