@@ -39,7 +39,8 @@ export function registerUi(app: FastifyInstance, dir: string = UI_DIR): void {
         );
         return;
       }
-      await ui.register(fastifyStatic, { root: dir, prefix: '/', setHeaders: pageHeaders, redirect: true });
+      // cacheControl: false leaves Cache-Control to pageHeaders (immutable assets, no-cache pages).
+      await ui.register(fastifyStatic, { root: dir, prefix: '/', setHeaders: pageHeaders, cacheControl: false, redirect: true });
       // Client-side routes (/ui/tokens, ...) get the app; a missing asset stays a 404.
       ui.setNotFoundHandler((request, reply) => {
         const path = request.url.split('?')[0] ?? '';
