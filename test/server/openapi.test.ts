@@ -3,6 +3,7 @@
 // from the gateway (over the fake upstream) validate against them.
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import type { RouteOptions } from 'fastify';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +155,7 @@ describe('the documented schemas match what goes over the wire', () => {
     // Compile the components as JSON Schema 2020-12 (OpenAPI 3.1's dialect).
     const text = JSON.stringify(doc.components.schemas).replaceAll('"#/components/schemas/', '"components#/$defs/');
     ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
     ajv.addSchema({ $id: 'components', $defs: JSON.parse(text) });
     check = (name, value) => {
       const validate = ajv.getSchema(`components#/$defs/${name}`)!;

@@ -35,7 +35,7 @@ describe('web UI', () => {
   beforeAll(async () => {
     await ensureUiBuilt();
     clearScreenshots();
-    upstream = await startFakeUpstream({ apiKey: UPSTREAM_KEY, eventDelayMs: 40, backgroundStepMs: 1200, textDeltas: 8 });
+    upstream = await startFakeUpstream({ apiKey: UPSTREAM_KEY, eventDelayMs: 40, backgroundStepMs: 700, textDeltas: 8 });
     gw = await startTestGateway();
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
