@@ -22,7 +22,6 @@ export const errorResponseSchema = {
       },
     },
   },
-  examples: [{ error: { message: "Model configuration 'gpt-x' not found.", type: 'not_found_error', param: 'model', code: 'model_not_found' } }],
 } as const;
 
 const ERROR_TEXT: Record<number, string> = {

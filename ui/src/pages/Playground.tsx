@@ -77,7 +77,6 @@ export function Playground() {
   const choices = (models.data?.data ?? []).filter((m) => m.match === 'exact' && m.api_format === (api === 'responses' ? 'openai_responses' : 'openai'));
   useEffect(() => {
     if (!choices.some((m) => m.id === model)) setModel(choices[0]?.id ?? '');
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, models.data]);
 
   const reset = () => {
