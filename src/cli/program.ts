@@ -3,7 +3,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCOPES } from '../auth/scopes.js';
 import { loadConfig, type ConfigFlags } from '../config.js';
 import { API_FORMATS } from '../models/formats.js';
-import { handleSignals, startServer } from '../server/start.js';
 import { VERSION } from '../version.js';
 import { printTable, reportError, withContext } from './context.js';
 
@@ -46,6 +45,8 @@ export function buildCli(): Command {
     .option('--log-level <level>', 'trace|debug|info|warn|error (default: $BODHI_LOG_LEVEL or info)')
     .action(
       run(async (opts: ConfigFlags) => {
+        // Loaded here so the other commands start without the HTTP server, docs and UI plugins.
+        const { handleSignals, startServer } = await import('../server/start.js');
         const server = await startServer(loadConfig(opts));
         handleSignals(server);
         server.logger.info({ url: server.url, home: server.gateway.config.home, store: server.gateway.store.kind }, `Bodhi Gateway listening on ${server.url}`);
