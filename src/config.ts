@@ -23,6 +23,13 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How often the server checks the store for changes made elsewhere (CLI, other instances). */
   syncIntervalMs: number;
+  /** Request-log rows older than this are pruned. */
+  requestLogRetentionDays: number;
+  /** If set, /metrics is also served without auth on this port (on `metricsHost`), for a Prometheus scraper. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** OpenTelemetry traces (one span per request, a child per upstream call); off by default. */
+  otelEnabled: boolean;
 }
 
 export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>>;
@@ -57,5 +64,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     requestTimeoutMs: intFrom(env, 'BODHI_REQUEST_TIMEOUT_MS', 60_000),
     shutdownTimeoutMs: intFrom(env, 'BODHI_SHUTDOWN_TIMEOUT_MS', 30_000),
     syncIntervalMs: intFrom(env, 'BODHI_SYNC_INTERVAL_MS', 250),
+    requestLogRetentionDays: intFrom(env, 'BODHI_REQUEST_LOG_RETENTION_DAYS', 30),
+    metricsPort: env.BODHI_METRICS_PORT ? intFrom(env, 'BODHI_METRICS_PORT', 0) : undefined,
+    metricsHost: env.BODHI_METRICS_HOST ?? '127.0.0.1',
+    otelEnabled: ['1', 'true', 'yes', 'on'].includes((env.BODHI_OTEL_ENABLED ?? '').toLowerCase()),
   };
 }

@@ -5,6 +5,8 @@ import { loadConfig, type ConfigFlags } from '../config.js';
 import { API_FORMATS } from '../models/formats.js';
 import { handleSignals, startServer } from '../server/start.js';
 import { VERSION } from '../version.js';
+import { GROUP_BYS, parseBucket, parseSince, usageSummary } from '../usage/usage-service.js';
+import type { UsageGroupBy } from '../store/types.js';
 import { printTable, reportError, withContext } from './context.js';
 
 const homeOption = () => new Option('--home <dir>', 'data dir (default: $BODHI_HOME or ~/.bodhi)');
@@ -162,6 +164,33 @@ export function buildCli(): Command {
         await withContext({ home: opts.home }, async ({ tokens }) => {
           const revoked = await tokens.revoke(name);
           process.stdout.write(`revoked token '${revoked.name}'\n`);
+        });
+      }),
+    );
+
+  program
+    .command('usage')
+    .description('summarise requests and token usage from the request log')
+    .option('--since <when>', 'window start: 30m, 24h, 7d or an ISO 8601 time', '24h')
+    .addOption(new Option('--by <group>', 'group by').choices([...GROUP_BYS]).default('model'))
+    .option('--bucket <width>', 'with --json: time-series bucket width, e.g. 1h')
+    .option('--json', 'print JSON (includes the time series)')
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { since: string; by: UsageGroupBy; bucket?: string; json?: boolean; home?: string }) => {
+        await withContext({ home: opts.home }, async ({ store }) => {
+          const summary = await usageSummary(store, {
+            since: parseSince(opts.since),
+            by: opts.by,
+            ...(opts.bucket ? { bucketMs: parseBucket(opts.bucket) } : {}),
+          });
+          if (opts.json) {
+            process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+            return;
+          }
+          process.stdout.write(`usage since ${summary.since} by ${opts.by}\n`);
+          const rows = [...summary.groups.map((g) => ({ ...g, key: g.key ?? '(none)' })), { key: 'TOTAL', ...summary.totals }];
+          printTable(rows, ['key', 'requests', 'errors', 'input_tokens', 'output_tokens', 'reasoning_tokens', 'cached_tokens', 'total_tokens']);
         });
       }),
     );

@@ -15,10 +15,12 @@ export class ResponseRoutes {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly maxCached: number;
+  /** Lookups answered from memory vs. ones that went to the store; for /metrics. */
+  readonly stats = { hits: 0, misses: 0 };
   private readonly flushDelayMs: number;
 
   constructor(
-    private readonly store: Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'deleteResponseRoute'>,
+    private readonly store: Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'deleteResponseRoute' | 'claimResponseUsage'>,
     private readonly opts: ResponseRoutesOptions,
   ) {
     this.maxCached = opts.maxCached ?? 100_000;
@@ -36,10 +38,23 @@ export class ResponseRoutes {
 
   async lookup(responseId: string): Promise<ResponseRoute | undefined> {
     const hit = this.cache.get(responseId);
-    if (hit) return hit;
+    if (hit) {
+      this.stats.hits++;
+      return hit;
+    }
+    this.stats.misses++;
     const row = await this.store.getResponseRoute(responseId);
     if (row) this.cacheSet(row);
     return row;
+  }
+
+  /**
+   * Counts a response's usage once: true for the first caller, across instances. Pending
+   * records are written first so the claim finds the row.
+   */
+  async claimUsage(responseId: string): Promise<boolean> {
+    await this.flush();
+    return this.store.claimResponseUsage(responseId, Date.now());
   }
 
   async forget(responseId: string): Promise<void> {

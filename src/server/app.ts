@@ -5,6 +5,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { authHook } from '../auth/hook.js';
 import { healthRoutes } from '../routes/health.js';
+import { metricsRoutes } from '../routes/management/metrics.js';
+import { usageRoutes } from '../routes/management/usage.js';
 import { apiModelRoutes } from '../routes/management/api-models.js';
 import { infoRoutes } from '../routes/management/info.js';
 import { tokenRoutes } from '../routes/management/tokens.js';
@@ -30,10 +32,30 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
   app.decorateRequest('token', null);
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('proxy', undefined);
+  app.decorateRequest('recorded', false);
+  app.decorateRequest('span', undefined);
+  const tracing = gw.tracing;
+  if (tracing) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.span = tracing.startRequest(request.method, request.url);
+      done();
+    });
+  }
   registerJsonBody(app);
   registerErrorHandling(app);
 
   app.addHook('onResponse', (request, reply, done) => {
+    // Proxied calls are recorded by the proxy, which knows the upstream outcome.
+    if (!request.proxy && !request.recorded) {
+      const named = (request.body as { model?: unknown } | undefined)?.model;
+      gw.recorder.record({
+        request,
+        reply,
+        status: reply.raw.statusCode,
+        outcome: reply.raw.statusCode < 400 ? 'served' : 'rejected',
+        model: typeof named === 'string' ? named : undefined,
+      });
+    }
     request.log.info(
       {
         method: request.method,
@@ -49,6 +71,12 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
   });
 
   healthRoutes(app, gw);
+
+  // Prometheus scrape endpoint, admin token required (or see BODHI_METRICS_PORT for an unauthenticated port).
+  void app.register(async (scope) => {
+    scope.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin'));
+    metricsRoutes(scope, gw);
+  });
 
   void app.register(
     async (v1) => {
@@ -66,6 +94,7 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
       apiModelRoutes(admin, gw);
       tokenRoutes(admin, gw);
       infoRoutes(admin, gw);
+      usageRoutes(admin, gw);
     },
     { prefix: '/bodhi/v1' },
   );

@@ -9,6 +9,11 @@ import type { Config } from '../config.js';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from '../crypto/secret-box.js';
 import { ApiModelService } from '../models/api-model-service.js';
 import { ModelRegistry } from '../models/registry.js';
+import { GatewayMetrics } from '../observability/metrics.js';
+import { RequestRecorder } from '../observability/recorder.js';
+import { startTracing, type Tracing } from '../observability/tracing.js';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { RequestLogWriter } from '../usage/request-log.js';
 import { ResponseRoutes } from '../routing/response-routes.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -28,6 +33,11 @@ export interface Gateway {
   readonly apiModels: ApiModelService;
   readonly tokenService: TokenService;
   readonly sync: ConfigSync;
+  readonly metrics: GatewayMetrics;
+  readonly requestLog: RequestLogWriter;
+  readonly recorder: RequestRecorder;
+  /** Set when BODHI_OTEL_ENABLED is on. */
+  readonly tracing: Tracing | undefined;
   close(): Promise<void>;
 }
 
@@ -42,7 +52,12 @@ export function createUpstreamAgent(config: Pick<Config, 'connectTimeoutMs' | 'u
   });
 }
 
-export async function createGateway(config: Config, log: Logger): Promise<Gateway> {
+export interface GatewayOptions {
+  /** Span processors for OpenTelemetry (tests use an in-memory exporter); default: OTLP from OTEL_* env. */
+  spanProcessors?: SpanProcessor[];
+}
+
+export async function createGateway(config: Config, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const box = createSecretBox(loadOrCreateKey(config.home, config.encryptionKey));
   const store = await openStore(config);
   const registry = new ModelRegistry();
@@ -59,6 +74,13 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
   });
   await sync.start();
   const dispatcher = createUpstreamAgent(config);
+  const metrics = new GatewayMetrics({ token: () => tokens.stats, model: () => registry.stats, responseRoute: () => responseRoutes.stats });
+  const requestLog = new RequestLogWriter(store, {
+    retentionDays: config.requestLogRetentionDays,
+    onError: (err, what) => log.warn({ err }, `could not ${what}`),
+  });
+  const tracing = config.otelEnabled ? startTracing(options.spanProcessors) : undefined;
+  const recorder = new RequestRecorder(metrics, requestLog, tracing, (err) => log.warn({ err }, 'could not claim response usage'));
 
   return {
     config,
@@ -73,10 +95,17 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
     apiModels: new ApiModelService(store, box),
     tokenService: new TokenService(store, (id) => lastUsed.pendingFor(id)),
     sync,
+    metrics,
+    requestLog,
+    recorder,
+    tracing,
     async close() {
       sync.stop();
       await Promise.allSettled([lastUsed.stop(), responseRoutes.flush()]);
+      // After the routing records: usage claims in flight need their rows.
+      await requestLog.stop();
       await dispatcher.close().catch(() => undefined);
+      await tracing?.shutdown().catch((err) => log.warn({ err }, 'could not flush traces'));
       await store.close();
     },
   };
