@@ -17,16 +17,22 @@ export interface CacheSources {
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
-/** Memoises label children: prom-client hashes labels on every call otherwise. */
+/**
+ * Memoises label children in nested maps (no key string is built per call): prom-client would
+ * otherwise hash the label set on every increment.
+ */
 function children<T>(make: (...labels: string[]) => T): (...labels: string[]) => T {
-  const cache = new Map<string, T>();
+  const root = new Map<string, unknown>();
   return (...labels) => {
-    const key = labels.join('\u0000');
-    let child = cache.get(key);
-    if (!child) {
-      child = make(...labels);
-      cache.set(key, child);
+    let level = root;
+    for (let i = 0; i < labels.length - 1; i++) {
+      let next = level.get(labels[i]!) as Map<string, unknown> | undefined;
+      if (!next) level.set(labels[i]!, (next = new Map()));
+      level = next;
     }
+    const last = labels[labels.length - 1]!;
+    let child = level.get(last) as T | undefined;
+    if (child === undefined) level.set(last, (child = make(...labels)));
     return child;
   };
 }

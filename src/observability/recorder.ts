@@ -21,7 +21,7 @@ export interface FinishedRequest {
    * For Responses create/retrieve: usage counts only if this call is the first to claim the
    * response (a background response's usage shows up again on every later poll).
    */
-  claimUsage?: ((responseId: string) => Promise<boolean>) | undefined;
+  claimUsage?: ((responseId: string) => boolean | Promise<boolean>) | undefined;
 }
 
 export class RequestRecorder {
@@ -72,13 +72,12 @@ export class RequestRecorder {
       });
     };
     if (!usage) return write(false);
-    if (f.claimUsage && responseId) {
-      f.claimUsage(responseId).then(write, (err) => {
-        this.onError(err);
-        write(false);
-      });
-      return;
-    }
-    write(true);
+    if (!f.claimUsage || !responseId) return write(true);
+    const claimed = f.claimUsage(responseId);
+    if (typeof claimed === 'boolean') return write(claimed);
+    claimed.then(write, (err) => {
+      this.onError(err);
+      write(false);
+    });
   }
 }

@@ -12,6 +12,7 @@ export interface ResponseRoutesOptions {
 export class ResponseRoutes {
   private cache = new Map<string, ResponseRoute>();
   private pending: ResponseRoute[] = [];
+  private pendingMarks: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly maxCached: number;
@@ -20,7 +21,7 @@ export class ResponseRoutes {
   private readonly flushDelayMs: number;
 
   constructor(
-    private readonly store: Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'deleteResponseRoute' | 'claimResponseUsage'>,
+    private readonly store: Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'deleteResponseRoute' | 'claimResponseUsage' | 'markResponseUsage'>,
     private readonly opts: ResponseRoutesOptions,
   ) {
     this.maxCached = opts.maxCached ?? 100_000;
@@ -30,10 +31,7 @@ export class ResponseRoutes {
   remember(route: ResponseRoute): void {
     this.cacheSet(route);
     this.pending.push(route);
-    if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.flushDelayMs);
-      this.timer.unref();
-    }
+    this.scheduleFlush();
   }
 
   async lookup(responseId: string): Promise<ResponseRoute | undefined> {
@@ -49,12 +47,31 @@ export class ResponseRoutes {
   }
 
   /**
-   * Counts a response's usage once: true for the first caller, across instances. Pending
-   * records are written first so the claim finds the row.
+   * For the call that created a response and saw its usage: counts it unless this instance
+   * already did, without waiting for the database (the mark is written with the next batch).
+   */
+  markUsage(responseId: string): boolean {
+    const route = this.cache.get(responseId);
+    if (!route) return true;
+    if (route.usageCountedAt !== null) return false;
+    route.usageCountedAt = Date.now();
+    this.pendingMarks.push(responseId);
+    this.scheduleFlush();
+    return true;
+  }
+
+  /**
+   * For polls of a background response: the first poll (on any instance) that sees its usage
+   * counts it. Pending records are written first so the conditional update finds the row.
    */
   async claimUsage(responseId: string): Promise<boolean> {
+    const cached = this.cache.get(responseId);
+    if (cached && cached.usageCountedAt !== null) return false;
     await this.flush();
-    return this.store.claimResponseUsage(responseId, Date.now());
+    const at = Date.now();
+    const won = await this.store.claimResponseUsage(responseId, at);
+    if (won && cached) cached.usageCountedAt = at;
+    return won;
   }
 
   async forget(responseId: string): Promise<void> {
@@ -63,15 +80,30 @@ export class ResponseRoutes {
     await this.store.deleteResponseRoute(responseId);
   }
 
-  /** Writes pending records; safe to call concurrently (writes are serialised). */
+  /** Writes pending records and usage marks; safe to call concurrently (writes are serialised). */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.pending;
+    const marks = this.pendingMarks;
     this.pending = [];
-    if (batch.length === 0) return this.flushing;
-    this.flushing = this.flushing.then(() => this.store.insertResponseRoutes(batch)).catch((err) => this.opts.onError(err));
+    this.pendingMarks = [];
+    if (batch.length === 0 && marks.length === 0) return this.flushing;
+    this.flushing = this.flushing
+      .then(async () => {
+        await this.store.insertResponseRoutes(batch);
+        // Records inserted in this batch already carry their mark; the update covers older ones.
+        if (marks.length) await this.store.markResponseUsage(marks, Date.now());
+      })
+      .catch((err) => this.opts.onError(err));
     return this.flushing;
+  }
+
+  private scheduleFlush(): void {
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.flushDelayMs);
+      this.timer.unref();
+    }
   }
 
   private cacheSet(route: ResponseRoute): void {

@@ -91,6 +91,7 @@ const toRoute = (r: ResponseRoutesTable): ResponseRoute => ({
   model: r.model,
   tokenId: r.token_id,
   createdAt: num(r.created_at),
+  usageCountedAt: numOrNull(r.usage_counted_at),
 });
 
 function fromLog(e: RequestLogEntry): RequestLogTable {
@@ -275,7 +276,7 @@ export class SqlStore implements Store {
       model: r.model,
       token_id: r.tokenId,
       created_at: r.createdAt,
-      usage_counted_at: null,
+      usage_counted_at: r.usageCountedAt,
     }));
     await this.db
       .insertInto('response_routes')
@@ -306,6 +307,17 @@ export class SqlStore implements Store {
       .where('usage_counted_at', 'is', null)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  async markResponseUsage(responseIds: readonly string[], at: number): Promise<void> {
+    for (let i = 0; i < responseIds.length; i += 500) {
+      await this.db
+        .updateTable('response_routes')
+        .set({ usage_counted_at: at })
+        .where('response_id', 'in', responseIds.slice(i, i + 500))
+        .where('usage_counted_at', 'is', null)
+        .execute();
+    }
   }
 
   async insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void> {

@@ -45,6 +45,8 @@ export interface ResponseRoute {
   model: string;
   tokenId: string | null;
   createdAt: number;
+  /** When this response's usage was counted (see RequestLogEntry.usageCounted); null until then. */
+  usageCountedAt: number | null;
 }
 
 /** One row per /v1 call: who, what, how it went, and the token usage seen in the response. */
@@ -125,6 +127,8 @@ export interface Store {
   pruneResponseRoutes(createdBefore: number): Promise<number>;
   /** Marks a response's usage as counted; true only for the first caller (across instances). */
   claimResponseUsage(responseId: string, at: number): Promise<boolean>;
+  /** Marks usage as counted for responses this instance already decided about (batched). */
+  markResponseUsage(responseIds: readonly string[], at: number): Promise<void>;
 
   insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void>;
   listRequestLogs(query: { since?: number; limit: number }): Promise<RequestLogEntry[]>;

@@ -17,8 +17,11 @@ export interface ProxyCall {
   observe: ObservedKind;
   /** Called as soon as a created response's id is seen (routing records). */
   onResponseId?: ((id: string) => void) | undefined;
-  /** Usage of a Responses create/retrieve counts once per response; see RequestRecorder. */
-  claimUsage?: boolean;
+  /**
+   * Usage of a Responses response counts once: `create` counts what it sees (and marks the
+   * record), `poll` counts only if it is the first to see a background response's usage.
+   */
+  usageOnce?: 'create' | 'poll' | undefined;
 }
 
 const OUTCOME: Record<ForwardOutcome['kind'], string> = {
@@ -96,7 +99,12 @@ export async function proxy(gw: Gateway, request: FastifyRequest, reply: Fastify
     upstreamHeadersAt: 'headersAt' in outcome ? outcome.headersAt : null,
     outcome: OUTCOME[outcome.kind],
     observed: observer.observed,
-    claimUsage: call.claimUsage ? (id) => gw.responseRoutes.claimUsage(id) : undefined,
+    claimUsage:
+      call.usageOnce === 'create'
+        ? (id: string) => gw.responseRoutes.markUsage(id)
+        : call.usageOnce === 'poll'
+          ? (id: string) => gw.responseRoutes.claimUsage(id)
+          : undefined,
   });
   return outcome;
 }

@@ -74,9 +74,9 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
       body: upstreamBody(request.rawBody!, resolved),
       observe: 'responses',
       onResponseId: remember
-        ? (responseId) => gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now() })
+        ? (responseId) => gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now(), usageCountedAt: null })
         : undefined,
-      claimUsage: remember,
+      usageOnce: remember ? 'create' : undefined,
     });
   };
 
@@ -96,7 +96,7 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
       body: method === 'POST' && request.rawBody?.length ? request.rawBody : null,
       observe: 'responses',
       // A finished background response's usage is counted by the first poll that sees it.
-      claimUsage: method === 'GET' && suffix === '',
+      usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
     });
     if (method === 'DELETE' && outcome.kind === 'completed' && outcome.status === 200) {
       await gw.responseRoutes.forget(id).catch((err) => request.log.warn({ err }, 'could not delete routing record'));
