@@ -23,6 +23,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How often the server checks the store for changes made elsewhere (CLI, other instances). */
   syncIntervalMs: number;
+  /** Routing records older than this are ignored and pruned; 0 keeps them forever. */
+  routeRetentionDays: number;
+  /** PostgreSQL connection pool size per instance. */
+  databasePoolSize: number;
 }
 
 export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>>;
@@ -57,5 +61,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     requestTimeoutMs: intFrom(env, 'BODHI_REQUEST_TIMEOUT_MS', 60_000),
     shutdownTimeoutMs: intFrom(env, 'BODHI_SHUTDOWN_TIMEOUT_MS', 30_000),
     syncIntervalMs: intFrom(env, 'BODHI_SYNC_INTERVAL_MS', 250),
+    routeRetentionDays: intFrom(env, 'BODHI_ROUTE_RETENTION_DAYS', 30),
+    databasePoolSize: Math.max(1, intFrom(env, 'BODHI_DATABASE_POOL_SIZE', 10)),
   };
 }

@@ -67,9 +67,19 @@ export interface Store {
   insertResponseRoutes(routes: readonly ResponseRoute[]): Promise<void>;
   getResponseRoute(responseId: string): Promise<ResponseRoute | undefined>;
   deleteResponseRoute(responseId: string): Promise<void>;
-  pruneResponseRoutes(createdBefore: number): Promise<number>;
+  /**
+   * Deletes records created before `createdBefore`, at most `limit` of them per call (so a
+   * large backlog is pruned in short statements that never hold the database for long).
+   */
+  pruneResponseRoutes(createdBefore: number, limit?: number): Promise<number>;
 
   /** Changes whenever API models or tokens change, from any process sharing the database. */
   configVersion(): Promise<string>;
+  /**
+   * Shared databases only (PostgreSQL): calls `listener` soon after a config change commits in
+   * any process, and whenever changes may have been missed (the notification connection was
+   * re-established). The version poll stays the safety net. Returns an unsubscribe function.
+   */
+  subscribeConfigChanges?(listener: () => void): () => void;
   close(): Promise<void>;
 }
