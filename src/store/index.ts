@@ -14,6 +14,11 @@ export async function openStore(
   }
   const store = config.databaseUrl ? openPostgresStore(config.databaseUrl, { poolSize: config.databasePoolSize, log }) : openSqliteStore(config.home);
   try {
+    if (store.kind === 'postgres') {
+      await store.ping().catch((err: unknown) => {
+        throw new Error(`cannot connect to the database at ${store.location}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
     await store.migrate();
   } catch (err) {
     await store.close().catch(() => undefined);

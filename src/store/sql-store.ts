@@ -1,7 +1,7 @@
 // Store over Kysely, shared by the SQLite and PostgreSQL dialects: only connection set-up
 // differs (sqlite.ts, postgres.ts).
 import { randomUUID } from 'node:crypto';
-import { Migrator, type Kysely, type Transaction } from 'kysely';
+import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { ApiModelsTable, Database, ResponseRoutesTable, TokensTable } from './schema.js';
 import type { ApiModelRecord, ResponseRoute, Scope, Store, TokenRecord, TokenStatus } from './types.js';
@@ -100,6 +100,11 @@ export class SqlStore implements Store {
   ) {
     this.kind = opts.kind;
     this.location = opts.location;
+  }
+
+  /** One round trip; for a clear "cannot connect" before migrating. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   async migrate(): Promise<void> {
