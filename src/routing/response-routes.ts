@@ -22,6 +22,7 @@ export interface ResponseRoutesOptions {
   maxPending?: number;
   /** Pause before writing a batch again after the store failed. */
   retryFlushMs?: number;
+  /** The first failed write of a run of failures (they are retried). */
   onError: (err: unknown) => void;
 }
 
@@ -41,6 +42,8 @@ export class ResponseRoutes {
   private pending: ResponseRoute[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** Set while writes fail: only the first failure of an outage is reported. */
+  private failing = false;
   private readonly maxCached: number;
   private readonly flushDelayMs: number;
   readonly stats: ResponseRoutesStats = { lateHits: 0, maxLateMs: 0 };
@@ -87,13 +90,19 @@ export class ResponseRoutes {
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing
       .then(() => this.store.insertResponseRoutes(batch))
-      .catch((err) => {
-        // Keep them for the next attempt: the database may be back in a moment, and other
-        // instances can only route these responses once they are stored.
-        this.pending = batch.concat(this.pending).slice(-(this.opts.maxPending ?? 10_000));
-        this.schedule(this.opts.retryFlushMs ?? 1_000);
-        this.opts.onError(err);
-      });
+      .then(
+        () => {
+          this.failing = false;
+        },
+        (err: unknown) => {
+          // Keep them for the next attempt: the database may be back in a moment, and other
+          // instances can only route these responses once they are stored.
+          this.pending = batch.concat(this.pending).slice(-(this.opts.maxPending ?? 10_000));
+          this.schedule(this.opts.retryFlushMs ?? 1_000);
+          if (!this.failing) this.opts.onError(err);
+          this.failing = true;
+        },
+      );
     return this.flushing;
   }
 
