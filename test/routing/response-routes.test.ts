@@ -56,7 +56,7 @@ describe('response routing records across instances (PostgreSQL)', () => {
     expect(await b.lookup('resp_unknown')).toBeUndefined();
     const waited = performance.now() - started;
     expect(waited).toBeGreaterThanOrEqual(55);
-    expect(waited).toBeLessThan(250);
+    expect(waited).toBeLessThan(1_000);
     const single = new ResponseRoutes(storeB, { onError: (e) => errors.push(e) });
     started = performance.now();
     expect(await single.lookup('resp_unknown')).toBeUndefined();
