@@ -30,6 +30,10 @@ export interface Config {
   metricsHost: string;
   /** OpenTelemetry traces (one span per request, a child per upstream call); off by default. */
   otelEnabled: boolean;
+  /** Routing records older than this are ignored and pruned; 0 keeps them forever. */
+  routeRetentionDays: number;
+  /** PostgreSQL connection pool size per instance. */
+  databasePoolSize: number;
 }
 
 export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>>;
@@ -68,5 +72,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     metricsPort: env.BODHI_METRICS_PORT ? intFrom(env, 'BODHI_METRICS_PORT', 0) : undefined,
     metricsHost: env.BODHI_METRICS_HOST ?? '127.0.0.1',
     otelEnabled: ['1', 'true', 'yes', 'on'].includes((env.BODHI_OTEL_ENABLED ?? '').toLowerCase()),
+    routeRetentionDays: intFrom(env, 'BODHI_ROUTE_RETENTION_DAYS', 30),
+    databasePoolSize: Math.max(1, intFrom(env, 'BODHI_DATABASE_POOL_SIZE', 10)),
   };
 }

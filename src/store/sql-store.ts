@@ -180,8 +180,8 @@ const toGroup = (r: UsageRowRaw): UsageGroup => ({
 export interface SqlStoreOptions {
   kind: Store['kind'];
   location: string;
-  /** Called once a config change has committed (PostgreSQL uses it to NOTIFY other instances). */
-  onConfigChanged?: (db: Transaction<Database>) => Promise<void>;
+  /** Runs inside every config-change transaction, after the version bump (PostgreSQL sends its NOTIFY here, so it is delivered exactly when the change commits). */
+  onConfigChanged?: (trx: Transaction<Database>, version: string) => Promise<void>;
   onClose?: () => Promise<void>;
 }
 
@@ -197,6 +197,11 @@ export class SqlStore implements Store {
     this.location = opts.location;
   }
 
+  /** One round trip; for a clear "cannot connect" before migrating. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
   async migrate(): Promise<void> {
     const { error, results } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
@@ -209,8 +214,9 @@ export class SqlStore implements Store {
   private async configChange(write: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await write(trx);
-      await trx.updateTable('meta').set({ value: randomUUID() }).where('key', '=', 'config_version').execute();
-      await this.opts.onConfigChanged?.(trx);
+      const version = randomUUID();
+      await trx.updateTable('meta').set({ value: version }).where('key', '=', 'config_version').execute();
+      await this.opts.onConfigChanged?.(trx, version);
     });
   }
 
@@ -294,8 +300,14 @@ export class SqlStore implements Store {
     await this.db.deleteFrom('response_routes').where('response_id', '=', responseId).execute();
   }
 
-  async pruneResponseRoutes(createdBefore: number): Promise<number> {
-    const res = await this.db.deleteFrom('response_routes').where('created_at', '<', createdBefore).executeTakeFirst();
+  async pruneResponseRoutes(createdBefore: number, limit = 1000): Promise<number> {
+    // DELETE ... LIMIT is not portable; a keyed sub-select is, and uses the created_at index.
+    const res = await this.db
+      .deleteFrom('response_routes')
+      .where('response_id', 'in', (qb) =>
+        qb.selectFrom('response_routes').select('response_id').where('created_at', '<', createdBefore).limit(limit),
+      )
+      .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 

@@ -124,7 +124,11 @@ export interface Store {
   insertResponseRoutes(routes: readonly ResponseRoute[]): Promise<void>;
   getResponseRoute(responseId: string): Promise<ResponseRoute | undefined>;
   deleteResponseRoute(responseId: string): Promise<void>;
-  pruneResponseRoutes(createdBefore: number): Promise<number>;
+  /**
+   * Deletes records created before `createdBefore`, at most `limit` of them per call (so a
+   * large backlog is pruned in short statements that never hold the database for long).
+   */
+  pruneResponseRoutes(createdBefore: number, limit?: number): Promise<number>;
   /** Marks a response's usage as counted; true only for the first caller (across instances). */
   claimResponseUsage(responseId: string, at: number): Promise<boolean>;
   /** Marks usage as counted for responses this instance already decided about (batched). */
@@ -138,5 +142,11 @@ export interface Store {
 
   /** Changes whenever API models or tokens change, from any process sharing the database. */
   configVersion(): Promise<string>;
+  /**
+   * Shared databases only (PostgreSQL): calls `listener` soon after a config change commits in
+   * any process, and whenever changes may have been missed (the notification connection was
+   * re-established). The version poll stays the safety net. Returns an unsubscribe function.
+   */
+  subscribeConfigChanges?(listener: () => void): () => void;
   close(): Promise<void>;
 }

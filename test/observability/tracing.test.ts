@@ -3,6 +3,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('OpenTelemetry traces', () => {
   const exporter = new InMemorySpanExporter();
@@ -23,7 +24,7 @@ describe('OpenTelemetry traces', () => {
     const res = await gw.call('/v1/responses', { method: 'POST', json: { model: 'gpt-5', input: 'trace me' } });
     expect(res.status).toBe(200);
     await res.text();
-    await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => exporter.getFinishedSpans().length >= 2, 2_000);
     const spans = exporter.getFinishedSpans();
     const server = spans.find((s) => s.name === 'POST /v1/responses')!;
     const client = spans.find((s) => s.name === 'upstream POST')!;
@@ -42,7 +43,7 @@ describe('OpenTelemetry traces', () => {
     exporter.reset();
     const res = await gw.call('/v1/responses', { method: 'POST', json: { model: 'dead', input: 'x' } });
     expect(res.status).toBe(502);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => exporter.getFinishedSpans().some((s) => s.name === 'upstream POST'), 2_000);
     const client = exporter.getFinishedSpans().find((s) => s.name === 'upstream POST')!;
     expect(client.status.code).toBe(2); // SpanStatusCode.ERROR
     expect(client.events.some((e) => e.name === 'exception')).toBe(true);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodhi } from '../support/cli.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { waitUntil } from '../support/wait.js';
 
 const USAGE = { input_tokens: 11, output_tokens: 7, reasoning_tokens: 3, cached_tokens: 2 };
 type Json = Record<string, any>;
@@ -67,9 +68,12 @@ describe('request log, usage and metrics', () => {
     await bob.embeddings.create({ model: 'embed-small', input: ['one two three', 'four'], encoding_format: 'float' });
     await bob.chat.completions.create({ model: 'nope', messages: [] }).catch(() => undefined);
     await bob.chat.completions.create({ model: 'dead-model', messages: [] }).catch(() => undefined);
-    await gw.server.gateway.requestLog.flush();
-    await new Promise((r) => setTimeout(r, 50)); // usage claims settle
-    await gw.server.gateway.requestLog.flush();
+    // Rows of polls wait for their usage claim; wait until every call has its row.
+    const gateway = gw.server.gateway;
+    await waitUntil(async () => {
+      await gateway.requestLog.flush();
+      return (await gateway.store.listRequestLogs({ limit: 100 })).length >= aliceCalls + 6;
+    }, 5_000);
   });
   afterAll(async () => {
     await gw.close();
@@ -186,8 +190,7 @@ describe('request log, usage and metrics', () => {
     const during = await (await gw.call('/metrics')).text();
     expect(metric(during, 'bodhi_active_streams', { api_model: 'res' })).toBe(1);
     for (let r = await it.next(); !r.done; r = await it.next());
-    await new Promise((r) => setTimeout(r, 20));
-    expect(metric(await (await gw.call('/metrics')).text(), 'bodhi_active_streams', { api_model: 'res' })).toBe(0);
+    await waitUntil(async () => metric(await (await gw.call('/metrics')).text(), 'bodhi_active_streams', { api_model: 'res' }) === 0, 2_000);
   });
 
   it('prunes request-log rows older than the retention', async () => {

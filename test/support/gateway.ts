@@ -51,7 +51,8 @@ export async function startTestGateway(
     await gw.sync.reload();
     return token;
   };
-  const adminToken = await createToken('test-admin', 'admin');
+  // Unique, so several gateways can share one PostgreSQL database.
+  const adminToken = await createToken(`test-admin-${Math.random().toString(36).slice(2, 8)}`, 'admin');
 
   return {
     url: server.url,
