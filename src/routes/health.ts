@@ -1,14 +1,28 @@
-// Public liveness (/ping) and readiness (/health) probes.
+// Public liveness (/ping) and readiness (/health) probes. /health answers 503 while the
+// database is unreachable (the instance still serves cached tokens and models meanwhile, but
+// sees no config changes, e.g. revoked tokens), so a load balancer or orchestrator can tell.
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../server/gateway.js';
 
+/** A probe must answer quickly even when the database hangs instead of refusing. */
+const DB_CHECK_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 const healthSchema = {
   type: 'object',
-  required: ['status', 'version', 'database'],
+  required: ['status', 'version', 'database', 'store'],
   properties: {
     status: { type: 'string', enum: ['ok', 'degraded'] },
     version: { type: 'string' },
     database: { type: 'string', enum: ['ok', 'unreachable'] },
+    store: { type: 'string', enum: ['sqlite', 'postgres'] },
   },
 } as const;
 
@@ -41,11 +55,12 @@ export function healthRoutes(app: FastifyInstance, gw: Gateway): void {
     async (_request, reply) => {
       let database: 'ok' | 'unreachable' = 'ok';
       try {
-        await gw.store.configVersion();
+        await withTimeout(gw.store.configVersion(), DB_CHECK_TIMEOUT_MS);
       } catch {
         database = 'unreachable';
       }
-      return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ok' : 'degraded', version: gw.version, database });
+      const ok = database === 'ok';
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', version: gw.version, database, store: gw.store.kind });
     },
   );
 }

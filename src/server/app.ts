@@ -5,6 +5,8 @@ import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 
 import type { Logger } from 'pino';
 import { authHook } from '../auth/hook.js';
 import { healthRoutes } from '../routes/health.js';
+import { metricsRoutes } from '../routes/management/metrics.js';
+import { usageRoutes } from '../routes/management/usage.js';
 import { apiModelRoutes } from '../routes/management/api-models.js';
 import { infoRoutes } from '../routes/management/info.js';
 import { callableModelRoutes } from '../routes/management/models.js';
@@ -40,10 +42,30 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
   app.decorateRequest('token', null);
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('proxy', undefined);
+  app.decorateRequest('recorded', false);
+  app.decorateRequest('span', undefined);
+  const tracing = gw.tracing;
+  if (tracing) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.span = tracing.startRequest(request.method, request.url);
+      done();
+    });
+  }
   registerJsonBody(app);
   registerErrorHandling(app);
 
   app.addHook('onResponse', (request, reply, done) => {
+    // Proxied calls are recorded by the proxy, which knows the upstream outcome.
+    if (!request.proxy && !request.recorded) {
+      const named = (request.body as { model?: unknown } | undefined)?.model;
+      gw.recorder.record({
+        request,
+        reply,
+        status: reply.raw.statusCode,
+        outcome: reply.raw.statusCode < 400 ? 'served' : 'rejected',
+        model: typeof named === 'string' ? named : undefined,
+      });
+    }
     request.log.info(
       {
         method: request.method,
@@ -63,6 +85,12 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
 
   void app.register(async (open) => healthRoutes(open, gw));
 
+  // Prometheus scrape endpoint, admin token required (or see BODHI_METRICS_PORT for an unauthenticated port).
+  void app.register(async (scope) => {
+    scope.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin'));
+    metricsRoutes(scope, gw);
+  });
+
   void app.register(
     async (v1) => {
       v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user'));
@@ -81,6 +109,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
       callableModelRoutes(admin, gw);
       tokenRoutes(admin, gw);
       infoRoutes(admin, gw);
+      usageRoutes(admin, gw);
     },
     { prefix: '/bodhi/v1' },
   );

@@ -58,6 +58,22 @@ const ERROR_TEXT: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed',
 };
 
+/** A short, bounded label for metrics: refused, dns, connect_timeout, ... */
+export function upstreamErrorKind(err: Error): string {
+  const code = errorCode(err);
+  const kinds: Record<string, string> = {
+    ECONNREFUSED: 'refused',
+    ENOTFOUND: 'dns',
+    EAI_AGAIN: 'dns',
+    UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
+    ETIMEDOUT: 'connect_timeout',
+    UND_ERR_HEADERS_TIMEOUT: 'headers_timeout',
+    ECONNRESET: 'reset',
+    UND_ERR_SOCKET: 'reset',
+  };
+  return kinds[code] ?? 'other';
+}
+
 function errorCode(err: Error): string {
   const e = err as Error & { code?: string; cause?: { code?: string } };
   return e.code ?? e.cause?.code ?? 'UNKNOWN';

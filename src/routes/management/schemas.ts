@@ -229,6 +229,51 @@ export const infoSchema = {
   },
 } as const;
 
+const usageTotalsProperties = {
+  requests: { type: 'integer' },
+  errors: { type: 'integer', description: 'Calls answered with status >= 400.' },
+  input_tokens: { type: 'integer' },
+  output_tokens: { type: 'integer' },
+  reasoning_tokens: { type: 'integer' },
+  cached_tokens: { type: 'integer' },
+  total_tokens: { type: 'integer', description: 'input_tokens + output_tokens.' },
+} as const;
+const usageTotalsRequired = Object.keys(usageTotalsProperties);
+
+export const usageSummarySchema = {
+  $id: 'UsageSummary',
+  title: 'UsageSummary',
+  description: "Requests and token usage from the request log. Each response's usage counts once (a background response's on the first poll that finds it finished).",
+  type: 'object',
+  required: ['object', 'since', 'until', 'by', 'totals', 'groups', 'series'],
+  properties: {
+    object: { type: 'string', const: 'usage.summary' },
+    since: { type: 'string', format: 'date-time' },
+    until: { type: 'string', format: 'date-time' },
+    by: { type: 'string', enum: ['token', 'model', 'api-model'] },
+    totals: { type: 'object', required: usageTotalsRequired, properties: usageTotalsProperties },
+    groups: {
+      type: 'array',
+      items: { type: 'object', required: ['key', ...usageTotalsRequired], properties: { key: nullableString, ...usageTotalsProperties } },
+    },
+    series: {
+      type: 'object',
+      required: ['bucket_seconds', 'data'],
+      properties: {
+        bucket_seconds: { type: 'integer' },
+        data: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['bucket_start', 'key', ...usageTotalsRequired],
+            properties: { bucket_start: { type: 'string', format: 'date-time' }, key: nullableString, ...usageTotalsProperties },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 export const idParamsSchema = {
   type: 'object',
   required: ['id'],
@@ -253,4 +298,5 @@ export const managementSchemas = [
   tokenCreatedSchema,
   tokenListSchema,
   infoSchema,
+  usageSummarySchema,
 ];

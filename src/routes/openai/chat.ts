@@ -18,6 +18,7 @@ export function completionsRoutes(app: FastifyInstance, gw: Gateway): void {
       path,
       query: rawQuery(request.url),
       body: upstreamBody(request.rawBody!, resolved),
+      observe: endpoint === 'chat' ? 'chat' : 'embeddings',
     });
   };
   app.post('/chat/completions', documented(chatDocs), routed('chat', '/chat/completions'));

@@ -6,7 +6,6 @@ import type { AuthToken } from '../../auth/token-cache.js';
 import { badRequest, GatewayError } from '../../errors.js';
 import type { LiveApiModel } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
-import { responseIdTap } from '../../upstream/response-id-tap.js';
 import { bodyModel, checkModelAllowed, modelAccessDenied, resolveFor, upstreamBody } from './model-routing.js';
 import { documented } from './documented.js';
 import { proxy } from './proxy.js';
@@ -70,18 +69,17 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
     const model = bodyModel(request);
     const resolved = resolveFor(gw.registry, 'responses', model, request.token);
     const token = request.token;
-    const tap = remember
-      ? responseIdTap((responseId) =>
-          gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now() }),
-        )
-      : undefined;
     await proxy(gw, request, reply, {
       apiModel: resolved.apiModel,
       model,
       path,
       query: rawQuery(request.url),
       body: upstreamBody(request.rawBody!, resolved),
-      tap,
+      observe: 'responses',
+      onResponseId: remember
+        ? (responseId) => gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now(), usageCountedAt: null })
+        : undefined,
+      usageOnce: remember ? 'create' : undefined,
     });
   };
 
@@ -99,6 +97,9 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
       path: `/responses/${id}${suffix}`,
       query: route.query,
       body: method === 'POST' && request.rawBody?.length ? request.rawBody : null,
+      observe: 'responses',
+      // A finished background response's usage is counted by the first poll that sees it.
+      usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
     });
     if (method === 'DELETE' && outcome.kind === 'completed' && outcome.status === 200) {
       await gw.responseRoutes.forget(id).catch((err) => request.log.warn({ err }, 'could not delete routing record'));

@@ -1,0 +1,10 @@
+// Bounded waiting for something another process or connection does.
+/** Polls `probe` until it returns true; resolves with the time it took, or throws after `timeoutMs`. */
+export async function waitUntil(probe: () => Promise<boolean> | boolean, timeoutMs = 5_000, everyMs = 10): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await probe()) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
