@@ -25,6 +25,19 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How often the server checks the store for changes made elsewhere (CLI, other instances). */
   syncIntervalMs: number;
+  /** Deadline for the admin "fetch models" / "test connection" calls to an upstream. */
+  upstreamCheckTimeoutMs: number;
+  /** Request-log rows older than this are pruned. */
+  requestLogRetentionDays: number;
+  /** If set, /metrics is also served without auth on this port (on `metricsHost`), for a Prometheus scraper. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** OpenTelemetry traces (one span per request, a child per upstream call); off by default. */
+  otelEnabled: boolean;
+  /** Routing records older than this are ignored and pruned; 0 keeps them forever. */
+  routeRetentionDays: number;
+  /** PostgreSQL connection pool size per instance. */
+  databasePoolSize: number;
 }
 
 export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>>;
@@ -60,5 +73,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     headersTimeoutMs: intFrom(env, 'BODHI_HEADERS_TIMEOUT_MS', 10_000),
     shutdownTimeoutMs: intFrom(env, 'BODHI_SHUTDOWN_TIMEOUT_MS', 30_000),
     syncIntervalMs: intFrom(env, 'BODHI_SYNC_INTERVAL_MS', 250),
+    upstreamCheckTimeoutMs: intFrom(env, 'BODHI_UPSTREAM_CHECK_TIMEOUT_MS', 15_000),
+    requestLogRetentionDays: intFrom(env, 'BODHI_REQUEST_LOG_RETENTION_DAYS', 30),
+    metricsPort: env.BODHI_METRICS_PORT ? intFrom(env, 'BODHI_METRICS_PORT', 0) : undefined,
+    metricsHost: env.BODHI_METRICS_HOST ?? '127.0.0.1',
+    otelEnabled: ['1', 'true', 'yes', 'on'].includes((env.BODHI_OTEL_ENABLED ?? '').toLowerCase()),
+    routeRetentionDays: intFrom(env, 'BODHI_ROUTE_RETENTION_DAYS', 30),
+    databasePoolSize: Math.max(1, intFrom(env, 'BODHI_DATABASE_POOL_SIZE', 10)),
   };
 }

@@ -63,6 +63,8 @@ export class ModelRegistry {
   private forwardAll: LiveApiModel[] = [];
   private byId = new Map<string, LiveApiModel>();
   private listed: Listed[] = [];
+  /** Model lookups that resolved vs. ones that did not; for /metrics. */
+  readonly stats = { hits: 0, misses: 0 };
 
   replace(models: readonly LiveApiModel[]): void {
     const exact = new Map<string, Resolved>();
@@ -81,8 +83,13 @@ export class ModelRegistry {
   }
 
   resolve(model: string): Resolved | undefined {
-    const hit = this.exact.get(model);
-    if (hit) return hit;
+    const hit = this.exact.get(model) ?? this.byPrefix(model);
+    if (hit) this.stats.hits++;
+    else this.stats.misses++;
+    return hit;
+  }
+
+  private byPrefix(model: string): Resolved | undefined {
     for (const apiModel of this.forwardAll) {
       const prefix = apiModel.prefix!;
       if (model.length > prefix.length && model.startsWith(prefix)) {

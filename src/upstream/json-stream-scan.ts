@@ -1,7 +1,7 @@
-// Finds a top-level string field (a response's `id`) in a JSON object that arrives in chunks,
-// without keeping the chunks: a byte-level state machine that only remembers where it is and
-// the few bytes of the key or value being read. It stops at the first match, which in real
-// answers is the first field, so a huge body costs a few bytes of scanning and no memory.
+// Reads a few top-level fields (a response's `id`, `status`, `usage`) from a JSON object that
+// arrives in chunks, without keeping the chunks: a byte-level state machine that only
+// remembers where it is, plus the bytes of the wanted values themselves (each bounded). A
+// huge body costs one pass over its bytes and no memory.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -13,63 +13,106 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
-/** Keys longer than this can't be the one wanted; values longer than this are not ids. */
+/** Keys longer than this can't be a wanted one. */
 const MAX_KEY_BYTES = 64;
-const MAX_VALUE_BYTES = 1024;
 
-export class TopLevelStringFinder {
-  private readonly key: Buffer;
+export class TopLevelFields {
+  private readonly wanted: Map<string, Buffer>;
+  private readonly maxValueBytes: number;
+  /** Raw JSON text of each wanted value seen (the last one, for duplicate keys, as JSON.parse). */
+  readonly raw = new Map<string, Buffer>();
+
   private depth = 0;
   private inString = false;
   private escaped = false;
   private expectKey = false;
-  /** The last top-level key read was the wanted one; its value comes after the colon. */
-  private keyMatched = false;
-  private valueWanted = false;
-  private capture: 'key' | 'value' | null = null;
-  private captured: number[] = [];
-  private capturedEscapes = false;
-  private overflow = false;
-  private state: 'scanning' | 'found' | 'gave_up' = 'scanning';
-  /** The value once found. */
-  value: string | undefined;
+  private gaveUp = false;
 
-  constructor(key: string) {
-    this.key = Buffer.from(key, 'utf8');
+  // Key being read (top-level keys only; short).
+  private keyBytes: number[] | null = null;
+  private keyEscapes = false;
+  private keyTooLong = false;
+  /** The wanted key whose value comes next, after the colon. */
+  private pendingKey: string | null = null;
+
+  // Value being captured.
+  private capturing: string | null = null;
+  private captureDepth = 0;
+  private captureParts: Buffer[] = [];
+  private captureSize = 0;
+  private captureFrom = -1;
+
+  constructor(keys: readonly string[], maxValueBytes = 64 * 1024) {
+    this.wanted = new Map(keys.map((k) => [k, Buffer.from(k, 'utf8')]));
+    this.maxValueBytes = maxValueBytes;
   }
 
-  /** True once there is nothing more to learn (found, or the input is not a JSON object). */
+  /** True when the input turned out not to be a JSON object, or the object has ended. */
   get finished(): boolean {
-    return this.state !== 'scanning';
+    return this.gaveUp;
+  }
+
+  /** A captured value parsed, or undefined when absent or not valid JSON. */
+  value(key: string): unknown {
+    const raw = this.raw.get(key);
+    if (!raw) return undefined;
+    try {
+      return JSON.parse(raw.toString('utf8'));
+    } catch {
+      return undefined;
+    }
   }
 
   write(chunk: Uint8Array): void {
-    for (let i = 0; i < chunk.length && this.state === 'scanning'; i++) this.byte(chunk[i]!);
+    if (this.gaveUp) return;
+    if (this.capturing !== null) this.captureFrom = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      if (!this.byte(chunk[i]!, chunk, i)) break;
+    }
+    if (this.capturing !== null && this.captureFrom >= 0) this.keep(chunk, this.captureFrom, chunk.length);
   }
 
-  private byte(b: number): void {
+  /** Handles one byte; false stops the scan. */
+  private byte(b: number, chunk: Uint8Array, i: number): boolean {
     if (this.inString) {
-      if (this.capture) this.keep(b);
+      if (this.keyBytes) {
+        if (this.keyBytes.length <= MAX_KEY_BYTES) this.keyBytes.push(b);
+        else this.keyTooLong = true;
+      }
       if (this.escaped) this.escaped = false;
       else if (b === BACKSLASH) {
         this.escaped = true;
-        this.capturedEscapes = true;
-      } else if (b === QUOTE) this.endString();
-      return;
+        if (this.keyBytes) this.keyEscapes = true;
+      } else if (b === QUOTE) {
+        this.inString = false;
+        if (this.keyBytes) this.endKey();
+        else if (this.capturing !== null && this.depth === this.captureDepth) this.endCapture(chunk, i + 1);
+      }
+      return true;
     }
-    if (isSpace(b)) return;
+    if (isSpace(b)) return true;
     if (this.depth === 0) {
-      if (b === LBRACE) {
-        this.depth = 1;
-        this.expectKey = true;
-      } else this.state = 'gave_up'; // not an object
-      return;
+      if (b !== LBRACE) {
+        this.gaveUp = true; // not an object
+        return false;
+      }
+      this.depth = 1;
+      this.expectKey = true;
+      return true;
     }
-    if (this.depth === 1 && this.valueWanted && b !== QUOTE) this.valueWanted = false; // the value is not a string
+    // The first byte of a wanted value: start capturing it.
+    if (this.pendingKey !== null && this.depth === 1 && !this.expectKey) {
+      this.startCapture(this.pendingKey, i);
+      this.pendingKey = null;
+    }
     switch (b) {
       case QUOTE:
         this.inString = true;
-        if (this.depth === 1 && (this.expectKey || this.valueWanted)) this.startCapture(this.expectKey ? 'key' : 'value');
+        if (this.depth === 1 && this.expectKey) {
+          this.keyBytes = [];
+          this.keyEscapes = false;
+          this.keyTooLong = false;
+        }
         break;
       case LBRACE:
       case LBRACKET:
@@ -77,69 +120,67 @@ export class TopLevelStringFinder {
         break;
       case RBRACE:
       case RBRACKET:
-        if (--this.depth === 0) this.state = 'gave_up'; // the object ended without the key
-        break;
-      case COLON:
-        if (this.depth === 1) {
-          this.expectKey = false;
-          this.valueWanted = this.keyMatched;
-          this.keyMatched = false;
+        this.depth--;
+        if (this.capturing !== null && this.depth === this.captureDepth) this.endCapture(chunk, i + 1);
+        else if (this.capturing !== null && this.depth < this.captureDepth) this.endCapture(chunk, i); // a literal ended by `}`
+        if (this.depth === 0) {
+          this.gaveUp = true; // the object ended
+          return false;
         }
         break;
+      case COLON:
+        if (this.depth === 1) this.expectKey = false;
+        break;
       case COMMA:
+        if (this.capturing !== null && this.depth === this.captureDepth) this.endCapture(chunk, i); // number/literal
         if (this.depth === 1) this.expectKey = true;
         break;
     }
-  }
-
-  private startCapture(what: 'key' | 'value'): void {
-    this.capture = what;
-    this.captured = [];
-    this.capturedEscapes = false;
-    this.overflow = false;
-    if (what === 'value') this.valueWanted = false;
-  }
-
-  private keep(b: number): void {
-    // One more than the limit, for the closing quote.
-    if (this.captured.length <= (this.capture === 'key' ? MAX_KEY_BYTES : MAX_VALUE_BYTES)) this.captured.push(b);
-    else this.overflow = true;
-  }
-
-  private endString(): void {
-    this.inString = false;
-    const what = this.capture;
-    this.capture = null;
-    if (!what) return;
-    if (this.overflow) {
-      this.keyMatched = false;
-      return;
-    }
-    const raw = this.captured;
-    raw.pop(); // the closing quote
-    if (what === 'key') this.keyMatched = this.keyEquals(raw);
-    else {
-      const text = this.decode(raw);
-      if (text !== undefined) {
-        this.value = text;
-        this.state = 'found';
-      }
-    }
-  }
-
-  private keyEquals(raw: number[]): boolean {
-    if (this.capturedEscapes) return this.decode(raw) === this.key.toString('utf8');
-    if (raw.length !== this.key.length) return false;
-    for (let k = 0; k < raw.length; k++) if (raw[k] !== this.key[k]) return false;
     return true;
   }
 
-  private decode(raw: number[]): string | undefined {
-    try {
-      const v: unknown = JSON.parse(`"${Buffer.from(raw).toString('utf8')}"`);
-      return typeof v === 'string' ? v : undefined;
-    } catch {
-      return undefined;
+  private endKey(): void {
+    const raw = this.keyBytes!;
+    raw.pop(); // the closing quote
+    this.keyBytes = null;
+    if (this.keyTooLong) return;
+    let key: string | undefined;
+    if (this.keyEscapes) {
+      try {
+        key = JSON.parse(`"${Buffer.from(raw).toString('utf8')}"`) as string;
+      } catch {
+        return;
+      }
+    } else {
+      for (const [name, bytes] of this.wanted) {
+        if (bytes.length === raw.length && bytes.every((v, k) => v === raw[k])) key = name;
+      }
     }
+    if (key !== undefined && this.wanted.has(key)) this.pendingKey = key;
+  }
+
+  private startCapture(key: string, at: number): void {
+    this.capturing = key;
+    this.captureDepth = 1;
+    this.captureParts = [];
+    this.captureSize = 0;
+    this.captureFrom = at;
+  }
+
+  private keep(chunk: Uint8Array, from: number, to: number): void {
+    if (to <= from) return;
+    this.captureSize += to - from;
+    if (this.captureSize > this.maxValueBytes) return; // too big to be a field we read: dropped at the end
+    // Copy: the chunk belongs to the response and must not be pinned after it passes.
+    this.captureParts.push(Buffer.from(chunk.subarray(from, to)));
+  }
+
+  private endCapture(chunk: Uint8Array, end: number): void {
+    this.keep(chunk, this.captureFrom, end);
+    const key = this.capturing as string;
+    if (this.captureSize <= this.maxValueBytes) this.raw.set(key, Buffer.concat(this.captureParts).subarray(0));
+    this.capturing = null;
+    this.captureParts = [];
+    this.captureFrom = -1;
   }
 }

@@ -32,9 +32,9 @@ const MANAGEMENT_ROUTES: { method: string; path: string; json?: unknown }[] = [
   { method: 'DELETE', path: '/bodhi/v1/api-models/r' },
   { method: 'GET', path: '/bodhi/v1/tokens' },
   { method: 'POST', path: '/bodhi/v1/tokens', json: { name: 'sneaky', scope: 'admin' } },
-  { method: 'GET', path: '/bodhi/v1/tokens/test-admin' },
-  { method: 'PUT', path: '/bodhi/v1/tokens/test-admin', json: { status: 'revoked' } },
-  { method: 'DELETE', path: '/bodhi/v1/tokens/test-admin' },
+  { method: 'GET', path: '/bodhi/v1/tokens/target-admin' },
+  { method: 'PUT', path: '/bodhi/v1/tokens/target-admin', json: { status: 'revoked' } },
+  { method: 'DELETE', path: '/bodhi/v1/tokens/target-admin' },
   { method: 'GET', path: '/bodhi/v1/info' },
 ];
 
@@ -100,6 +100,7 @@ describe('authentication, scopes and isolation', () => {
   it('the management API needs an admin token: 403 for user and power_user on every route', async () => {
     const user = await gw.createToken('plain-user');
     const power = await gw.createToken('power', 'power_user');
+    await gw.createToken('target-admin', 'admin'); // what the token routes above try to read, revoke or delete
     for (const route of MANAGEMENT_ROUTES) {
       for (const token of [user, power]) {
         await expectError(await send(route, { token }), 403, { type: 'permission_error', code: 'insufficient_scope' }, `${route.method} ${route.path}`);
@@ -108,7 +109,7 @@ describe('authentication, scopes and isolation', () => {
     // Nothing changed: no token named 'sneaky', the admin token still works.
     const tokens = (await (await gw.call('/bodhi/v1/tokens')).json()) as { data: { name: string; status: string }[] };
     expect(tokens.data.some((t) => t.name === 'sneaky')).toBe(false);
-    expect(tokens.data.find((t) => t.name === 'test-admin')!.status).toBe('active');
+    expect(tokens.data.find((t) => t.name === 'target-admin')!.status).toBe('active');
     expect((await gw.call('/bodhi/v1/api-models/r')).status).toBe(200);
   });
 

@@ -6,6 +6,8 @@ import { GatewayError } from '../../errors.js';
 import type { Listed } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
 import { modelAccessDenied } from './model-routing.js';
+import { documented } from './documented.js';
+import { modelsDocs } from './schemas/routes.js';
 
 export interface ModelObject {
   id: string;
@@ -26,12 +28,12 @@ const toModelObject = ({ id, apiModel }: Listed): ModelObject => ({
 const visibleTo = (token: AuthToken | null) => (l: Listed) => !token?.allowedModels || token.allowedModels.has(l.id);
 
 export function modelsRoutes(app: FastifyInstance, gw: Gateway): void {
-  app.get('/models', async (request) => ({
+  app.get('/models', documented(modelsDocs.list), async (request) => ({
     object: 'list',
     data: gw.registry.list().filter(visibleTo(request.token)).map(toModelObject),
   }));
 
-  app.get<{ Params: { '*': string } }>('/models/*', async (request) => {
+  app.get<{ Params: { '*': string } }>('/models/*', documented(modelsDocs.retrieve), async (request) => {
     const id = request.params['*'];
     const found = gw.registry.list().find((l) => l.id === id);
     if (!found) throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
