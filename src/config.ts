@@ -19,10 +19,25 @@ export interface Config {
   bodyLimitBytes: number;
   /** Time a client has to send its whole request (headers + body): cuts slowloris bodies. */
   requestTimeoutMs: number;
+  /** Time a client has to send its request headers (slowloris headers); at most requestTimeoutMs. */
+  headersTimeoutMs: number;
   /** On SIGTERM, in-flight requests and streams get this long before connections are cut. */
   shutdownTimeoutMs: number;
   /** How often the server checks the store for changes made elsewhere (CLI, other instances). */
   syncIntervalMs: number;
+  /** Deadline for the admin "fetch models" / "test connection" calls to an upstream. */
+  upstreamCheckTimeoutMs: number;
+  /** Request-log rows older than this are pruned. */
+  requestLogRetentionDays: number;
+  /** If set, /metrics is also served without auth on this port (on `metricsHost`), for a Prometheus scraper. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** OpenTelemetry traces (one span per request, a child per upstream call); off by default. */
+  otelEnabled: boolean;
+  /** Routing records older than this are ignored and pruned; 0 keeps them forever. */
+  routeRetentionDays: number;
+  /** PostgreSQL connection pool size per instance. */
+  databasePoolSize: number;
   /** Local aliases (llama.cpp): settings of the in-process engine, see src/local/. */
   local: LocalConfig;
 }
@@ -90,8 +105,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     upstreamHeadersTimeoutMs: intFrom(env, 'BODHI_UPSTREAM_HEADERS_TIMEOUT_MS', 0),
     bodyLimitBytes: intFrom(env, 'BODHI_BODY_LIMIT_BYTES', 32 * 1024 * 1024),
     requestTimeoutMs: intFrom(env, 'BODHI_REQUEST_TIMEOUT_MS', 60_000),
+    headersTimeoutMs: intFrom(env, 'BODHI_HEADERS_TIMEOUT_MS', 10_000),
     shutdownTimeoutMs: intFrom(env, 'BODHI_SHUTDOWN_TIMEOUT_MS', 30_000),
     syncIntervalMs: intFrom(env, 'BODHI_SYNC_INTERVAL_MS', 250),
+    upstreamCheckTimeoutMs: intFrom(env, 'BODHI_UPSTREAM_CHECK_TIMEOUT_MS', 15_000),
+    requestLogRetentionDays: intFrom(env, 'BODHI_REQUEST_LOG_RETENTION_DAYS', 30),
+    metricsPort: env.BODHI_METRICS_PORT ? intFrom(env, 'BODHI_METRICS_PORT', 0) : undefined,
+    metricsHost: env.BODHI_METRICS_HOST ?? '127.0.0.1',
+    otelEnabled: ['1', 'true', 'yes', 'on'].includes((env.BODHI_OTEL_ENABLED ?? '').toLowerCase()),
+    routeRetentionDays: intFrom(env, 'BODHI_ROUTE_RETENTION_DAYS', 30),
+    databasePoolSize: Math.max(1, intFrom(env, 'BODHI_DATABASE_POOL_SIZE', 10)),
     local: localConfig(env),
   };
 }

@@ -30,6 +30,8 @@ const EXPIRED = unauthorized('This API token has expired.', 'token_expired');
 
 export class TokenCache {
   private byPrefix = new Map<string, Entry[]>();
+  /** Lookups that found a stored token (active or not) vs. ones that found none; for /metrics. */
+  readonly stats = { hits: 0, misses: 0 };
 
   replace(records: readonly TokenRecord[]): void {
     const next = new Map<string, Entry[]>();
@@ -56,14 +58,19 @@ export class TokenCache {
     const token = authorization.slice(space + 1).trim();
     if (!isTokenShaped(token)) return { ok: false, error: INVALID };
     const candidates = this.byPrefix.get(lookupPrefix(token));
-    if (!candidates) return { ok: false, error: INVALID };
+    if (!candidates) {
+      this.stats.misses++;
+      return { ok: false, error: INVALID };
+    }
     const hash = hashToken(token);
     for (const { record, auth } of candidates) {
       if (!hashMatches(record.tokenHash, hash)) continue;
+      this.stats.hits++;
       if (record.status !== 'active') return { ok: false, error: REVOKED };
       if (record.expiresAt !== null && record.expiresAt <= now) return { ok: false, error: EXPIRED };
       return { ok: true, token: auth };
     }
+    this.stats.misses++;
     return { ok: false, error: INVALID };
   }
 }

@@ -2,7 +2,7 @@
 // directly on the data dir (a running server picks the change up through its config sync).
 import { TokenService } from '../auth/token-service.js';
 import { loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { createSecretBox, loadOrCreateKey } from '../crypto/secret-box.js';
+import { createSecretBox, keyForConfig } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { ApiModelService } from '../models/api-model-service.js';
 import { LocalAliasService } from '../models/local-alias-service.js';
@@ -19,9 +19,9 @@ export interface CliContext {
 
 export async function withContext<T>(flags: ConfigFlags, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
   const config = loadConfig(flags);
+  const box = createSecretBox(keyForConfig(config));
   const store = await openStore(config);
   try {
-    const box = createSecretBox(loadOrCreateKey(config.home, config.encryptionKey));
     return await fn({
       config,
       store,

@@ -88,6 +88,8 @@ export class ModelRegistry {
   private listed: Listed[] = [];
   private locals = new Map<string, ResolvedLocal>();
   private localList: LiveLocalAlias[] = [];
+  /** Model lookups that resolved vs. ones that did not; for /metrics. */
+  readonly stats = { hits: 0, misses: 0 };
 
   replace(models: readonly LiveApiModel[], locals: readonly LiveLocalAlias[] = []): void {
     const exact = new Map<string, ResolvedApi>();
@@ -108,10 +110,13 @@ export class ModelRegistry {
   }
 
   resolve(model: string): Resolved | undefined {
-    const hit = this.exact.get(model);
-    if (hit) return hit;
-    const local = this.locals.get(model);
-    if (local) return local;
+    const hit = this.exact.get(model) ?? this.locals.get(model) ?? this.byPrefix(model);
+    if (hit) this.stats.hits++;
+    else this.stats.misses++;
+    return hit;
+  }
+
+  private byPrefix(model: string): Resolved | undefined {
     for (const apiModel of this.forwardAll) {
       const prefix = apiModel.prefix!;
       if (model.length > prefix.length && model.startsWith(prefix)) {

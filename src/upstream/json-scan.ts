@@ -1,7 +1,7 @@
 // A tiny scanner over the top level of a JSON object held as bytes. The gateway uses it to
-// read or replace one field (`model` in requests, `id` in responses) without re-serialising
-// anything else, so bodies pass through byte for byte. Inputs are already known to be valid
-// JSON (requests were parsed once) or are treated as best-effort (responses).
+// replace one field (`model` in a request, to strip a prefix) without re-serialising anything
+// else, so the body passes through byte for byte. Inputs are already known to be valid JSON
+// (requests were parsed once). Responses are read as they stream: see json-stream-scan.ts.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -102,18 +102,6 @@ export function findTopLevel(buf: Uint8Array, key: string): ValueSpan | undefine
     if (buf[i] === COMMA) i = skipSpace(buf, i + 1);
   }
   return found;
-}
-
-/** Reads a top-level string field, e.g. a response's `id`. */
-export function readTopLevelString(buf: Uint8Array, key: string): string | undefined {
-  const span = findTopLevel(buf, key);
-  if (!span || buf[span.start] !== QUOTE) return undefined;
-  try {
-    const v: unknown = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + span.start, span.end - span.start).toString('utf8'));
-    return typeof v === 'string' ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Returns a copy of `buf` with one top-level value replaced by `json` (already serialised). */

@@ -3,6 +3,8 @@
 import { SAMPLING_KEYS } from '../../local/sampling-params.js';
 
 export const localAliasInputSchema = {
+  $id: 'LocalAliasInput',
+  title: 'LocalAliasInput',
   type: 'object',
   required: ['name', 'model_file'],
   additionalProperties: false,
@@ -19,6 +21,8 @@ export const localAliasInputSchema = {
 } as const;
 
 export const localAliasSchema = {
+  $id: 'LocalAlias',
+  title: 'LocalAlias',
   type: 'object',
   required: ['id', 'name', 'kind', 'model_file', 'context_size', 'request_params', 'created_at', 'updated_at'],
   properties: {
@@ -32,3 +36,21 @@ export const localAliasSchema = {
     updated_at: { type: 'string', format: 'date-time' },
   },
 } as const;
+
+export const localAliasListSchema = {
+  $id: 'LocalAliasList',
+  title: 'LocalAliasList',
+  type: 'object',
+  required: ['object', 'data'],
+  properties: { object: { type: 'string', const: 'list' }, data: { type: 'array', items: { $ref: 'LocalAlias#' } } },
+} as const;
+
+export const localAliasDeletedSchema = {
+  $id: 'LocalAliasDeleted',
+  title: 'LocalAliasDeleted',
+  type: 'object',
+  required: ['id', 'object', 'deleted'],
+  properties: { id: { type: 'string' }, object: { type: 'string', const: 'local_alias.deleted' }, deleted: { type: 'boolean', const: true } },
+} as const;
+
+export const aliasSchemas = [localAliasInputSchema, localAliasSchema, localAliasListSchema, localAliasDeletedSchema];

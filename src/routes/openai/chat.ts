@@ -2,10 +2,12 @@
 // models, or in-process inference for local (llama.cpp) aliases.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../../server/gateway.js';
+import { documented } from './documented.js';
 import { serveLocalChat, serveLocalEmbeddings } from './local.js';
 import { bodyModel, resolveModelFor, upstreamBody } from './model-routing.js';
 import { proxy } from './proxy.js';
 import { rawQuery } from './query.js';
+import { chatDocs, embeddingsDocs } from './schemas/routes.js';
 
 export function completionsRoutes(app: FastifyInstance, gw: Gateway): void {
   const routed = (endpoint: 'chat' | 'embeddings', path: string) => async (request: FastifyRequest, reply: FastifyReply) => {
@@ -20,8 +22,9 @@ export function completionsRoutes(app: FastifyInstance, gw: Gateway): void {
       path,
       query: rawQuery(request.url),
       body: upstreamBody(request.rawBody!, resolved),
+      observe: endpoint === 'chat' ? 'chat' : 'embeddings',
     });
   };
-  app.post('/chat/completions', routed('chat', '/chat/completions'));
-  app.post('/embeddings', routed('embeddings', '/embeddings'));
+  app.post('/chat/completions', documented(chatDocs), routed('chat', '/chat/completions'));
+  app.post('/embeddings', documented(embeddingsDocs), routed('embeddings', '/embeddings'));
 }

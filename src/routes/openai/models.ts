@@ -7,6 +7,9 @@ import type { AuthToken } from '../../auth/token-cache.js';
 import { GatewayError } from '../../errors.js';
 import type { Listed, LiveLocalAlias } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
+import { documented } from './documented.js';
+import { modelAccessDenied } from './model-routing.js';
+import { modelsDocs } from './schemas/routes.js';
 
 export interface ModelObject {
   id: string;
@@ -37,21 +40,23 @@ const localModelObject = (local: LiveLocalAlias): ModelObject => ({
 
 const visibleTo = (token: AuthToken | null) => (id: string) => !token?.allowedModels || token.allowedModels.has(id);
 
-function allModels(gw: Gateway, token: AuthToken | null): ModelObject[] {
-  const visible = visibleTo(token);
-  return [
-    ...gw.registry.list().filter((l) => visible(l.id)).map(toModelObject),
-    ...gw.registry.localAliases().filter((l) => visible(l.name)).map(localModelObject),
-  ];
+/** Every model id the gateway serves, API and local. */
+function allModels(gw: Gateway): ModelObject[] {
+  return [...gw.registry.list().map(toModelObject), ...gw.registry.localAliases().map(localModelObject)];
 }
 
 export function modelsRoutes(app: FastifyInstance, gw: Gateway): void {
-  app.get('/models', async (request) => ({ object: 'list', data: allModels(gw, request.token) }));
+  app.get('/models', documented(modelsDocs.list), async (request) => {
+    const visible = visibleTo(request.token);
+    return { object: 'list', data: allModels(gw).filter((m) => visible(m.id)) };
+  });
 
-  app.get<{ Params: { '*': string } }>('/models/*', async (request) => {
+  app.get<{ Params: { '*': string } }>('/models/*', documented(modelsDocs.retrieve), async (request) => {
     const id = request.params['*'];
-    const found = allModels(gw, request.token).find((m) => m.id === id);
+    const found = allModels(gw).find((m) => m.id === id);
     if (!found) throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
+    // Same answer as every other /v1 route for a model outside the token's allow-list.
+    if (!visibleTo(request.token)(id)) throw modelAccessDenied(id);
     return found;
   });
 }
