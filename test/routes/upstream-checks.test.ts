@@ -1,10 +1,14 @@
 // The admin helpers behind the API model form: fetch an upstream's models and test a
 // connection, server-side, with a typed key or a stored one that never comes back; and the
 // list of every callable model.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { writeTinyGguf } from '../support/tiny-gguf.js';
 
 type Json = Record<string, any>;
 
@@ -130,20 +134,36 @@ describe('upstream checks', () => {
 
 describe('GET /bodhi/v1/models', () => {
   let gw: TestGateway;
+  const dir = mkdtempSync(join(tmpdir(), 'bodhi-models-'));
   beforeAll(async () => {
     gw = await startTestGateway();
     await gw.addApiModel({ name: 'res', api_format: 'openai_responses', base_url: 'http://127.0.0.1:9/v1', models: ['gpt-5'], prefix: 'r/' });
     await gw.addApiModel({ name: 'chat', api_format: 'openai', base_url: 'http://127.0.0.1:9/v1', models: ['gpt-4o'] });
     await gw.addApiModel({ name: 'all', api_format: 'openai', base_url: 'http://127.0.0.1:9/v1', prefix: 'any/', forward_all: true });
+    const created = await gw.call('/bodhi/v1/aliases', { method: 'POST', json: { name: 'tiny', model_file: writeTinyGguf(join(dir, 'tiny.gguf')), context_size: 256 } });
+    expect(created.status).toBe(201);
   });
-  afterAll(() => gw.close());
+  afterAll(async () => {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('lists every callable model with its kind, format and API model, prefixes included', async () => {
+  it('lists every callable model with its kind, format and API model, prefixes and local aliases included', async () => {
     const body = (await (await gw.call('/bodhi/v1/models')).json()) as Json;
+    // Resolution order: exact API ids, local aliases, forward-all prefixes.
+    expect(body.data.map((m: Json) => m.id)).toEqual(['r/gpt-5', 'gpt-4o', 'tiny', 'any/*']);
     const byId = Object.fromEntries(body.data.map((m: Json) => [m.id, m]));
-    expect(Object.keys(byId).sort()).toEqual(['any/*', 'gpt-4o', 'r/gpt-5']);
-    expect(byId['r/gpt-5']).toMatchObject({ kind: 'api', match: 'exact', api_format: 'openai_responses', api_model: { name: 'res' }, upstream_model: 'gpt-5' });
-    expect(byId['any/*']).toMatchObject({ kind: 'api', match: 'prefix', api_format: 'openai', api_model: { name: 'all' }, upstream_model: null });
+    expect(byId['r/gpt-5']).toMatchObject({ kind: 'api', match: 'exact', api_format: 'openai_responses', api_model: { name: 'res' }, upstream_model: 'gpt-5', local_alias: null });
+    expect(byId['any/*']).toMatchObject({ kind: 'api', match: 'prefix', api_format: 'openai', api_model: { name: 'all' }, upstream_model: null, local_alias: null });
+    expect(byId.tiny).toEqual({
+      id: 'tiny',
+      kind: 'local',
+      match: 'exact',
+      api_format: null,
+      api_model: null,
+      upstream_model: null,
+      local_alias: { id: expect.any(String), model_file: 'tiny.gguf', context_size: 256 },
+    });
     expect((await gw.call('/bodhi/v1/models', { token: await gw.createToken('u') })).status).toBe(403);
   });
 });

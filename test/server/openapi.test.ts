@@ -5,6 +5,9 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { RouteOptions } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -14,6 +17,7 @@ import { createGateway } from '../../src/server/gateway.js';
 import { createLogger } from '../../src/server/logger.js';
 import { startE2E, type E2E } from '../e2e/setup.js';
 import { tempHome } from '../support/gateway.js';
+import { writeTinyGguf } from '../support/tiny-gguf.js';
 
 type Json = Record<string, any>;
 
@@ -217,7 +221,17 @@ describe('the documented schemas match what goes over the wire', () => {
     check('Model', await (await gw.call('/v1/models/res/gpt-5')).json());
     check('ErrorResponse', await (await gw.call('/v1/responses', { method: 'POST', json: { model: 'nope' } })).json());
     check('ErrorResponse', await (await gw.call('/v1/models', { token: null })).json());
-    check('CallableModelList', await (await gw.call('/bodhi/v1/models')).json());
+    // With a local alias too: its entry has nulls where API models have a format and API model.
+    const dir = mkdtempSync(join(tmpdir(), 'bodhi-openapi-'));
+    try {
+      const alias = await gw.call('/bodhi/v1/aliases', { method: 'POST', json: { name: 'tiny-local', model_file: writeTinyGguf(join(dir, 'tiny.gguf')) } });
+      expect(alias.status).toBe(201);
+      const callable = (await (await gw.call('/bodhi/v1/models')).json()) as Json;
+      expect(callable.data.map((m: Json) => m.kind)).toContain('local');
+      check('CallableModelList', callable);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     check('ApiModelList', await (await gw.call('/bodhi/v1/api-models')).json());
     check('TokenList', await (await gw.call('/bodhi/v1/tokens')).json());
     check('Info', await (await gw.call('/bodhi/v1/info')).json());

@@ -140,18 +140,33 @@ export const callableModelSchema = {
   $id: 'CallableModel',
   title: 'CallableModel',
   type: 'object',
-  required: ['id', 'kind', 'match', 'api_format', 'api_model', 'upstream_model'],
+  required: ['id', 'kind', 'match', 'api_format', 'api_model', 'upstream_model', 'local_alias'],
   properties: {
     id: { type: 'string', description: 'What clients send as `model`; for a forward-all prefix, the prefix followed by `*`.' },
-    kind: { type: 'string', enum: ['api'], description: 'Always `api`: the gateway runs no local models.' },
+    kind: { type: 'string', enum: ['api', 'local'], description: '`api`: forwarded to an API model; `local`: a local alias run by llama.cpp in the gateway.' },
     match: { type: 'string', enum: ['exact', 'prefix'] },
-    api_format: { type: 'string', enum: [...API_FORMATS] },
-    api_model: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
-    upstream_model: { type: ['string', 'null'], description: 'The id the upstream gets (prefix removed); null for a prefix.' },
+    api_format: { type: ['string', 'null'], enum: [...API_FORMATS, null], description: 'null for a local alias.' },
+    api_model: {
+      type: ['object', 'null'],
+      required: ['id', 'name'],
+      properties: { id: { type: 'string' }, name: { type: 'string' } },
+      description: 'The API model that serves it; null for a local alias.',
+    },
+    upstream_model: { type: ['string', 'null'], description: 'The id the upstream gets (prefix removed); null for a prefix or a local alias.' },
+    local_alias: {
+      type: ['object', 'null'],
+      required: ['id', 'model_file', 'context_size'],
+      properties: {
+        id: { type: 'string' },
+        model_file: { type: 'string', description: "The GGUF file's name (the full path is in /bodhi/v1/aliases)." },
+        context_size: { type: ['integer', 'null'] },
+      },
+      description: 'The local alias that serves it; null for an API-served model.',
+    },
   },
 } as const;
 
-export const callableModelListSchema = list('CallableModelList', 'CallableModel', 'Every model id the gateway routes, with the API model that serves it.');
+export const callableModelListSchema = list('CallableModelList', 'CallableModel', 'Every model id the gateway routes, with the API model or local alias that serves it.');
 
 export const tokenInputSchema = {
   $id: 'TokenInput',
