@@ -3,14 +3,20 @@
 // The web UI in real headless Chromium against a real gateway and the fake upstream: sign in,
 // create a Responses API model through the form (fetching its models, testing the connection),
 // create a token and use it with curl, stream in the Playground, run in the background and
-// cancel, chat, revoke the token (curl gets 401). Screenshots of every page at 1280 and 390
-// wide go to test-output/screenshots/.
+// cancel, chat, revoke the token (curl gets 401). Then, on a second gateway whose upstream
+// reports known usage: the Usage page's totals, chart and tables with the exact numbers, and
+// local aliases on the Models page and their own page. One browser for all of it. Screenshots
+// of every page at 1280 and 390 wide go to test-output/screenshots/.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { writeTinyGguf } from '../support/tiny-gguf.js';
 import { clearScreenshots, ensureUiBuilt, launchBrowser, screenshot, watchErrors } from './browser.js';
 
 const run = promisify(execFile);
@@ -23,21 +29,38 @@ async function curl(url: string, token: string): Promise<{ status: number; body:
   return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
 }
 
+/** The error message tied to a form control (aria-describedby), or null. */
+async function fieldError(page: Page, control: ReturnType<Page['getByRole']>): Promise<string | null> {
+  if ((await control.getAttribute('aria-invalid')) !== 'true') return null;
+  const ids = ((await control.getAttribute('aria-describedby')) ?? '').split(' ').filter((id) => id.endsWith('-error'));
+  return ids.length ? page.locator(`[id="${ids[0]}"]`).textContent() : null;
+}
+
+const navLink = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+let browser: Browser;
+
+beforeAll(async () => {
+  await ensureUiBuilt();
+  clearScreenshots();
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
 describe('web UI', () => {
   let gw: TestGateway;
   let upstream: FakeUpstream;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let errors: string[];
   let userToken = '';
 
   beforeAll(async () => {
-    await ensureUiBuilt();
-    clearScreenshots();
     upstream = await startFakeUpstream({ apiKey: UPSTREAM_KEY, eventDelayMs: 40, backgroundStepMs: 700, textDeltas: 8 });
     gw = await startTestGateway();
-    browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
@@ -50,19 +73,12 @@ describe('web UI', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await context?.close();
     await gw?.close();
     await upstream?.close();
   });
 
-  /** The error message tied to a form control (aria-describedby), or null. */
-  const fieldError = async (control: ReturnType<Page['getByRole']>) => {
-    if ((await control.getAttribute('aria-invalid')) !== 'true') return null;
-    const ids = ((await control.getAttribute('aria-describedby')) ?? '').split(' ').filter((id) => id.endsWith('-error'));
-    return ids.length ? page.locator(`[id="${ids[0]}"]`).textContent() : null;
-  };
-
-  const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+  const nav = (name: string) => navLink(page, name);
 
   it('redirects / to the sign-in page and refuses bad or non-admin tokens', async () => {
     await page.goto(gw.url + '/');
@@ -104,14 +120,14 @@ describe('web UI', () => {
     // The gateway's validation error appears next to the field its `param` names.
     await page.getByRole('button', { name: 'Create API model' }).click();
     await page.getByText('name is required.').waitFor();
-    expect(await fieldError(page.getByRole('textbox', { name: 'Name', exact: true }))).toBe('name is required.');
+    expect(await fieldError(page, page.getByRole('textbox', { name: 'Name', exact: true }))).toBe('name is required.');
 
     await page.getByRole('textbox', { name: 'Name', exact: true }).fill('fake-openai');
     await format.selectOption({ label: 'OpenAI - Responses' });
     await page.getByRole('textbox', { name: 'Base URL' }).fill(upstream.url);
     await page.getByRole('button', { name: 'Create API model' }).click();
     await page.getByText('models must list at least one model id').waitFor();
-    expect(await fieldError(page.getByRole('textbox', { name: 'Name', exact: true }))).toBeNull();
+    expect(await fieldError(page, page.getByRole('textbox', { name: 'Name', exact: true }))).toBeNull();
 
     // A wrong key: the upstream's own message, next to the models.
     await page.getByLabel('API key').fill('sk-wrong-000');
@@ -261,11 +277,11 @@ describe('web UI', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     const focused: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
       focused.push(await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`));
     }
-    expect(focused).toEqual(['A Bodhi Gateway', 'A Models', 'A API Models', 'A Tokens', 'A Playground', 'A API docs']);
+    expect(focused).toEqual(['A Bodhi Gateway', 'A Models', 'A API Models', 'A Local Aliases', 'A Tokens', 'A Usage', 'A Playground', 'A API docs']);
   });
 
   it('looks right at 390px wide (screenshots) and serves deep links', async () => {
@@ -311,6 +327,220 @@ describe('web UI', () => {
     expect(await docs.locator('#operations-Models-listModels .live-responses-table').textContent()).toContain('fake-openai');
     await screenshot(docs, 'swagger-ui');
     await docs.close();
+  });
+
+  it('logged no browser errors (CSP violations included)', () => {
+    expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+  });
+});
+
+describe('web UI: usage and local aliases', () => {
+  // Every upstream answer reports this usage, so the page's numbers are known exactly.
+  const USAGE = { input_tokens: 11, output_tokens: 7, reasoning_tokens: 3, cached_tokens: 4 };
+  let gw: TestGateway;
+  let upstream: FakeUpstream;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+  let appToken = '';
+  const dir = mkdtempSync(join(tmpdir(), 'bodhi-ui-local-'));
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream({ apiKey: UPSTREAM_KEY, eventDelayMs: 2, usage: USAGE });
+    gw = await startTestGateway();
+    await gw.addApiModel({ name: 'fake-responses', api_format: 'openai_responses', base_url: upstream.url, api_key: UPSTREAM_KEY, models: ['gpt-5'] });
+    await gw.addApiModel({ name: 'fake-chat', api_format: 'openai', base_url: upstream.url, api_key: UPSTREAM_KEY, models: ['gpt-4.1-mini'] });
+    appToken = await gw.createToken('usage-app');
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    errors = watchErrors(page);
+    await page.goto(gw.url + '/ui/usage');
+    await page.getByLabel('Admin token').fill(gw.adminToken);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Usage', level: 1 }).waitFor();
+  }, 30_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `FAILED-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await gw?.close();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stat = (label: string) => page.locator('.stat', { has: page.getByRole('term').filter({ hasText: new RegExp(`^${label}$`) }) }).locator('.stat-value');
+  const usageRows = async () => {
+    const rows = page.locator('.usage-table tbody tr');
+    const out: string[][] = [];
+    for (let i = 0; i < (await rows.count()); i++) out.push(await rows.nth(i).getByRole('cell').allTextContents());
+    return out.sort((a, b) => a[0]!.localeCompare(b[0]!));
+  };
+
+  it('Usage: says so when the window has no requests, and shows a failed load with a retry', async () => {
+    await page.getByText('No requests in this window').waitFor();
+    expect(await page.getByRole('radio', { name: '24 hours' }).isChecked()).toBe(true);
+    expect(await page.getByRole('radio', { name: 'Model', exact: true }).isChecked()).toBe(true);
+    await screenshot(page, 'usage-empty');
+
+    // The gateway failing: the envelope's message, and a way to try again.
+    await page.route('**/bodhi/v1/usage?*', (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { message: 'The request log is unavailable.', type: 'server_error', param: null, code: null } }) }),
+    );
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load usage.' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('The request log is unavailable.');
+    expect(await page.getByText('No requests in this window').count()).toBe(0);
+    await page.unroute('**/bodhi/v1/usage?*');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.getByText('No requests in this window').waitFor();
+  });
+
+  it('Usage: totals, chart and tables show the exact usage of real traffic', async () => {
+    const send = async (path: string, json: unknown) => {
+      const res = await gw.call(path, { method: 'POST', token: appToken, json });
+      await res.text(); // streams: read to the end
+      return res.status;
+    };
+    // gpt-5 (Responses): two JSON calls and one streamed. gpt-4.1-mini (chat): one JSON, one
+    // streamed with usage, and one the upstream fails (an error without usage).
+    expect(await send('/v1/responses', { model: 'gpt-5', input: 'one' })).toBe(200);
+    expect(await send('/v1/responses', { model: 'gpt-5', input: 'two' })).toBe(200);
+    expect(await send('/v1/responses', { model: 'gpt-5', input: 'three', stream: true })).toBe(200);
+    const chat = { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Hi' }] };
+    expect(await send('/v1/chat/completions', chat)).toBe(200);
+    expect(await send('/v1/chat/completions', { ...chat, stream: true, stream_options: { include_usage: true } })).toBe(200);
+    upstream.setFault({ path: '/v1/chat/completions', times: 1, status: 500, body: JSON.stringify({ error: { message: 'boom', type: 'server_error' } }) });
+    expect(await send('/v1/chat/completions', chat)).toBe(500);
+
+    // The API first (so a wrong number points at the right layer), waiting for the last log row.
+    await expect
+      .poll(async () => ((await (await gw.call('/bodhi/v1/usage?since=24h')).json()) as { totals: { requests: number } }).totals.requests, { timeout: 5_000 })
+      .toBe(6);
+
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.locator('.stats').waitFor();
+    const totals: Record<string, string> = {};
+    for (const label of ['Requests', 'Errors', 'Input tokens', 'Output tokens', 'Reasoning tokens', 'Cached tokens']) totals[label] = (await stat(label).textContent())!;
+    expect(totals).toEqual({ Requests: '6', Errors: '1', 'Input tokens': '55', 'Output tokens': '35', 'Reasoning tokens': '15', 'Cached tokens': '20' });
+
+    expect(await page.getByRole('columnheader').first().textContent()).toBe('Model');
+    expect(await usageRows()).toEqual([
+      ['gpt-4.1-mini', '3', '1', '22', '14', '6', '8', '36'],
+      ['gpt-5', '3', '0', '33', '21', '9', '12', '54'],
+    ]);
+
+    // The chart: an image with a summary, one series per model, each with a bar; a legend.
+    const chart = page.getByRole('img', { name: /^Requests per hour by model, last 24 hours:/ });
+    await chart.waitFor();
+    const label = (await chart.getAttribute('aria-label'))!;
+    expect(label).toContain('gpt-5 3');
+    expect(label).toContain('gpt-4.1-mini 3');
+    const series = chart.locator('g.series');
+    expect((await series.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-key')))).sort()).toEqual(['gpt-4.1-mini', 'gpt-5']);
+    for (let i = 0; i < 2; i++) expect(await series.nth(i).locator('rect').count()).toBeGreaterThanOrEqual(1);
+    expect((await page.getByRole('list', { name: 'Legend' }).getByRole('listitem').allTextContents()).sort()).toEqual(['gpt-4.1-mini3', 'gpt-53']);
+    await screenshot(page, 'usage');
+
+    // Tokens instead of requests; the chart's data as a table adds up to the same.
+    await page.getByRole('radiogroup', { name: 'Chart shows' }).getByText('Tokens').click();
+    await page.getByRole('heading', { name: 'Tokens (input + output) per hour' }).waitFor();
+    const tokensLabel = (await page.getByRole('img', { name: /^Tokens/ }).getAttribute('aria-label'))!;
+    expect(tokensLabel).toContain('gpt-5 54');
+    expect(tokensLabel).toContain('gpt-4.1-mini 36');
+    await page.getByText('Chart data as a table').click();
+    const bucketTotals = await page.locator('.chart-data tbody td[data-label="Total"]').allTextContents();
+    expect(bucketTotals.reduce((sum, t) => sum + Number(t), 0)).toBe(90);
+    await screenshot(page, 'usage-tokens');
+
+    // Grouped by token, then by API model.
+    await page.getByRole('radiogroup', { name: 'Group by' }).getByText('Token').click();
+    await page.getByRole('heading', { name: 'By token' }).waitFor();
+    await expect.poll(usageRows).toEqual([['usage-app', '6', '1', '55', '35', '15', '20', '90']]);
+    await page.getByRole('radiogroup', { name: 'Group by' }).getByText('API model').click();
+    await page.getByRole('heading', { name: 'By API model' }).waitFor();
+    await expect.poll(usageRows).toEqual([
+      ['fake-chat', '3', '1', '22', '14', '6', '8', '36'],
+      ['fake-responses', '3', '0', '33', '21', '9', '12', '54'],
+    ]);
+
+    // Keyboard: arrow keys move through the window choices; a longer window, same numbers.
+    await page.getByRole('radio', { name: '24 hours' }).focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('radio', { name: '7 days' }).isChecked()).toBe(true);
+    await page.getByRole('heading', { name: 'Tokens (input + output) per 6 hours' }).waitFor();
+    await expect.poll(() => stat('Requests').textContent()).toBe('6');
+  });
+
+  it('Usage: fits a 390px screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(gw.url + '/ui/usage');
+    await page.getByRole('img', { name: /^Requests per hour by model/ }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // The chart is drawn for the width it has, not scaled down.
+    expect(Number(await page.locator('.chart svg').getAttribute('width'))).toBeLessThanOrEqual(360);
+    await screenshot(page, 'usage');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it('local aliases: one added through the management API shows on the Models page as local', async () => {
+    const created = await gw.call('/bodhi/v1/aliases', { method: 'POST', json: { name: 'tiny-llama', model_file: writeTinyGguf(join(dir, 'tiny.gguf')), context_size: 512 } });
+    expect(created.status).toBe(201);
+    await navLink(page, 'Models').click();
+    const row = page.getByRole('row', { name: /tiny-llama/ });
+    await row.waitFor();
+    expect(await row.getByRole('cell').allTextContents()).toEqual(['tiny-llama', 'local', 'llama.cpp (chat, embeddings)', 'tiny.gguf']);
+    expect(await page.getByRole('row', { name: /gpt-5/ }).getByRole('cell').allTextContents()).toEqual(['gpt-5', 'API', 'OpenAI - Responses', 'fake-responses']);
+    await screenshot(page, 'models-local');
+  });
+
+  it('local aliases: the form puts the gateway\'s file check next to the field, adds and removes', async () => {
+    await navLink(page, 'Local Aliases').click();
+    await page.getByRole('row', { name: /tiny-llama/ }).waitFor();
+    const name = page.getByRole('textbox', { name: 'Name', exact: true });
+    const file = page.getByRole('textbox', { name: 'Model file' });
+    const add = page.getByRole('button', { name: 'Add local alias' });
+
+    await name.fill('second');
+    await file.fill(join(dir, 'missing.gguf'));
+    await add.click();
+    await page.getByText('does not exist').waitFor();
+    expect(await fieldError(page, file)).toBe(`model_file '${join(dir, 'missing.gguf')}' does not exist.`);
+    expect(await fieldError(page, name)).toBeNull();
+
+    writeFileSync(join(dir, 'notes.gguf'), 'not a model');
+    await file.fill(join(dir, 'notes.gguf'));
+    await add.click();
+    await expect.poll(() => fieldError(page, file)).toMatch(/is not a usable GGUF model/);
+    await screenshot(page, 'local-aliases-error');
+
+    await file.fill(writeTinyGguf(join(dir, 'second.gguf')));
+    await page.getByRole('textbox', { name: 'Context size' }).fill('256');
+    await add.click();
+    await page.getByText("Added local alias 'second'").waitFor();
+    const row = page.getByRole('row', { name: /second/ });
+    await row.waitFor();
+    expect(await row.getByRole('cell').nth(2).textContent()).toBe('256');
+    expect(await fieldError(page, file)).toBeNull();
+    await screenshot(page, 'local-aliases');
+
+    await page.getByRole('button', { name: 'Remove second' }).click();
+    await page.getByRole('button', { name: 'Confirm remove' }).click();
+    await page.getByText("Removed local alias 'second'").waitFor();
+    await page.getByRole('row', { name: /second/ }).waitFor({ state: 'detached', timeout: 5_000 });
+    const listed = (await (await gw.call('/bodhi/v1/aliases')).json()) as { data: { name: string }[] };
+    expect(listed.data.map((a) => a.name)).toEqual(['tiny-llama']);
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByRole('row', { name: /tiny-llama/ }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'local-aliases');
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it('logged no browser errors (CSP violations included)', () => {

@@ -3,17 +3,21 @@ import { useEffect, useState } from 'react';
 import { onUnauthorized } from './api';
 import { ApiModelForm } from './pages/ApiModelForm';
 import { ApiModels } from './pages/ApiModels';
+import { LocalAliases } from './pages/LocalAliases';
 import { Models } from './pages/Models';
 import { Playground } from './pages/Playground';
 import { SignIn } from './pages/SignIn';
 import { Tokens } from './pages/Tokens';
+import { Usage } from './pages/Usage';
 import { linkTo, navigate, usePath } from './router';
 import { clearToken, getToken } from './session';
 
 const NAV = [
   { path: '/models', label: 'Models' },
   { path: '/api-models', label: 'API Models' },
+  { path: '/local-aliases', label: 'Local Aliases' },
   { path: '/tokens', label: 'Tokens' },
+  { path: '/usage', label: 'Usage' },
   { path: '/playground', label: 'Playground' },
 ];
 
@@ -23,7 +27,9 @@ function Page({ path }: { path: string }) {
   if (path === '/api-models/new') return <ApiModelForm />;
   const edit = /^\/api-models\/([^/]+)$/.exec(path);
   if (edit) return <ApiModelForm id={decodeURIComponent(edit[1]!)} />;
+  if (path === '/local-aliases') return <LocalAliases />;
   if (path === '/tokens') return <Tokens />;
+  if (path === '/usage') return <Usage />;
   if (path === '/playground') return <Playground />;
   return (
     <section>

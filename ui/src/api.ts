@@ -96,11 +96,49 @@ export interface ApiModel {
 
 export interface CallableModel {
   id: string;
-  kind: 'api';
+  kind: 'api' | 'local';
   match: 'exact' | 'prefix';
-  api_format: ApiFormat;
-  api_model: { id: string; name: string };
+  /** null for a local alias. */
+  api_format: ApiFormat | null;
+  /** null for a local alias. */
+  api_model: { id: string; name: string } | null;
   upstream_model: string | null;
+  /** null for an API-served model; model_file is the file's name only. */
+  local_alias: { id: string; model_file: string; context_size: number | null } | null;
+}
+
+export interface LocalAlias {
+  id: string;
+  name: string;
+  kind: 'local';
+  /** Full path on the gateway host. */
+  model_file: string;
+  context_size: number | null;
+  request_params: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type UsageGroupBy = 'model' | 'token' | 'api-model';
+
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cached_tokens: number;
+  total_tokens: number;
+}
+
+export interface UsageSummary {
+  object: 'usage.summary';
+  since: string;
+  until: string;
+  by: UsageGroupBy;
+  totals: UsageTotals;
+  groups: (UsageTotals & { key: string | null })[];
+  series: { bucket_seconds: number; data: (UsageTotals & { key: string | null; bucket_start: string })[] };
 }
 
 export interface Token {

@@ -8,7 +8,8 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-export function useLoad<T>(load: () => Promise<T>): Loaded<T> {
+/** Loads on mount, on reload(), and whenever a value in `deps` changes (the newest load wins). */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[] = []): Loaded<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<Error>();
   const [loading, setLoading] = useState(true);
@@ -32,7 +33,7 @@ export function useLoad<T>(load: () => Promise<T>): Loaded<T> {
     return () => {
       live = false;
     };
-  }, [tick]);
+  }, [tick, ...deps]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };
 }

@@ -1,4 +1,4 @@
-// Every model id clients can call, with what serves it.
+// Every model id clients can call, with what serves it: an API model or a local alias.
 import { FORMAT_LABELS, getJson, type CallableModel, type List } from '../api';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { linkTo } from '../router';
@@ -11,18 +11,24 @@ export function Models() {
       <div className="page-head">
         <div>
           <h1>Models</h1>
-          <p className="muted">Every model id clients can send as <code>model</code>, and the API model that serves it.</p>
+          <p className="muted">Every model id clients can send as <code>model</code>, and the API model or local alias that serves it.</p>
         </div>
-        <a className="button button--primary" {...linkTo('/api-models/new')}>
-          Add API model
-        </a>
+        <div className="head-actions">
+          <a className="button" {...linkTo('/local-aliases')}>
+            Add local alias
+          </a>
+          <a className="button button--primary" {...linkTo('/api-models/new')}>
+            Add API model
+          </a>
+        </div>
       </div>
       {error && <Notice kind="error">{error.message}</Notice>}
       {loading && !data && <Loading what="models" />}
       {data && data.data.length === 0 && (
         <EmptyState title="No models yet">
           <p>
-            Models come from API models. <a {...linkTo('/api-models/new')}>Add an API model</a> to make its models callable.
+            Models come from API models and local aliases. <a {...linkTo('/api-models/new')}>Add an API model</a> to make its models callable, or{' '}
+            <a {...linkTo('/local-aliases')}>a local alias</a> for a GGUF model file.
           </p>
         </EmptyState>
       )}
@@ -35,7 +41,7 @@ export function Models() {
                 <th scope="col">Model</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Format</th>
-                <th scope="col">API model</th>
+                <th scope="col">Served by</th>
               </tr>
             </thead>
             <tbody>
@@ -48,12 +54,16 @@ export function Models() {
                       {m.upstream_model && m.upstream_model !== m.id && <span className="muted small"> → upstream {m.upstream_model}</span>}
                     </div>
                   </td>
-                  <td data-label="Kind">
-                    <Badge tone="blue">API</Badge>
-                  </td>
-                  <td data-label="Format">{FORMAT_LABELS[m.api_format] ?? m.api_format}</td>
-                  <td data-label="API model">
-                    <a {...linkTo(`/api-models/${encodeURIComponent(m.api_model.id)}`)}>{m.api_model.name}</a>
+                  <td data-label="Kind">{m.kind === 'local' ? <Badge tone="green">local</Badge> : <Badge tone="blue">API</Badge>}</td>
+                  <td data-label="Format">{m.api_format ? FORMAT_LABELS[m.api_format] ?? m.api_format : 'llama.cpp (chat, embeddings)'}</td>
+                  <td data-label="Served by">
+                    {m.api_model ? (
+                      <a {...linkTo(`/api-models/${encodeURIComponent(m.api_model.id)}`)}>{m.api_model.name}</a>
+                    ) : m.local_alias ? (
+                      <a {...linkTo('/local-aliases')} className="mono small">
+                        {m.local_alias.model_file}
+                      </a>
+                    ) : null}
                   </td>
                 </tr>
               ))}

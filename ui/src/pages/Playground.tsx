@@ -74,7 +74,10 @@ export function Playground() {
 
   useEffect(() => () => abort.current?.abort(), []);
 
-  const choices = (models.data?.data ?? []).filter((m) => m.match === 'exact' && m.api_format === (api === 'responses' ? 'openai_responses' : 'openai'));
+  // Local aliases answer Chat Completions only.
+  const choices = (models.data?.data ?? []).filter(
+    (m) => m.match === 'exact' && (api === 'responses' ? m.api_format === 'openai_responses' : m.api_format === 'openai' || m.kind === 'local'),
+  );
   useEffect(() => {
     if (!choices.some((m) => m.id === model)) setModel(choices[0]?.id ?? '');
   }, [api, models.data]);
@@ -240,7 +243,7 @@ export function Playground() {
                 <select {...p} value={model} onChange={(e) => setModel(e.target.value)} disabled={running}>
                   {choices.map((m) => (
                     <option key={m.id} value={m.id}>
-                      {m.id} ({m.api_model.name})
+                      {m.id} ({m.api_model?.name ?? 'local'})
                     </option>
                   ))}
                 </select>
