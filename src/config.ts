@@ -1,5 +1,5 @@
 // Settings come from CLI flags, then BODHI_* environment variables, then defaults.
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export interface Config {
@@ -19,10 +19,42 @@ export interface Config {
   bodyLimitBytes: number;
   /** Time a client has to send its whole request (headers + body): cuts slowloris bodies. */
   requestTimeoutMs: number;
+  /** Time a client has to send its request headers (slowloris headers); at most requestTimeoutMs. */
+  headersTimeoutMs: number;
   /** On SIGTERM, in-flight requests and streams get this long before connections are cut. */
   shutdownTimeoutMs: number;
   /** How often the server checks the store for changes made elsewhere (CLI, other instances). */
   syncIntervalMs: number;
+  /** Deadline for the admin "fetch models" / "test connection" calls to an upstream. */
+  upstreamCheckTimeoutMs: number;
+  /** Request-log rows older than this are pruned. */
+  requestLogRetentionDays: number;
+  /** If set, /metrics is also served without auth on this port (on `metricsHost`), for a Prometheus scraper. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** OpenTelemetry traces (one span per request, a child per upstream call); off by default. */
+  otelEnabled: boolean;
+  /** Routing records older than this are ignored and pruned; 0 keeps them forever. */
+  routeRetentionDays: number;
+  /** PostgreSQL connection pool size per instance. */
+  databasePoolSize: number;
+  /** Local aliases (llama.cpp): settings of the in-process engine, see src/local/. */
+  local: LocalConfig;
+}
+
+export interface LocalConfig {
+  /** Module that provides llama.cpp: `node-llama-cpp` (default) or a path; null = local inference off. */
+  bindingModule: string | null;
+  /** A loaded model is unloaded after this long without requests. */
+  idleUnloadMs: number;
+  /** Requests waiting per model (one runs at a time); more is a 429. */
+  queueSize: number;
+  /** CPU threads llama.cpp uses per model. */
+  threads: number;
+  /** `auto` (best available), `false` (CPU only), or `cuda` / `vulkan` / `metal`. */
+  gpu: 'auto' | false | 'cuda' | 'vulkan' | 'metal';
+  /** Context size for aliases that do not set one (capped at the model's training context). */
+  defaultContextSize: number;
 }
 
 export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>>;
@@ -35,6 +67,24 @@ function intFrom(env: Env, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${raw}'`);
   return n;
+}
+
+const GPU_CHOICES = ['auto', 'false', 'cuda', 'vulkan', 'metal'] as const;
+
+function localConfig(env: Env): LocalConfig {
+  const binding = env.BODHI_LOCAL_BINDING || 'node-llama-cpp';
+  const gpu = env.BODHI_LOCAL_GPU || 'auto';
+  if (!(GPU_CHOICES as readonly string[]).includes(gpu)) throw new Error(`BODHI_LOCAL_GPU must be one of ${GPU_CHOICES.join(', ')}, got '${gpu}'`);
+  // Leave a core to the event loop: API-model proxying must not stall behind local inference.
+  const threads = intFrom(env, 'BODHI_LOCAL_THREADS', 0) || Math.max(1, availableParallelism() - 1);
+  return {
+    bindingModule: binding === 'off' ? null : binding,
+    idleUnloadMs: intFrom(env, 'BODHI_LOCAL_IDLE_UNLOAD_MS', 5 * 60_000),
+    queueSize: intFrom(env, 'BODHI_LOCAL_QUEUE_SIZE', 16),
+    threads,
+    gpu: gpu === 'false' ? false : (gpu as LocalConfig['gpu']),
+    defaultContextSize: intFrom(env, 'BODHI_LOCAL_CONTEXT_SIZE', 4096) || 4096,
+  };
 }
 
 export function expandHome(p: string): string {
@@ -55,7 +105,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     upstreamHeadersTimeoutMs: intFrom(env, 'BODHI_UPSTREAM_HEADERS_TIMEOUT_MS', 0),
     bodyLimitBytes: intFrom(env, 'BODHI_BODY_LIMIT_BYTES', 32 * 1024 * 1024),
     requestTimeoutMs: intFrom(env, 'BODHI_REQUEST_TIMEOUT_MS', 60_000),
+    headersTimeoutMs: intFrom(env, 'BODHI_HEADERS_TIMEOUT_MS', 10_000),
     shutdownTimeoutMs: intFrom(env, 'BODHI_SHUTDOWN_TIMEOUT_MS', 30_000),
     syncIntervalMs: intFrom(env, 'BODHI_SYNC_INTERVAL_MS', 250),
+    upstreamCheckTimeoutMs: intFrom(env, 'BODHI_UPSTREAM_CHECK_TIMEOUT_MS', 15_000),
+    requestLogRetentionDays: intFrom(env, 'BODHI_REQUEST_LOG_RETENTION_DAYS', 30),
+    metricsPort: env.BODHI_METRICS_PORT ? intFrom(env, 'BODHI_METRICS_PORT', 0) : undefined,
+    metricsHost: env.BODHI_METRICS_HOST ?? '127.0.0.1',
+    otelEnabled: ['1', 'true', 'yes', 'on'].includes((env.BODHI_OTEL_ENABLED ?? '').toLowerCase()),
+    routeRetentionDays: intFrom(env, 'BODHI_ROUTE_RETENTION_DAYS', 30),
+    databasePoolSize: Math.max(1, intFrom(env, 'BODHI_DATABASE_POOL_SIZE', 10)),
+    local: localConfig(env),
   };
 }

@@ -39,7 +39,13 @@ function check({ record, auth }: Entry, now: number): AuthResult {
 
 export class TokenCache {
   private byPrefix = new Map<string, Entry[]>();
+  /**
+   * Tokens already matched against their hash, so a repeat caller skips SHA-256 (bounded,
+   * rebuilt on every reload so revocation and expiry apply at once). Held in memory only.
+   */
   private verified = new Map<string, Entry>();
+  /** Lookups that found a stored token (active or not) vs. ones that found none; for /metrics. */
+  readonly stats = { hits: 0, misses: 0 };
 
   replace(records: readonly TokenRecord[]): void {
     const next = new Map<string, Entry[]>();
@@ -66,17 +72,25 @@ export class TokenCache {
     if (space < 0 || authorization.slice(0, space).toLowerCase() !== 'bearer') return { ok: false, error: MISSING };
     const token = authorization.slice(space + 1).trim();
     const known = this.verified.get(token);
-    if (known) return check(known, now);
+    if (known) {
+      this.stats.hits++;
+      return check(known, now);
+    }
     if (!isTokenShaped(token)) return { ok: false, error: INVALID };
     const candidates = this.byPrefix.get(lookupPrefix(token));
-    if (!candidates) return { ok: false, error: INVALID };
+    if (!candidates) {
+      this.stats.misses++;
+      return { ok: false, error: INVALID };
+    }
     const hash = hashToken(token);
     for (const entry of candidates) {
       if (!hashMatches(entry.record.tokenHash, hash)) continue;
+      this.stats.hits++;
       if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
       this.verified.set(token, entry);
       return check(entry, now);
     }
+    this.stats.misses++;
     return { ok: false, error: INVALID };
   }
 }

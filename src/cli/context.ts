@@ -2,9 +2,10 @@
 // directly on the data dir (a running server picks the change up through its config sync).
 import { TokenService } from '../auth/token-service.js';
 import { loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { createSecretBox, loadOrCreateKey } from '../crypto/secret-box.js';
+import { createSecretBox, keyForConfig } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { ApiModelService } from '../models/api-model-service.js';
+import { LocalAliasService } from '../models/local-alias-service.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 
@@ -12,15 +13,22 @@ export interface CliContext {
   config: Config;
   store: Store;
   apiModels: ApiModelService;
+  localAliases: LocalAliasService;
   tokens: TokenService;
 }
 
 export async function withContext<T>(flags: ConfigFlags, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
   const config = loadConfig(flags);
+  const box = createSecretBox(keyForConfig(config));
   const store = await openStore(config);
   try {
-    const box = createSecretBox(loadOrCreateKey(config.home, config.encryptionKey));
-    return await fn({ config, store, apiModels: new ApiModelService(store, box), tokens: new TokenService(store) });
+    return await fn({
+      config,
+      store,
+      apiModels: new ApiModelService(store, box),
+      localAliases: new LocalAliasService(store),
+      tokens: new TokenService(store),
+    });
   } finally {
     await store.close();
   }

@@ -3,11 +3,17 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCOPES } from '../auth/scopes.js';
 import { loadConfig, type ConfigFlags } from '../config.js';
 import { API_FORMATS } from '../models/formats.js';
-import { handleSignals, startServer } from '../server/start.js';
 import { VERSION } from '../version.js';
+import { GROUP_BYS, parseBucket, parseSince, usageSummary } from '../usage/usage-service.js';
+import type { UsageGroupBy } from '../store/types.js';
 import { printTable, reportError, withContext } from './context.js';
 
 const homeOption = () => new Option('--home <dir>', 'data dir (default: $BODHI_HOME or ~/.bodhi)');
+const databaseUrlOption = () =>
+  new Option('--database-url <url>', 'PostgreSQL URL shared by every instance (default: $BODHI_DATABASE_URL; unset = SQLite in the data dir)');
+/** The store settings every management command takes. */
+type StoreFlags = { home?: string; databaseUrl?: string };
+const storeFlags = (opts: StoreFlags): ConfigFlags => ({ home: opts.home, databaseUrl: opts.databaseUrl });
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 function port(v: string): number {
   const n = Number(v);
@@ -18,6 +24,17 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+function jsonObject(v: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    throw new InvalidArgumentError('must be valid JSON, e.g. \'{"temperature":0.7}\'');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidArgumentError('must be a JSON object');
+  return parsed as Record<string, unknown>;
 }
 
 const run =
@@ -42,13 +59,15 @@ export function buildCli(): Command {
     .option('--host <host>', 'address to listen on (default: $BODHI_HOST or 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: $BODHI_PORT or 1135)', port)
     .addOption(homeOption())
-    .option('--database-url <url>', 'PostgreSQL URL (default: $BODHI_DATABASE_URL; unset = SQLite in the data dir)')
+    .addOption(databaseUrlOption())
     .option('--log-level <level>', 'trace|debug|info|warn|error (default: $BODHI_LOG_LEVEL or info)')
     .action(
       run(async (opts: ConfigFlags) => {
+        // Loaded here so the other commands start without the HTTP server, docs and UI plugins.
+        const { handleSignals, startServer } = await import('../server/start.js');
         const server = await startServer(loadConfig(opts));
         handleSignals(server);
-        server.logger.info({ url: server.url, home: server.gateway.config.home, store: server.gateway.store.kind }, `Bodhi Gateway listening on ${server.url}`);
+        server.logger.info({ url: server.url, home: server.gateway.config.home, store: server.gateway.store.kind, database: server.gateway.store.location }, `Bodhi Gateway listening on ${server.url}`);
         server.logger.flush(); // show the start-up lines now, not with the first 4 KiB of log
       }),
     );
@@ -66,14 +85,15 @@ export function buildCli(): Command {
     .option('--prefix <prefix>', 'prefix clients add to model ids, e.g. res/')
     .option('--forward-all', 'forward every model id that starts with the prefix')
     .addOption(homeOption())
+    .addOption(databaseUrlOption())
     .action(
-      run(async (opts: { name: string; format: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; models?: string[]; prefix?: string; forwardAll?: boolean; home?: string }) => {
+      run(async (opts: { name: string; format: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; models?: string[]; prefix?: string; forwardAll?: boolean; home?: string; databaseUrl?: string }) => {
         let apiKey = opts.apiKey;
         if (opts.apiKeyEnv !== undefined) {
           apiKey = process.env[opts.apiKeyEnv];
           if (!apiKey) throw new Error(`environment variable ${opts.apiKeyEnv} is not set`);
         }
-        await withContext({ home: opts.home }, async ({ apiModels }) => {
+        await withContext(storeFlags(opts), async ({ apiModels }) => {
           const created = await apiModels.create({
             name: opts.name,
             api_format: opts.format,
@@ -92,9 +112,10 @@ export function buildCli(): Command {
     .description('list API models')
     .option('--json', 'print JSON')
     .addOption(homeOption())
+    .addOption(databaseUrlOption())
     .action(
-      run(async (opts: { json?: boolean; home?: string }) => {
-        await withContext({ home: opts.home }, async ({ apiModels }) => {
+      run(async (opts: { json?: boolean; home?: string; databaseUrl?: string }) => {
+        await withContext(storeFlags(opts), async ({ apiModels }) => {
           const rows = await apiModels.list();
           if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
           else printTable(rows as unknown as Record<string, unknown>[], ['name', 'api_format', 'base_url', 'models', 'prefix', 'forward_all', 'has_api_key']);
@@ -106,11 +127,62 @@ export function buildCli(): Command {
     .description('remove an API model')
     .argument('<name>', 'name (or id) of the API model')
     .addOption(homeOption())
+    .addOption(databaseUrlOption())
     .action(
-      run(async (name: string, opts: { home?: string }) => {
-        await withContext({ home: opts.home }, async ({ apiModels }) => {
+      run(async (name: string, opts: { home?: string; databaseUrl?: string }) => {
+        await withContext(storeFlags(opts), async ({ apiModels }) => {
           const removed = await apiModels.remove(name);
           process.stdout.write(`removed API model '${removed.name}'\n`);
+        });
+      }),
+    );
+
+  const aliases = program.command('aliases').description('manage local aliases (GGUF models run by llama.cpp in the gateway)');
+  aliases
+    .command('add')
+    .description('add a local alias; checks the file is a readable GGUF model; prints the alias as JSON')
+    .requiredOption('--name <name>', 'the model id clients send, e.g. llama3')
+    .requiredOption('--model-file <path>', 'path of the .gguf model file')
+    .option('--context-size <n>', 'context window in tokens (default: $BODHI_LOCAL_CONTEXT_SIZE or 4096, capped at the model\'s)', positiveInt)
+    .option('--request-params <json>', 'request defaults as JSON, e.g. \'{"temperature":0.7,"max_tokens":512}\'', jsonObject)
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { name: string; modelFile: string; contextSize?: number; requestParams?: Record<string, unknown>; home?: string }) => {
+        await withContext({ home: opts.home }, async ({ localAliases }) => {
+          const created = await localAliases.create({
+            name: opts.name,
+            model_file: opts.modelFile,
+            context_size: opts.contextSize ?? null,
+            request_params: opts.requestParams ?? {},
+          });
+          process.stdout.write(JSON.stringify(created, null, 2) + '\n');
+        });
+      }),
+    );
+  aliases
+    .command('list')
+    .description('list local aliases')
+    .option('--json', 'print JSON')
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { json?: boolean; home?: string }) => {
+        await withContext({ home: opts.home }, async ({ localAliases }) => {
+          const rows = await localAliases.list();
+          if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+          else printTable(rows.map((r) => ({ ...r, request_params: JSON.stringify(r.request_params) })), ['name', 'model_file', 'context_size', 'request_params']);
+        });
+      }),
+    );
+  aliases
+    .command('remove')
+    .description('remove a local alias')
+    .argument('<name>', 'name (or id) of the alias')
+    .addOption(homeOption())
+    .action(
+      run(async (name: string, opts: { home?: string }) => {
+        await withContext({ home: opts.home }, async ({ localAliases }) => {
+          const removed = await localAliases.remove(name);
+          process.stdout.write(`removed local alias '${removed.name}'\n`);
         });
       }),
     );
@@ -125,9 +197,10 @@ export function buildCli(): Command {
     .option('--allowed-models <ids>', 'comma-separated model ids this token may call (default: all)', list)
     .option('--rate-limit-rpm <n>', 'requests per minute allowed to this token', positiveInt)
     .addOption(homeOption())
+    .addOption(databaseUrlOption())
     .action(
-      run(async (opts: { name: string; scope: string; expiresAt?: string; allowedModels?: string[]; rateLimitRpm?: number; home?: string }) => {
-        await withContext({ home: opts.home }, async ({ tokens }) => {
+      run(async (opts: { name: string; scope: string; expiresAt?: string; allowedModels?: string[]; rateLimitRpm?: number; home?: string; databaseUrl?: string }) => {
+        await withContext(storeFlags(opts), async ({ tokens }) => {
           const { token } = await tokens.create({
             name: opts.name,
             scope: opts.scope,
@@ -144,9 +217,10 @@ export function buildCli(): Command {
     .description('list tokens (never their values)')
     .option('--json', 'print JSON')
     .addOption(homeOption())
+    .addOption(databaseUrlOption())
     .action(
-      run(async (opts: { json?: boolean; home?: string }) => {
-        await withContext({ home: opts.home }, async ({ tokens }) => {
+      run(async (opts: { json?: boolean; home?: string; databaseUrl?: string }) => {
+        await withContext(storeFlags(opts), async ({ tokens }) => {
           const rows = await tokens.list();
           if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
           else printTable(rows as unknown as Record<string, unknown>[], ['name', 'scope', 'status', 'token_hint', 'created_at', 'last_used_at', 'expires_at']);
@@ -158,11 +232,39 @@ export function buildCli(): Command {
     .description('revoke a token (a running server refuses it within a second)')
     .argument('<name>', 'name (or id) of the token')
     .addOption(homeOption())
+    .addOption(databaseUrlOption())
     .action(
-      run(async (name: string, opts: { home?: string }) => {
-        await withContext({ home: opts.home }, async ({ tokens }) => {
+      run(async (name: string, opts: { home?: string; databaseUrl?: string }) => {
+        await withContext(storeFlags(opts), async ({ tokens }) => {
           const revoked = await tokens.revoke(name);
           process.stdout.write(`revoked token '${revoked.name}'\n`);
+        });
+      }),
+    );
+
+  program
+    .command('usage')
+    .description('summarise requests and token usage from the request log')
+    .option('--since <when>', 'window start: 30m, 24h, 7d or an ISO 8601 time', '24h')
+    .addOption(new Option('--by <group>', 'group by').choices([...GROUP_BYS]).default('model'))
+    .option('--bucket <width>', 'with --json: time-series bucket width, e.g. 1h')
+    .option('--json', 'print JSON (includes the time series)')
+    .addOption(homeOption())
+    .action(
+      run(async (opts: { since: string; by: UsageGroupBy; bucket?: string; json?: boolean; home?: string }) => {
+        await withContext({ home: opts.home }, async ({ store }) => {
+          const summary = await usageSummary(store, {
+            since: parseSince(opts.since),
+            by: opts.by,
+            ...(opts.bucket ? { bucketMs: parseBucket(opts.bucket) } : {}),
+          });
+          if (opts.json) {
+            process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+            return;
+          }
+          process.stdout.write(`usage since ${summary.since} by ${opts.by}\n`);
+          const rows = [...summary.groups.map((g) => ({ ...g, key: g.key ?? '(none)' })), { key: 'TOTAL', ...summary.totals }];
+          printTable(rows, ['key', 'requests', 'errors', 'input_tokens', 'output_tokens', 'reasoning_tokens', 'cached_tokens', 'total_tokens']);
         });
       }),
     );

@@ -57,3 +57,17 @@ export function loadOrCreateKey(home: string, setting: string | undefined): Buff
   }
   return keyFromSetting(readFileSync(file, 'utf8').trim());
 }
+
+/**
+ * The key for a gateway or CLI run. With a shared database (PostgreSQL) every instance and the
+ * CLI must encrypt and decrypt API keys with the same key, so a key file private to one data
+ * dir is refused: BODHI_ENCRYPTION_KEY must be set.
+ */
+export function keyForConfig(config: { home: string; encryptionKey: string | undefined; databaseUrl: string | undefined }): Buffer {
+  if (config.databaseUrl && !config.encryptionKey) {
+    throw new Error(
+      'BODHI_DATABASE_URL needs BODHI_ENCRYPTION_KEY: API keys in the shared database are encrypted with it, so every gateway instance and the CLI must be given the same key',
+    );
+  }
+  return loadOrCreateKey(config.home, config.encryptionKey);
+}

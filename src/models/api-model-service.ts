@@ -154,7 +154,8 @@ export class ApiModelService {
   }
 
   private async checkConflicts(candidate: ApiModelRecord): Promise<void> {
-    const others = (await this.store.listApiModels()).filter((m) => m.id !== candidate.id);
+    const [all, localAliases] = await Promise.all([this.store.listApiModels(), this.store.listLocalAliases()]);
+    const others = all.filter((m) => m.id !== candidate.id);
     if (others.some((m) => m.name === candidate.name)) throw conflict(`An API model named '${candidate.name}' already exists.`, 'name');
     const mine = claimedIds(candidate);
     for (const other of others) {
@@ -162,6 +163,14 @@ export class ApiModelService {
       if (clash) throw conflict(`Model '${clash}' is already served by API model '${other.name}'.`, 'models');
       if (candidate.forwardAll && other.forwardAll && other.prefix === candidate.prefix) {
         throw conflict(`Prefix '${candidate.prefix}' already forwards all models to API model '${other.name}'.`, 'prefix');
+      }
+    }
+    // Local aliases share the model-id namespace.
+    const prefix = candidate.forwardAll ? candidate.prefix : null;
+    for (const alias of localAliases) {
+      if (mine.includes(alias.name)) throw conflict(`Model '${alias.name}' is already a local alias.`, 'models');
+      if (prefix && alias.name.length > prefix.length && alias.name.startsWith(prefix)) {
+        throw conflict(`Prefix '${prefix}' would also forward local alias '${alias.name}'.`, 'prefix');
       }
     }
   }

@@ -1,7 +1,8 @@
-// In-memory resolution of the model a client names to the API model that serves it.
-// Exact ids (prefix + model id) win; then forward-all prefixes, longest first.
+// In-memory resolution of the model a client names to the API model (or local llama.cpp alias)
+// that serves it. Exact API ids (prefix + model id) win; then local aliases; then forward-all
+// prefixes, longest first. Ids never clash across kinds (the services refuse it with a 409).
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { ApiModelRecord } from '../store/types.js';
+import type { ApiModelRecord, LocalAliasRecord } from '../store/types.js';
 
 export interface LiveApiModel {
   readonly id: string;
@@ -21,7 +22,29 @@ export interface LiveApiModel {
   readonly createdAt: number;
 }
 
-export interface Resolved {
+/** A local model served in-process by llama.cpp (see src/local/). */
+export interface LiveLocalAlias {
+  readonly id: string;
+  readonly name: string;
+  readonly modelFile: string;
+  readonly contextSize: number | null;
+  readonly requestParams: Readonly<Record<string, unknown>>;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export const toLiveLocal = (r: LocalAliasRecord): LiveLocalAlias => ({ ...r });
+
+export interface ResolvedLocal {
+  readonly kind: 'local';
+  readonly local: LiveLocalAlias;
+  /** The model id as the client sent it (the alias name). */
+  readonly alias: string;
+}
+
+export type Resolved = ResolvedApi | ResolvedLocal;
+
+export interface ResolvedApi {
   readonly kind: 'api';
   readonly apiModel: LiveApiModel;
   /** The model id as the client sent it. */
@@ -30,7 +53,7 @@ export interface Resolved {
   readonly upstreamModel: string;
 }
 
-/** A model a client can list in /v1/models. */
+/** An API-served model a client can list in /v1/models (local aliases: `localAliases()`). */
 export interface Listed {
   readonly id: string;
   readonly apiModel: LiveApiModel;
@@ -59,13 +82,17 @@ export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
 export const claimedIds = (m: Pick<ApiModelRecord, 'models' | 'prefix'>): string[] => m.models.map((id) => (m.prefix ?? '') + id);
 
 export class ModelRegistry {
-  private exact = new Map<string, Resolved>();
+  private exact = new Map<string, ResolvedApi>();
   private forwardAll: LiveApiModel[] = [];
   private byId = new Map<string, LiveApiModel>();
   private listed: Listed[] = [];
+  private locals = new Map<string, ResolvedLocal>();
+  private localList: LiveLocalAlias[] = [];
+  /** Model lookups that resolved vs. ones that did not; for /metrics. */
+  readonly stats = { hits: 0, misses: 0 };
 
-  replace(models: readonly LiveApiModel[]): void {
-    const exact = new Map<string, Resolved>();
+  replace(models: readonly LiveApiModel[], locals: readonly LiveLocalAlias[] = []): void {
+    const exact = new Map<string, ResolvedApi>();
     const listed: Listed[] = [];
     for (const apiModel of models) {
       for (const upstreamModel of apiModel.models) {
@@ -78,11 +105,18 @@ export class ModelRegistry {
     this.forwardAll = models.filter((m) => m.forwardAll && m.prefix).sort((a, b) => b.prefix!.length - a.prefix!.length);
     this.byId = new Map(models.map((m) => [m.id, m]));
     this.listed = listed;
+    this.locals = new Map(locals.map((local) => [local.name, { kind: 'local', local, alias: local.name }]));
+    this.localList = [...locals];
   }
 
   resolve(model: string): Resolved | undefined {
-    const hit = this.exact.get(model);
-    if (hit) return hit;
+    const hit = this.exact.get(model) ?? this.locals.get(model) ?? this.byPrefix(model);
+    if (hit) this.stats.hits++;
+    else this.stats.misses++;
+    return hit;
+  }
+
+  private byPrefix(model: string): Resolved | undefined {
     for (const apiModel of this.forwardAll) {
       const prefix = apiModel.prefix!;
       if (model.length > prefix.length && model.startsWith(prefix)) {
@@ -102,5 +136,9 @@ export class ModelRegistry {
 
   list(): readonly Listed[] {
     return this.listed;
+  }
+
+  localAliases(): readonly LiveLocalAlias[] {
+    return this.localList;
   }
 }

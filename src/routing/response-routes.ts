@@ -7,11 +7,16 @@
 // Batches: a record is written `flushDelayMs` after it arrives, but batches start at most every
 // `minFlushIntervalMs`, so under load one insert carries hundreds of rows (a row then costs
 // about a third less CPU than in batches of tens) while a lone record still lands within a few
-// milliseconds.
+// milliseconds. Why not cache every new record: at thousands of responses a second, a large
+// cache of fresh records is pure garbage-collector work, and most are never looked up again.
 //
-// Why not cache every new record: at thousands of responses a second, a large cache of fresh
-// records is pure garbage-collector work (each record outlives the young generation, then
-// dies in the old one), and most records are never looked up again.
+// With a shared store (several instances on PostgreSQL) a client may create a response through
+// instance A and poll it through B a millisecond after A answered, before A's batch committed.
+// So on a miss B looks again a few times within `missRetryMs`: only lookups of unknown ids pay,
+// and creates stay as fast as with SQLite. Holding A's response until the record commits would
+// not be enough anyway: a streaming client can cancel through B as soon as it has seen
+// `response.created`.
+import { GatewayError } from '../errors.js';
 import type { ResponseRoute, Store } from '../store/types.js';
 
 const MAX_ROWS_PER_INSERT = 1000;
@@ -21,23 +26,55 @@ export interface ResponseRoutesOptions {
   maxCached?: number;
   flushDelayMs?: number;
   minFlushIntervalMs?: number;
+  /** Shared stores: keep looking for a missing record this long (0 = one lookup). */
+  missRetryMs?: number;
+  /** Records older than this are treated as absent (they are pruned from the store too); 0 = never. */
+  maxAgeMs?: number;
+  /** Records waiting for the store while it is unreachable; the oldest are dropped beyond this. */
+  maxPending?: number;
+  /** Pause before writing a batch again after the store failed. */
+  retryFlushMs?: number;
+  /** The first failed write of a run of failures (they are retried). */
   onError: (err: unknown) => void;
 }
+
+export interface ResponseRoutesStats {
+  /** Lookups answered from memory vs. ones that went to the store; for /metrics. */
+  hits: number;
+  misses: number;
+  /** For tests and diagnostics: how often a record showed up only after looking again. */
+  lateHits: number;
+  maxLateMs: number;
+}
+
+type RouteStore = Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'deleteResponseRoute' | 'claimResponseUsage' | 'markResponseUsage'>;
+
+const storeUnavailable = () =>
+  new GatewayError(503, 'service_unavailable', 'The gateway cannot reach its database to route this response; retry shortly.', null, 'database_unavailable');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ResponseRoutes {
   /** Remembered but not yet written (queued or being written), by response id. */
   private unwritten = new Map<string, ResponseRoute>();
   private queued: ResponseRoute[] = [];
+  /** Ids in `queued`: their insert has not been built yet, so it will carry a usage mark. */
+  private queuedIds = new Set<string>();
+  /** Responses whose usage this instance counted after their record was written. */
+  private queuedMarks: string[] = [];
   private cache = new Map<string, ResponseRoute>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** Set while writes fail: only the first failure of an outage is reported. */
+  private failing = false;
+  private lastFlushAt = -Infinity;
   private readonly maxCached: number;
   private readonly flushDelayMs: number;
   private readonly minFlushIntervalMs: number;
-  private lastFlushAt = -Infinity;
+  readonly stats: ResponseRoutesStats = { hits: 0, misses: 0, lateHits: 0, maxLateMs: 0 };
 
   constructor(
-    private readonly store: Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'deleteResponseRoute'>,
+    private readonly store: RouteStore,
     private readonly opts: ResponseRoutesOptions,
   ) {
     this.maxCached = opts.maxCached ?? 10_000;
@@ -48,35 +85,76 @@ export class ResponseRoutes {
   remember(route: ResponseRoute): void {
     this.unwritten.set(route.responseId, route);
     this.queued.push(route);
-    if (!this.timer) {
-      const wait = Math.max(this.flushDelayMs, this.lastFlushAt + this.minFlushIntervalMs - performance.now());
-      this.timer = setTimeout(() => void this.flush(), wait);
-      this.timer.unref();
-    }
+    this.queuedIds.add(route.responseId);
+    this.schedule(Math.max(this.flushDelayMs, this.lastFlushAt + this.minFlushIntervalMs - performance.now()));
   }
 
-  async lookup(responseId: string): Promise<ResponseRoute | undefined> {
+  async lookup(responseId: string, now = Date.now()): Promise<ResponseRoute | undefined> {
     const hit = this.unwritten.get(responseId) ?? this.cache.get(responseId);
-    if (hit) return hit;
-    const row = await this.store.getResponseRoute(responseId);
-    if (row) this.cacheSet(row);
+    if (hit) {
+      if (!this.expired(hit, now)) {
+        this.stats.hits++;
+        return hit;
+      }
+      this.cache.delete(responseId);
+      return undefined;
+    }
+    this.stats.misses++;
+    const row = await this.fromStore(responseId);
+    if (!row || this.expired(row, now)) return undefined;
+    this.cacheSet(row);
     return row;
+  }
+
+  /**
+   * For the call that created a response and saw its usage: counts it unless this instance
+   * already did, without waiting for the database (the mark is written with the next batch).
+   */
+  markUsage(responseId: string): boolean {
+    const route = this.unwritten.get(responseId) ?? this.cache.get(responseId);
+    if (route) {
+      if (route.usageCountedAt !== null) return false;
+      route.usageCountedAt = Date.now();
+      // Still queued: its insert carries the mark.
+      if (this.queuedIds.has(responseId)) return true;
+    }
+    this.queuedMarks.push(responseId);
+    this.schedule(this.flushDelayMs);
+    return true;
+  }
+
+  /**
+   * For polls of a background response: the first poll (on any instance) that sees its usage
+   * counts it. Pending records are written first so the conditional update finds the row.
+   */
+  async claimUsage(responseId: string): Promise<boolean> {
+    const known = this.unwritten.get(responseId) ?? this.cache.get(responseId);
+    if (known && known.usageCountedAt !== null) return false;
+    await this.flush();
+    const at = Date.now();
+    const won = await this.store.claimResponseUsage(responseId, at);
+    if (won && known) known.usageCountedAt = at;
+    return won;
   }
 
   async forget(responseId: string): Promise<void> {
     this.unwritten.delete(responseId);
     this.cache.delete(responseId);
     this.queued = this.queued.filter((r) => r.responseId !== responseId);
+    this.queuedIds.delete(responseId);
     await this.store.deleteResponseRoute(responseId);
   }
 
-  /** Writes queued records; safe to call concurrently (writes are serialised). */
+  /** Writes queued records and usage marks; safe to call concurrently (writes are serialised). */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.queued;
+    const marks = this.queuedMarks;
     this.queued = [];
-    if (batch.length === 0) return this.flushing;
+    this.queuedIds = new Set();
+    this.queuedMarks = [];
+    if (batch.length === 0 && marks.length === 0) return this.flushing;
     this.lastFlushAt = performance.now();
     this.flushing = this.flushing
       .then(async () => {
@@ -84,25 +162,69 @@ export class ResponseRoutes {
         for (let i = 0; i < batch.length; i += MAX_ROWS_PER_INSERT) {
           await this.store.insertResponseRoutes(batch.slice(i, i + MAX_ROWS_PER_INSERT));
         }
+        if (marks.length) await this.store.markResponseUsage(marks, Date.now());
       })
       .then(
-        () => this.written(batch, false),
-        (err) => {
-          this.opts.onError(err);
-          // Not in the store: keep routing them from memory, within the cache's bound.
-          this.written(batch, true);
+        () => {
+          this.failing = false;
+          this.written(batch);
+        },
+        (err: unknown) => {
+          // Keep them for the next attempt (and keep routing them from memory meanwhile): the
+          // database may be back in a moment, and other instances can only route these
+          // responses once they are stored.
+          const max = this.opts.maxPending ?? 10_000;
+          this.queued = batch.concat(this.queued).slice(-max);
+          this.queuedIds = new Set(this.queued.map((r) => r.responseId));
+          this.queuedMarks = marks.concat(this.queuedMarks).slice(-max);
+          this.schedule(this.opts.retryFlushMs ?? 1_000);
+          if (!this.failing) this.opts.onError(err);
+          this.failing = true;
         },
       );
     return this.flushing;
   }
 
-  private written(batch: readonly ResponseRoute[], keep: boolean): void {
+  private written(batch: readonly ResponseRoute[]): void {
     for (const route of batch) {
       // A record remembered again meanwhile (same id) stays until its own batch is written.
-      if (this.unwritten.get(route.responseId) !== route) continue;
-      this.unwritten.delete(route.responseId);
-      if (keep) this.cacheSet(route);
+      if (this.unwritten.get(route.responseId) === route) this.unwritten.delete(route.responseId);
     }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => void this.flush(), delayMs);
+    this.timer.unref();
+  }
+
+  private async fromStore(responseId: string): Promise<ResponseRoute | undefined> {
+    const started = Date.now();
+    const budget = this.opts.missRetryMs ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      let row: ResponseRoute | undefined;
+      try {
+        row = await this.store.getResponseRoute(responseId);
+      } catch {
+        throw storeUnavailable();
+      }
+      const waited = Date.now() - started;
+      if (row) {
+        if (attempt > 0) {
+          this.stats.lateHits++;
+          this.stats.maxLateMs = Math.max(this.stats.maxLateMs, waited);
+        }
+        return row;
+      }
+      if (waited >= budget) return undefined;
+      // 5, 10, 20, 40 ... ms: a record that is on its way usually lands within the first two.
+      await sleep(Math.min(5 * 2 ** attempt, budget - waited));
+    }
+  }
+
+  private expired(route: ResponseRoute, now: number): boolean {
+    const maxAge = this.opts.maxAgeMs ?? 0;
+    return maxAge > 0 && route.createdAt < now - maxAge;
   }
 
   private cacheSet(route: ResponseRoute): void {

@@ -1,22 +1,35 @@
 // Builds the Fastify app: body handling, errors, auth per route prefix, and the routes.
 // One request's way: auth hook -> route (validate, resolve) -> upstream/forward.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { authHook } from '../auth/hook.js';
 import { healthRoutes } from '../routes/health.js';
+import { localAliasRoutes } from '../routes/management/aliases.js';
+import { metricsRoutes } from '../routes/management/metrics.js';
+import { usageRoutes } from '../routes/management/usage.js';
 import { apiModelRoutes } from '../routes/management/api-models.js';
 import { infoRoutes } from '../routes/management/info.js';
+import { callableModelRoutes } from '../routes/management/models.js';
 import { tokenRoutes } from '../routes/management/tokens.js';
+import { upstreamCheckRoutes } from '../routes/management/upstream-checks.js';
 import { completionsRoutes } from '../routes/openai/chat.js';
 import { modelsRoutes } from '../routes/openai/models.js';
 import { responsesRoutes } from '../routes/openai/responses.js';
 import { registerJsonBody } from './body.js';
-import { registerErrorHandling } from './errors.js';
+import { clientErrorHandler, clientTimeouts } from './client-limits.js';
+import { registerDocs } from './docs.js';
+import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
 import type { Gateway } from './gateway.js';
 import './types.js';
+import { registerUi } from './ui.js';
 
-export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
+export interface BuildOptions {
+  /** Sees every route as it is registered (the OpenAPI test checks each one is documented). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
     // One access-log line per request (below) instead of Fastify's two.
@@ -24,12 +37,31 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
     genReqId: () => randomUUID(),
     bodyLimit: gw.config.bodyLimitBytes,
     requestTimeout: gw.config.requestTimeoutMs,
+    http: clientTimeouts(gw.config),
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // A request that races in on a kept-alive connection while shutting down is served (with
+    // `connection: close`) within the shutdown deadline, instead of Fastify's non-envelope 503.
+    return503OnClosing: false,
+    // Response ids may be up to 256 characters (RESPONSE_ID_RE); longer ones still reach the
+    // catch-all route and its 400.
+    routerOptions: { maxParamLength: 256 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   app.decorateRequest('token', null);
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('proxy', undefined);
+  app.decorateRequest('recorded', false);
+  app.decorateRequest('span', undefined);
+  const tracing = gw.tracing;
+  if (tracing) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.span = tracing.startRequest(request.method, request.url);
+      done();
+    });
+  }
   registerJsonBody(app);
   registerErrorHandling(app);
 
@@ -37,6 +69,17 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
   // without the redaction pass, which is half the cost of a line at thousands of requests a second.
   const accessLog = logger.child({}, { redact: [] });
   app.addHook('onResponse', (request, reply, done) => {
+    // Proxied calls are recorded by the proxy, which knows the upstream outcome.
+    if (!request.proxy && !request.recorded) {
+      const named = (request.body as { model?: unknown } | undefined)?.model;
+      gw.recorder.record({
+        request,
+        reply,
+        status: reply.raw.statusCode,
+        outcome: reply.raw.statusCode < 400 ? 'served' : 'rejected',
+        model: typeof named === 'string' ? named : undefined,
+      });
+    }
     accessLog.info(
       {
         reqId: request.id,
@@ -52,11 +95,20 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
     done();
   });
 
-  healthRoutes(app, gw);
+  // Before any route: the OpenAPI generator watches routes as they are registered.
+  registerDocs(app, gw);
+
+  void app.register(async (open) => healthRoutes(open, gw));
+
+  // Prometheus scrape endpoint, admin token required (or see BODHI_METRICS_PORT for an unauthenticated port).
+  void app.register(async (scope) => {
+    scope.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits));
+    metricsRoutes(scope, gw);
+  });
 
   void app.register(
     async (v1) => {
-      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user'));
+      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits));
       responsesRoutes(v1, gw);
       completionsRoutes(v1, gw);
       modelsRoutes(v1, gw);
@@ -66,13 +118,19 @@ export function buildApp(gw: Gateway, logger: Logger): FastifyInstance {
 
   void app.register(
     async (admin) => {
-      admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin'));
+      admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits));
       apiModelRoutes(admin, gw);
+      localAliasRoutes(admin, gw);
+      upstreamCheckRoutes(admin, gw);
+      callableModelRoutes(admin, gw);
       tokenRoutes(admin, gw);
       infoRoutes(admin, gw);
+      usageRoutes(admin, gw);
     },
     { prefix: '/bodhi/v1' },
   );
+
+  registerUi(app);
 
   return app;
 }

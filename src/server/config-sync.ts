@@ -1,11 +1,13 @@
 // Keeps the in-memory token cache and model registry coherent with the store. Every config
 // write bumps a version in the same transaction; this polls that one cheap row and reloads
 // everything when it moves, so changes from the CLI or another instance show up within one
-// interval, and requests never query the database for auth or routing.
+// interval, and requests never query the database for auth or routing. Stores shared between
+// instances (PostgreSQL) also push a notification on every change: the check then runs at
+// once, and the poll is the safety net for notifications lost while disconnected.
 import type { TokenCache } from '../auth/token-cache.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { toLive, type ModelRegistry } from '../models/registry.js';
-import type { Store } from '../store/types.js';
+import { toLive, toLiveLocal, type LiveApiModel, type ModelRegistry } from '../models/registry.js';
+import type { ApiModelRecord, Store } from '../store/types.js';
 
 export interface ConfigSyncDeps {
   store: Store;
@@ -13,7 +15,12 @@ export interface ConfigSyncDeps {
   tokens: TokenCache;
   registry: ModelRegistry;
   intervalMs: number;
+  /** Called when checks start failing (once per outage, not on every tick). */
   onError: (err: unknown) => void;
+  /** Called when checks succeed again after failing. */
+  onRecovered?: () => void;
+  /** An API model left out of the registry (its key can't be decrypted with this instance's key). */
+  onBadApiModel?: (model: ApiModelRecord, err: unknown) => void;
   /** Extra work after each reload (e.g. local aliases, metrics). */
   onReload?: () => Promise<void>;
 }
@@ -22,6 +29,9 @@ export class ConfigSync {
   private version: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private checking: Promise<void> | undefined;
+  private checkAgain = false;
+  private unsubscribe: (() => void) | undefined;
 
   /** Set when the last check failed (e.g. database unreachable); the caches keep serving. */
   lastError: unknown = undefined;
@@ -30,8 +40,9 @@ export class ConfigSync {
 
   async start(): Promise<void> {
     await this.reload();
+    this.unsubscribe = this.deps.store.subscribeConfigChanges?.(() => void this.checkSoon());
     const tick = () => {
-      void this.check().finally(() => {
+      void this.checkSoon().finally(() => {
         if (this.timer) this.timer = setTimeout(tick, this.deps.intervalMs).unref();
       });
     };
@@ -41,6 +52,29 @@ export class ConfigSync {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /**
+   * Runs a check now, or right after the one in flight: a burst of notifications costs at
+   * most two checks, and a change committed during a check is never missed.
+   */
+  checkSoon(): Promise<void> {
+    if (this.checking) {
+      this.checkAgain = true;
+      return this.checking;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.checkAgain = false;
+        await this.check();
+      } while (this.checkAgain);
+    };
+    this.checking = run().finally(() => {
+      this.checking = undefined;
+    });
+    return this.checking;
   }
 
   /** Reloads if the stored version moved since the last load. */
@@ -48,10 +82,11 @@ export class ConfigSync {
     try {
       const version = await this.deps.store.configVersion();
       if (version !== this.version) await this.reload();
+      if (this.lastError !== undefined) this.deps.onRecovered?.();
       this.lastError = undefined;
     } catch (err) {
+      if (this.lastError === undefined) this.deps.onError(err);
       this.lastError = err;
-      this.deps.onError(err);
     }
   }
 
@@ -63,13 +98,26 @@ export class ConfigSync {
   }
 
   private async load(): Promise<void> {
-    const { store, box, tokens, registry } = this.deps;
+    const { store, tokens, registry } = this.deps;
     // Read the version first: a change landing mid-load is then seen again on the next check.
     const version = await store.configVersion();
-    const [models, tokenRows] = await Promise.all([store.listApiModels(), store.listTokens()]);
-    registry.replace(models.map((m) => toLive(m, box)));
+    const [models, tokenRows, localAliases] = await Promise.all([store.listApiModels(), store.listTokens(), store.listLocalAliases()]);
+    registry.replace(this.live(models), localAliases.map(toLiveLocal));
     tokens.replace(tokenRows);
     await this.deps.onReload?.();
     this.version = version;
+  }
+
+  /** One API model whose key can't be decrypted must not stop every other change from loading. */
+  private live(models: readonly ApiModelRecord[]): LiveApiModel[] {
+    const live: LiveApiModel[] = [];
+    for (const m of models) {
+      try {
+        live.push(toLive(m, this.deps.box));
+      } catch (err) {
+        this.deps.onBadApiModel?.(m, err);
+      }
+    }
+    return live;
   }
 }

@@ -3,13 +3,23 @@
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import { LastUsedRecorder } from '../auth/last-used.js';
+import { RateLimiter } from '../auth/rate-limit.js';
 import { TokenCache } from '../auth/token-cache.js';
 import { TokenService } from '../auth/token-service.js';
 import type { Config } from '../config.js';
-import { createSecretBox, loadOrCreateKey, type SecretBox } from '../crypto/secret-box.js';
+import { createSecretBox, keyForConfig, type SecretBox } from '../crypto/secret-box.js';
+import { LocalEngine } from '../local/engine.js';
+import { LlamaBinding } from '../local/llama-binding.js';
 import { ApiModelService } from '../models/api-model-service.js';
+import { LocalAliasService } from '../models/local-alias-service.js';
 import { ModelRegistry } from '../models/registry.js';
+import { GatewayMetrics } from '../observability/metrics.js';
+import { RequestRecorder } from '../observability/recorder.js';
+import { startTracing, type Tracing } from '../observability/tracing.js';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { RequestLogWriter } from '../usage/request-log.js';
 import { ResponseRoutes } from '../routing/response-routes.js';
+import { RoutePruner } from '../routing/route-pruner.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { VERSION } from '../version.js';
@@ -23,11 +33,22 @@ export interface Gateway {
   readonly registry: ModelRegistry;
   readonly tokens: TokenCache;
   readonly lastUsed: LastUsedRecorder;
+  /** Per-token requests-per-minute counters of this process. */
+  readonly rateLimits: RateLimiter;
   readonly responseRoutes: ResponseRoutes;
+  readonly routePruner: RoutePruner;
   readonly dispatcher: Dispatcher;
   readonly apiModels: ApiModelService;
+  readonly localAliases: LocalAliasService;
+  /** Runs local aliases; loads llama.cpp only when one is first used. */
+  readonly local: LocalEngine;
   readonly tokenService: TokenService;
   readonly sync: ConfigSync;
+  readonly metrics: GatewayMetrics;
+  readonly requestLog: RequestLogWriter;
+  readonly recorder: RequestRecorder;
+  /** Set when BODHI_OTEL_ENABLED is on. */
+  readonly tracing: Tracing | undefined;
   close(): Promise<void>;
 }
 
@@ -42,23 +63,61 @@ export function createUpstreamAgent(config: Pick<Config, 'connectTimeoutMs' | 'u
   });
 }
 
-export async function createGateway(config: Config, log: Logger): Promise<Gateway> {
-  const box = createSecretBox(loadOrCreateKey(config.home, config.encryptionKey));
-  const store = await openStore(config);
+export interface GatewayOptions {
+  /** Span processors for OpenTelemetry (tests use an in-memory exporter); default: OTLP from OTEL_* env. */
+  spanProcessors?: SpanProcessor[];
+}
+
+export async function createGateway(config: Config, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
+  const box = createSecretBox(keyForConfig(config));
+  const store = await openStore(config, log);
   const registry = new ModelRegistry();
   const tokens = new TokenCache();
   const lastUsed = new LastUsedRecorder(store, (err) => log.warn({ err }, 'could not record token use'));
-  const responseRoutes = new ResponseRoutes(store, { onError: (err) => log.error({ err }, 'could not store response routing records') });
+  const retentionMs = config.routeRetentionDays * 86_400_000;
+  const responseRoutes = new ResponseRoutes(store, {
+    // Only a shared store can receive a record another instance is still writing.
+    missRetryMs: store.kind === 'postgres' ? 250 : 0,
+    maxAgeMs: retentionMs,
+    onError: (err) => log.error({ err }, 'could not store response routing records; will retry'),
+  });
+  const routePruner = new RoutePruner(store, {
+    retentionMs,
+    onPruned: (count) => log.info({ count, retentionDays: config.routeRetentionDays }, 'pruned expired response routing records'),
+    onError: (err) => log.warn({ err }, 'could not prune response routing records'),
+  });
   const sync = new ConfigSync({
     store,
     box,
     tokens,
     registry,
     intervalMs: config.syncIntervalMs,
-    onError: (err) => log.warn({ err }, 'config sync failed; serving from cache'),
+    onError: (err) => log.warn({ err }, 'config sync failed; serving from cache until the database is back'),
+    onRecovered: () => log.info('config sync recovered'),
+    onBadApiModel: (model, err) =>
+      log.error(
+        { err, apiModel: model.name },
+        "API model left out: its key cannot be decrypted with this instance's BODHI_ENCRYPTION_KEY (every instance and the CLI must share the same key)",
+      ),
   });
-  await sync.start();
+  try {
+    await sync.start();
+  } catch (err) {
+    await lastUsed.stop();
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  routePruner.start();
   const dispatcher = createUpstreamAgent(config);
+  const localLog = log.child({ component: 'local' });
+  const local = new LocalEngine(new LlamaBinding(config.local, localLog), config.local, localLog);
+  const metrics = new GatewayMetrics({ token: () => tokens.stats, model: () => registry.stats, responseRoute: () => responseRoutes.stats });
+  const requestLog = new RequestLogWriter(store, {
+    retentionDays: config.requestLogRetentionDays,
+    onError: (err, what) => log.warn({ err }, `could not ${what}`),
+  });
+  const tracing = config.otelEnabled ? startTracing(options.spanProcessors) : undefined;
+  const recorder = new RequestRecorder(metrics, requestLog, tracing, (err) => log.warn({ err }, 'could not claim response usage'));
 
   return {
     config,
@@ -68,15 +127,27 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
     registry,
     tokens,
     lastUsed,
+    rateLimits: new RateLimiter(),
     responseRoutes,
+    routePruner,
     dispatcher,
     apiModels: new ApiModelService(store, box),
+    localAliases: new LocalAliasService(store),
+    local,
     tokenService: new TokenService(store, (id) => lastUsed.pendingFor(id)),
     sync,
+    metrics,
+    requestLog,
+    recorder,
+    tracing,
     async close() {
       sync.stop();
-      await Promise.allSettled([lastUsed.stop(), responseRoutes.flush()]);
+      await Promise.allSettled([lastUsed.stop(), responseRoutes.flush(), routePruner.stop()]);
+      // After the routing records: usage claims in flight need their rows.
+      await requestLog.stop();
       await dispatcher.close().catch(() => undefined);
+      await tracing?.shutdown().catch((err) => log.warn({ err }, 'could not flush traces'));
+      await local.close().catch((err: unknown) => log.warn({ err }, 'error while unloading local models'));
       await store.close();
     },
   };

@@ -1,12 +1,13 @@
 // Starts a gateway: store, caches, HTTP server; and stops it gracefully: stop accepting, let
 // in-flight requests and streams finish up to a deadline, flush pending writes, close the store.
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { buildApp } from './app.js';
 import { trackConnections } from './connections.js';
-import { createGateway, type Gateway } from './gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 import { createLogger } from './logger.js';
 
 export interface RunningServer {
@@ -15,12 +16,14 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly gateway: Gateway;
   readonly logger: Logger;
+  /** Port of the unauthenticated metrics listener, when BODHI_METRICS_PORT is set. */
+  readonly metricsPort: number | undefined;
   /** Graceful stop; resolves once everything is closed. Safe to call twice. */
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const gateway = await createGateway(config, logger);
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel), options: GatewayOptions = {}): Promise<RunningServer> {
+  const gateway = await createGateway(config, logger, options);
   const app = buildApp(gateway, logger);
   const connections = trackConnections(app.server);
   try {
@@ -30,6 +33,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
+  const metricsServer = config.metricsPort === undefined ? undefined : await listenMetrics(gateway, config.metricsHost, config.metricsPort);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
@@ -47,12 +51,33 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         await closed;
       } finally {
         clearTimeout(deadline);
+        if (metricsServer) await new Promise((resolve) => metricsServer.close(resolve));
         await gateway.close();
         logger.flush();
       }
     })());
 
-  return { url: `http://${host}:${port}`, port, app, gateway, logger, close };
+  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
+  return { url: `http://${host}:${port}`, port, app, gateway, logger, metricsPort, close };
+}
+
+/** A separate, unauthenticated listener for Prometheus: bind it where only the scraper can reach it. */
+async function listenMetrics(gateway: Gateway, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    gateway.metrics.render().then(
+      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 /** For `bodhi serve`: SIGTERM/SIGINT trigger the graceful stop, a second signal forces exit. */

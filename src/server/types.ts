@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { AuthToken } from '../auth/token-cache.js';
 
 /** What the access log line records about a proxied call. */
@@ -14,5 +15,9 @@ declare module 'fastify' {
     /** The request body exactly as received, for pass-through. */
     rawBody: Buffer | undefined;
     proxy: ProxyInfo | undefined;
+    /** Set once metrics and the request log have this request (see observability/recorder.ts). */
+    recorded: boolean;
+    /** The request's trace span when OpenTelemetry is on. */
+    span: Span | undefined;
   }
 }

@@ -1,13 +1,28 @@
 import type { Config } from '../config.js';
+import type { StoreLog } from './log.js';
+import { isPostgresUrl, openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
 /** Opens the configured store and brings its schema up to date. */
-export async function openStore(config: Pick<Config, 'home' | 'databaseUrl'>): Promise<Store> {
-  if (config.databaseUrl) {
-    throw new Error('BODHI_DATABASE_URL (PostgreSQL) is not supported yet');
+export async function openStore(
+  config: Pick<Config, 'home' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>,
+  log?: StoreLog,
+): Promise<Store> {
+  if (config.databaseUrl && !isPostgresUrl(config.databaseUrl)) {
+    throw new Error('BODHI_DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite in the data dir)');
   }
-  const store = openSqliteStore(config.home);
-  await store.migrate();
+  const store = config.databaseUrl ? openPostgresStore(config.databaseUrl, { poolSize: config.databasePoolSize, log }) : openSqliteStore(config.home);
+  try {
+    if (store.kind === 'postgres') {
+      await store.ping().catch((err: unknown) => {
+        throw new Error(`cannot connect to the database at ${store.location}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
+    await store.migrate();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   return store;
 }

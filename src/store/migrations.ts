@@ -57,6 +57,56 @@ const migrations: Record<string, Migration> = {
       for (const t of ['meta', 'response_routes', 'tokens', 'api_models']) await db.schema.dropTable(t).execute();
     },
   },
+  '0002_request_log': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('request_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('token_id', 'text')
+        .addColumn('token_name', 'text')
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('route', 'text', (c) => c.notNull())
+        .addColumn('model', 'text')
+        .addColumn('api_model_id', 'text')
+        .addColumn('api_model_name', 'text')
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('duration_ms', 'real', (c) => c.notNull())
+        .addColumn('ttfb_ms', 'real')
+        .addColumn('response_id', 'text')
+        .addColumn('stream', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('input_tokens', 'integer')
+        .addColumn('output_tokens', 'integer')
+        .addColumn('reasoning_tokens', 'integer')
+        .addColumn('cached_tokens', 'integer')
+        .addColumn('usage_counted', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('request_log_created_idx').on('request_log').column('created_at').execute();
+      await db.schema.alterTable('response_routes').addColumn('usage_counted_at', 'bigint').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('response_routes').dropColumn('usage_counted_at').execute();
+      await db.schema.dropTable('request_log').execute();
+    },
+  },
+  '0003_local_aliases': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('local_aliases')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('model_file', 'text', (c) => c.notNull())
+        .addColumn('context_size', 'integer')
+        .addColumn('request_params', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('local_aliases').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

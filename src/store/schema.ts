@@ -36,6 +36,41 @@ export interface ResponseRoutesTable {
   model: string;
   token_id: string | null;
   created_at: number | string;
+  usage_counted_at: number | string | null;
+}
+
+export interface RequestLogTable {
+  id: string;
+  created_at: number | string;
+  token_id: string | null;
+  token_name: string | null;
+  method: string;
+  route: string;
+  model: string | null;
+  api_model_id: string | null;
+  api_model_name: string | null;
+  status: number;
+  duration_ms: number;
+  ttfb_ms: number | null;
+  response_id: string | null;
+  stream: number;
+  outcome: string;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  reasoning_tokens: number | null;
+  cached_tokens: number | null;
+  usage_counted: number;
+}
+
+export interface LocalAliasesTable {
+  id: string;
+  name: string;
+  model_file: string;
+  context_size: number | null;
+  /** JSON object. */
+  request_params: string;
+  created_at: number | string;
+  updated_at: number | string;
 }
 
 export interface MetaTable {
@@ -47,6 +82,8 @@ export interface Database {
   api_models: ApiModelsTable;
   tokens: TokensTable;
   response_routes: ResponseRoutesTable;
+  request_log: RequestLogTable;
+  local_aliases: LocalAliasesTable;
   meta: MetaTable;
 }
 

@@ -1,10 +1,22 @@
 // Store over Kysely, shared by the SQLite and PostgreSQL dialects: only connection set-up
 // differs (sqlite.ts, postgres.ts).
 import { randomUUID } from 'node:crypto';
-import { Migrator, type Kysely, type Transaction } from 'kysely';
+import { Migrator, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { migrationProvider } from './migrations.js';
-import type { ApiModelsTable, Database, ResponseRoutesTable, TokensTable } from './schema.js';
-import type { ApiModelRecord, ResponseRoute, Scope, Store, TokenRecord, TokenStatus } from './types.js';
+import type { ApiModelsTable, Database, LocalAliasesTable, RequestLogTable, ResponseRoutesTable, TokensTable } from './schema.js';
+import type {
+  ApiModelRecord,
+  LocalAliasRecord,
+  RequestLogEntry,
+  ResponseRoute,
+  Scope,
+  Store,
+  TokenRecord,
+  TokenStatus,
+  UsageBucket,
+  UsageGroup,
+  UsageGroupBy,
+} from './types.js';
 
 // PostgreSQL returns bigint columns as strings; SQLite as numbers.
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
@@ -37,6 +49,30 @@ function fromApiModel(m: ApiModelRecord): ApiModelsTable {
     forward_all: m.forwardAll ? 1 : 0,
     created_at: m.createdAt,
     updated_at: m.updatedAt,
+  };
+}
+
+function toLocalAlias(r: LocalAliasesTable): LocalAliasRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    modelFile: r.model_file,
+    contextSize: r.context_size,
+    requestParams: JSON.parse(r.request_params) as Record<string, unknown>,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function fromLocalAlias(a: LocalAliasRecord): LocalAliasesTable {
+  return {
+    id: a.id,
+    name: a.name,
+    model_file: a.modelFile,
+    context_size: a.contextSize,
+    request_params: JSON.stringify(a.requestParams),
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
   };
 }
 
@@ -80,13 +116,97 @@ const toRoute = (r: ResponseRoutesTable): ResponseRoute => ({
   model: r.model,
   tokenId: r.token_id,
   createdAt: num(r.created_at),
+  usageCountedAt: numOrNull(r.usage_counted_at),
+});
+
+function fromLog(e: RequestLogEntry): RequestLogTable {
+  return {
+    id: e.id,
+    created_at: e.createdAt,
+    token_id: e.tokenId,
+    token_name: e.tokenName,
+    method: e.method,
+    route: e.route,
+    model: e.model,
+    api_model_id: e.apiModelId,
+    api_model_name: e.apiModelName,
+    status: e.status,
+    duration_ms: e.durationMs,
+    ttfb_ms: e.ttfbMs,
+    response_id: e.responseId,
+    stream: e.stream ? 1 : 0,
+    outcome: e.outcome,
+    input_tokens: e.inputTokens,
+    output_tokens: e.outputTokens,
+    reasoning_tokens: e.reasoningTokens,
+    cached_tokens: e.cachedTokens,
+    usage_counted: e.usageCounted ? 1 : 0,
+  };
+}
+
+function toLog(r: RequestLogTable): RequestLogEntry {
+  return {
+    id: r.id,
+    createdAt: num(r.created_at),
+    tokenId: r.token_id,
+    tokenName: r.token_name,
+    method: r.method,
+    route: r.route,
+    model: r.model,
+    apiModelId: r.api_model_id,
+    apiModelName: r.api_model_name,
+    status: r.status,
+    durationMs: r.duration_ms,
+    ttfbMs: r.ttfb_ms,
+    responseId: r.response_id,
+    stream: r.stream === 1,
+    outcome: r.outcome,
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    reasoningTokens: r.reasoning_tokens,
+    cachedTokens: r.cached_tokens,
+    usageCounted: r.usage_counted === 1,
+  };
+}
+
+const GROUP_COLUMN = { token: 'token_name', model: 'model', 'api-model': 'api_model_name' } as const;
+
+/** Sums that count each response's usage once (see RequestLogEntry.usageCounted). */
+const usageColumns = () =>
+  [
+    sql<number>`count(*)`.as('requests'),
+    sql<number>`sum(case when status >= 400 then 1 else 0 end)`.as('errors'),
+    sql<number>`sum(case when usage_counted = 1 then coalesce(input_tokens, 0) else 0 end)`.as('input_tokens'),
+    sql<number>`sum(case when usage_counted = 1 then coalesce(output_tokens, 0) else 0 end)`.as('output_tokens'),
+    sql<number>`sum(case when usage_counted = 1 then coalesce(reasoning_tokens, 0) else 0 end)`.as('reasoning_tokens'),
+    sql<number>`sum(case when usage_counted = 1 then coalesce(cached_tokens, 0) else 0 end)`.as('cached_tokens'),
+  ] as const;
+
+interface UsageRowRaw {
+  key: string | null;
+  requests: number | string;
+  errors: number | string | null;
+  input_tokens: number | string | null;
+  output_tokens: number | string | null;
+  reasoning_tokens: number | string | null;
+  cached_tokens: number | string | null;
+}
+
+const toGroup = (r: UsageRowRaw): UsageGroup => ({
+  key: r.key,
+  requests: Number(r.requests),
+  errors: Number(r.errors ?? 0),
+  inputTokens: Number(r.input_tokens ?? 0),
+  outputTokens: Number(r.output_tokens ?? 0),
+  reasoningTokens: Number(r.reasoning_tokens ?? 0),
+  cachedTokens: Number(r.cached_tokens ?? 0),
 });
 
 export interface SqlStoreOptions {
   kind: Store['kind'];
   location: string;
-  /** Called once a config change has committed (PostgreSQL uses it to NOTIFY other instances). */
-  onConfigChanged?: (db: Transaction<Database>) => Promise<void>;
+  /** Runs inside every config-change transaction, after the version bump (PostgreSQL sends its NOTIFY here, so it is delivered exactly when the change commits). */
+  onConfigChanged?: (trx: Transaction<Database>, version: string) => Promise<void>;
   onClose?: () => Promise<void>;
 }
 
@@ -102,6 +222,11 @@ export class SqlStore implements Store {
     this.location = opts.location;
   }
 
+  /** One round trip; for a clear "cannot connect" before migrating. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
   async migrate(): Promise<void> {
     const { error, results } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
@@ -114,8 +239,9 @@ export class SqlStore implements Store {
   private async configChange(write: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await write(trx);
-      await trx.updateTable('meta').set({ value: randomUUID() }).where('key', '=', 'config_version').execute();
-      await this.opts.onConfigChanged?.(trx);
+      const version = randomUUID();
+      await trx.updateTable('meta').set({ value: version }).where('key', '=', 'config_version').execute();
+      await this.opts.onConfigChanged?.(trx, version);
     });
   }
 
@@ -141,6 +267,33 @@ export class SqlStore implements Store {
     let deleted = false;
     await this.configChange(async (trx) => {
       const res = await trx.deleteFrom('api_models').where('id', '=', id).executeTakeFirst();
+      deleted = Number(res.numDeletedRows) > 0;
+    });
+    return deleted;
+  }
+
+  async listLocalAliases(): Promise<LocalAliasRecord[]> {
+    const rows = await this.db.selectFrom('local_aliases').selectAll().orderBy('created_at').orderBy('name').execute();
+    return rows.map(toLocalAlias);
+  }
+
+  async insertLocalAlias(alias: LocalAliasRecord): Promise<void> {
+    await this.configChange(async (trx) => {
+      await trx.insertInto('local_aliases').values(fromLocalAlias(alias)).execute();
+    });
+  }
+
+  async updateLocalAlias(alias: LocalAliasRecord): Promise<void> {
+    await this.configChange(async (trx) => {
+      const { id, created_at: _created, ...rest } = fromLocalAlias(alias);
+      await trx.updateTable('local_aliases').set(rest).where('id', '=', id).execute();
+    });
+  }
+
+  async deleteLocalAlias(id: string): Promise<boolean> {
+    let deleted = false;
+    await this.configChange(async (trx) => {
+      const res = await trx.deleteFrom('local_aliases').where('id', '=', id).executeTakeFirst();
       deleted = Number(res.numDeletedRows) > 0;
     });
     return deleted;
@@ -181,6 +334,7 @@ export class SqlStore implements Store {
       model: r.model,
       token_id: r.tokenId,
       created_at: r.createdAt,
+      usage_counted_at: r.usageCountedAt,
     }));
     await this.db
       .insertInto('response_routes')
@@ -198,8 +352,83 @@ export class SqlStore implements Store {
     await this.db.deleteFrom('response_routes').where('response_id', '=', responseId).execute();
   }
 
-  async pruneResponseRoutes(createdBefore: number): Promise<number> {
-    const res = await this.db.deleteFrom('response_routes').where('created_at', '<', createdBefore).executeTakeFirst();
+  async pruneResponseRoutes(createdBefore: number, limit = 1000): Promise<number> {
+    // DELETE ... LIMIT is not portable; a keyed sub-select is, and uses the created_at index.
+    const res = await this.db
+      .deleteFrom('response_routes')
+      .where('response_id', 'in', (qb) =>
+        qb.selectFrom('response_routes').select('response_id').where('created_at', '<', createdBefore).limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  async claimResponseUsage(responseId: string, at: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('response_routes')
+      .set({ usage_counted_at: at })
+      .where('response_id', '=', responseId)
+      .where('usage_counted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async markResponseUsage(responseIds: readonly string[], at: number): Promise<void> {
+    for (let i = 0; i < responseIds.length; i += 500) {
+      await this.db
+        .updateTable('response_routes')
+        .set({ usage_counted_at: at })
+        .where('response_id', 'in', responseIds.slice(i, i + 500))
+        .where('usage_counted_at', 'is', null)
+        .execute();
+    }
+  }
+
+  async insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void> {
+    // Chunks keep each statement well under SQLite's bound-parameter limit.
+    for (let i = 0; i < entries.length; i += 200) {
+      await this.db
+        .insertInto('request_log')
+        .values(entries.slice(i, i + 200).map(fromLog))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    }
+  }
+
+  async listRequestLogs(query: { since?: number; limit: number }): Promise<RequestLogEntry[]> {
+    let q = this.db.selectFrom('request_log').selectAll().orderBy('created_at', 'desc').limit(query.limit);
+    if (query.since !== undefined) q = q.where('created_at', '>=', query.since);
+    return (await q.execute()).map(toLog);
+  }
+
+  async usageByGroup(query: { since: number; by: UsageGroupBy }): Promise<UsageGroup[]> {
+    const column = GROUP_COLUMN[query.by];
+    const rows = await this.db
+      .selectFrom('request_log')
+      .select([sql<string | null>`${sql.ref(column)}`.as('key'), ...usageColumns()])
+      .where('created_at', '>=', query.since)
+      .groupBy(column)
+      .orderBy('requests', 'desc')
+      .execute();
+    return rows.map(toGroup);
+  }
+
+  async usageSeries(query: { since: number; by: UsageGroupBy; bucketMs: number }): Promise<UsageBucket[]> {
+    const column = GROUP_COLUMN[query.by];
+    // Integer division on both dialects: the bucket size is cast so SQLite doesn't bind it as REAL.
+    const bucket: RawBuilder<number> = sql<number>`(created_at / cast(${query.bucketMs} as integer)) * cast(${query.bucketMs} as integer)`;
+    const rows = await this.db
+      .selectFrom('request_log')
+      .select([bucket.as('bucket_start'), sql<string | null>`${sql.ref(column)}`.as('key'), ...usageColumns()])
+      .where('created_at', '>=', query.since)
+      .groupBy([sql`1`, column])
+      .orderBy('bucket_start')
+      .execute();
+    return rows.map((r) => ({ ...toGroup(r), bucketStart: Number(r.bucket_start) }));
+  }
+
+  async pruneRequestLogs(createdBefore: number): Promise<number> {
+    const res = await this.db.deleteFrom('request_log').where('created_at', '<', createdBefore).executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 

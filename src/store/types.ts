@@ -37,6 +37,21 @@ export interface TokenRecord {
   rateLimitRpm: number | null;
 }
 
+/** A local model served by llama.cpp under a client-visible model id (`name`). */
+export interface LocalAliasRecord {
+  id: string;
+  /** The model id clients send; shares the namespace with API model ids. */
+  name: string;
+  /** Absolute path of the GGUF file. */
+  modelFile: string;
+  /** null: the gateway default (BODHI_LOCAL_CONTEXT_SIZE, capped at the model's training context). */
+  contextSize: number | null;
+  /** Defaults for requests (OpenAI parameter names, e.g. temperature, max_tokens); the request wins. */
+  requestParams: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** Which API model (and which token) a response created through the gateway belongs to. */
 export interface ResponseRoute {
   responseId: string;
@@ -45,6 +60,63 @@ export interface ResponseRoute {
   model: string;
   tokenId: string | null;
   createdAt: number;
+  /** When this response's usage was counted (see RequestLogEntry.usageCounted); null until then. */
+  usageCountedAt: number | null;
+}
+
+/** One row per /v1 call: who, what, how it went, and the token usage seen in the response. */
+export interface RequestLogEntry {
+  /** The gateway's request id. */
+  id: string;
+  createdAt: number;
+  tokenId: string | null;
+  tokenName: string | null;
+  method: string;
+  /** Route pattern, e.g. `/v1/responses/:id`. */
+  route: string;
+  /** The model id the client named (or the routing record's, for id-only calls). */
+  model: string | null;
+  apiModelId: string | null;
+  apiModelName: string | null;
+  status: number;
+  durationMs: number;
+  /** Time until the upstream's response headers arrived. */
+  ttfbMs: number | null;
+  responseId: string | null;
+  stream: boolean;
+  /** completed | client_closed | upstream_failed | upstream_broke (proxied); served | rejected (answered by the gateway) */
+  outcome: string;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  reasoningTokens: number | null;
+  cachedTokens: number | null;
+  /**
+   * True when this call's usage counts toward totals. A response's usage is seen on its create
+   * call, or (background mode) on the first poll that finds it finished; later polls repeat the
+   * same numbers and must not count twice.
+   */
+  usageCounted: boolean;
+}
+
+export type UsageGroupBy = 'token' | 'model' | 'api-model';
+
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  cachedTokens: number;
+}
+
+export interface UsageGroup extends UsageTotals {
+  /** Token name, model id or API model name; null for calls without one (e.g. rejected ones). */
+  key: string | null;
+}
+
+export interface UsageBucket extends UsageGroup {
+  /** Start of the bucket, epoch ms. */
+  bucketStart: number;
 }
 
 export interface Store {
@@ -58,6 +130,11 @@ export interface Store {
   updateApiModel(model: ApiModelRecord): Promise<void>;
   deleteApiModel(id: string): Promise<boolean>;
 
+  listLocalAliases(): Promise<LocalAliasRecord[]>;
+  insertLocalAlias(alias: LocalAliasRecord): Promise<void>;
+  updateLocalAlias(alias: LocalAliasRecord): Promise<void>;
+  deleteLocalAlias(id: string): Promise<boolean>;
+
   listTokens(): Promise<TokenRecord[]>;
   insertToken(token: TokenRecord): Promise<void>;
   updateToken(token: TokenRecord): Promise<void>;
@@ -67,9 +144,29 @@ export interface Store {
   insertResponseRoutes(routes: readonly ResponseRoute[]): Promise<void>;
   getResponseRoute(responseId: string): Promise<ResponseRoute | undefined>;
   deleteResponseRoute(responseId: string): Promise<void>;
-  pruneResponseRoutes(createdBefore: number): Promise<number>;
+  /**
+   * Deletes records created before `createdBefore`, at most `limit` of them per call (so a
+   * large backlog is pruned in short statements that never hold the database for long).
+   */
+  pruneResponseRoutes(createdBefore: number, limit?: number): Promise<number>;
+  /** Marks a response's usage as counted; true only for the first caller (across instances). */
+  claimResponseUsage(responseId: string, at: number): Promise<boolean>;
+  /** Marks usage as counted for responses this instance already decided about (batched). */
+  markResponseUsage(responseIds: readonly string[], at: number): Promise<void>;
 
-  /** Changes whenever API models or tokens change, from any process sharing the database. */
+  insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void>;
+  listRequestLogs(query: { since?: number; limit: number }): Promise<RequestLogEntry[]>;
+  usageByGroup(query: { since: number; by: UsageGroupBy }): Promise<UsageGroup[]>;
+  usageSeries(query: { since: number; by: UsageGroupBy; bucketMs: number }): Promise<UsageBucket[]>;
+  pruneRequestLogs(createdBefore: number): Promise<number>;
+
+  /** Changes whenever API models, local aliases or tokens change, from any process sharing the database. */
   configVersion(): Promise<string>;
+  /**
+   * Shared databases only (PostgreSQL): calls `listener` soon after a config change commits in
+   * any process, and whenever changes may have been missed (the notification connection was
+   * re-established). The version poll stays the safety net. Returns an unsubscribe function.
+   */
+  subscribeConfigChanges?(listener: () => void): () => void;
   close(): Promise<void>;
 }

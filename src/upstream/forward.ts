@@ -58,10 +58,29 @@ const ERROR_TEXT: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed',
 };
 
+/** A short, bounded label for metrics: refused, dns, connect_timeout, ... */
+export function upstreamErrorKind(err: Error): string {
+  const code = errorCode(err);
+  const kinds: Record<string, string> = {
+    ECONNREFUSED: 'refused',
+    ENOTFOUND: 'dns',
+    EAI_AGAIN: 'dns',
+    UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
+    ETIMEDOUT: 'connect_timeout',
+    UND_ERR_HEADERS_TIMEOUT: 'headers_timeout',
+    ECONNRESET: 'reset',
+    UND_ERR_SOCKET: 'reset',
+  };
+  return kinds[code] ?? 'other';
+}
+
 function errorCode(err: Error): string {
   const e = err as Error & { code?: string; cause?: { code?: string } };
   return e.code ?? e.cause?.code ?? 'UNKNOWN';
 }
+
+/** A short, key-free description of why a request got no answer (also used by the admin checks). */
+export const networkErrorText = (err: Error): string => ERROR_TEXT[errorCode(err)] ?? 'request failed';
 
 /** The 502 a client gets when the upstream never answered. Names the API model, never its key. */
 export function upstreamFailure(apiModel: LiveApiModel, err: Error): GatewayError {

@@ -1,7 +1,7 @@
 // A tiny scanner over the top level of a JSON object held as bytes. The gateway uses it to
-// read or replace one field (`model` in requests, `id` in responses) without re-serialising
-// anything else, so bodies pass through byte for byte. Inputs are already known to be valid
-// JSON (requests were parsed once) or are treated as best-effort (responses).
+// replace one field (`model` in a request, to strip a prefix) without re-serialising anything
+// else, so the body passes through byte for byte. Inputs are already known to be valid JSON
+// (requests were parsed once). Responses are read as they stream: see json-stream-scan.ts.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -79,12 +79,10 @@ function keyEquals(buf: Uint8Array, start: number, end: number, key: string): bo
 }
 
 /**
- * Finds the value of a top-level key. With duplicate keys the last one wins, as in JSON.parse,
- * unless `first` is set: then the scan stops at the first match, so a key near the start of a
- * large body costs only the bytes before it. Returns undefined when the body is not an object,
- * the key is absent, or the input is cut short before it.
+ * Finds the value of a top-level key. With duplicate keys the last one wins, as in JSON.parse.
+ * Returns undefined when the body is not an object, the key is absent, or the input is cut short.
  */
-export function findTopLevel(buf: Uint8Array, key: string, first = false): ValueSpan | undefined {
+export function findTopLevel(buf: Uint8Array, key: string): ValueSpan | undefined {
   let i = skipSpace(buf, 0);
   if (buf[i] !== LBRACE) return undefined;
   i = skipSpace(buf, i + 1);
@@ -99,26 +97,11 @@ export function findTopLevel(buf: Uint8Array, key: string, first = false): Value
     const start = skipSpace(buf, i + 1);
     const end = skipValue(buf, start);
     if (end < 0) return found;
-    if (keyEquals(buf, keyStart, keyEnd, key)) {
-      found = { start, end };
-      if (first) return found;
-    }
+    if (keyEquals(buf, keyStart, keyEnd, key)) found = { start, end };
     i = skipSpace(buf, end);
     if (buf[i] === COMMA) i = skipSpace(buf, i + 1);
   }
   return found;
-}
-
-/** Reads a top-level string field, e.g. a response's `id` (see findTopLevel for `first`). */
-export function readTopLevelString(buf: Uint8Array, key: string, first = false): string | undefined {
-  const span = findTopLevel(buf, key, first);
-  if (!span || buf[span.start] !== QUOTE) return undefined;
-  try {
-    const v: unknown = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + span.start, span.end - span.start).toString('utf8'));
-    return typeof v === 'string' ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Returns a copy of `buf` with one top-level value replaced by `json` (already serialised). */

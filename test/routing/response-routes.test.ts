@@ -1,85 +1,114 @@
-import { describe, expect, it, vi } from 'vitest';
+// Routing records on a shared PostgreSQL store, as two instances see them: a record one
+// instance is still writing is found by the other, records survive a database outage, expired
+// records route nowhere. Real stores throughout (PostgreSQL must be reachable).
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../src/errors.js';
 import { ResponseRoutes } from '../../src/routing/response-routes.js';
-import type { ResponseRoute } from '../../src/store/types.js';
+import { openStore } from '../../src/store/index.js';
+import type { ResponseRoute, Store } from '../../src/store/types.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { waitUntil } from '../support/wait.js';
 
-const route = (n: number): ResponseRoute => ({ responseId: `resp_${n}`, apiModelId: 'am1', model: 'gpt-5', tokenId: 't1', createdAt: n });
+const route = (over: Partial<ResponseRoute> = {}): ResponseRoute => ({
+  responseId: `resp_${randomUUID().replace(/-/g, '')}`,
+  apiModelId: randomUUID(),
+  model: 'gpt-5',
+  tokenId: null,
+  createdAt: Date.now(),
+  usageCountedAt: null,
+  ...over,
+});
 
-function fakeStore(opts: { fail?: boolean } = {}) {
-  const rows = new Map<string, ResponseRoute>();
-  const batches: number[] = [];
-  let reads = 0;
-  return {
-    rows,
-    batches,
-    reads: () => reads,
-    async insertResponseRoutes(routes: readonly ResponseRoute[]) {
-      if (opts.fail) throw new Error('disk full');
-      batches.push(routes.length);
-      for (const r of routes) if (!rows.has(r.responseId)) rows.set(r.responseId, r);
-    },
-    async getResponseRoute(id: string) {
-      reads++;
-      return rows.get(id);
-    },
-    async deleteResponseRoute(id: string) {
-      rows.delete(id);
-    },
-  };
-}
+describe('response routing records across instances (PostgreSQL)', () => {
+  let pg: TestDatabase;
+  let storeA: Store;
+  let storeB: Store;
+  const errors: unknown[] = [];
 
-describe('ResponseRoutes', () => {
-  it('finds a record before it is written, and from the store after, caching what it read', async () => {
-    const store = fakeStore();
-    const routes = new ResponseRoutes(store, { onError: () => undefined });
-    routes.remember(route(1));
-    expect(await routes.lookup('resp_1')).toEqual(route(1));
-    expect(store.reads()).toBe(0);
-    await routes.flush();
-    expect(store.rows.get('resp_1')).toEqual(route(1));
-    expect(await routes.lookup('resp_1')).toEqual(route(1));
-    expect(await routes.lookup('resp_1')).toEqual(route(1));
-    expect(store.reads()).toBe(1);
-    expect(await routes.lookup('resp_404')).toBeUndefined();
+  beforeAll(async () => {
+    pg = await createTestDatabase('routes');
+    [storeA, storeB] = await Promise.all([openStore({ home: tmpdir(), databaseUrl: pg.url }), openStore({ home: tmpdir(), databaseUrl: pg.url })]);
+  });
+  afterAll(async () => {
+    await Promise.all([storeA?.close(), storeB?.close()]);
+    await pg?.drop();
   });
 
-  it('writes records in batches: a lone record within the flush delay, a burst in one insert', async () => {
-    const store = fakeStore();
-    const routes = new ResponseRoutes(store, { flushDelayMs: 5, minFlushIntervalMs: 50, onError: () => undefined });
-    routes.remember(route(1));
-    await vi.waitFor(() => expect(store.batches).toEqual([1]), { timeout: 2_000, interval: 2 });
-    for (let i = 2; i <= 101; i++) routes.remember(route(i));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(store.batches).toEqual([1]); // the next batch waits for the minimum interval
-    await vi.waitFor(() => expect(store.batches).toEqual([1, 100]), { timeout: 2_000, interval: 5 });
+  it('finds on B a record A has not written yet, by looking again briefly', async () => {
+    // A holds its batch for 40 ms: B's first lookup certainly misses.
+    const a = new ResponseRoutes(storeA, { flushDelayMs: 40, onError: (e) => errors.push(e) });
+    const b = new ResponseRoutes(storeB, { missRetryMs: 250, onError: (e) => errors.push(e) });
+    const r = route();
+    a.remember(r);
+    const started = performance.now();
+    expect(await b.lookup(r.responseId)).toEqual(r);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(30);
+    expect(b.stats.lateHits).toBe(1);
+    // Now cached on B: no store round trip, no waiting.
+    expect(await b.lookup(r.responseId)).toEqual(r);
+    expect(b.stats.lateHits).toBe(1);
   });
 
-  it('splits a large batch into bounded inserts', async () => {
-    const store = fakeStore();
-    const routes = new ResponseRoutes(store, { onError: () => undefined });
-    for (let i = 0; i < 2500; i++) routes.remember(route(i));
-    await routes.flush();
-    expect(store.batches).toEqual([1000, 1000, 500]);
-    expect(store.rows.size).toBe(2500);
+  it('gives up after its budget for ids nobody created (and does not wait at all without one)', async () => {
+    const b = new ResponseRoutes(storeB, { missRetryMs: 60, onError: (e) => errors.push(e) });
+    let started = performance.now();
+    expect(await b.lookup('resp_unknown')).toBeUndefined();
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(55);
+    expect(waited).toBeLessThan(1_000);
+    const single = new ResponseRoutes(storeB, { onError: (e) => errors.push(e) });
+    started = performance.now();
+    expect(await single.lookup('resp_unknown')).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(50);
   });
 
-  it('keeps routing from memory when the store cannot be written, and reports it', async () => {
-    const store = fakeStore({ fail: true });
-    const errors: unknown[] = [];
-    const routes = new ResponseRoutes(store, { onError: (e) => errors.push(e) });
-    routes.remember(route(1));
-    await routes.flush();
-    expect(errors).toHaveLength(1);
-    expect(await routes.lookup('resp_1')).toEqual(route(1));
-    expect(store.reads()).toBe(0);
+  it('treats records older than the retention as absent, cached or stored', async () => {
+    const day = 86_400_000;
+    const a = new ResponseRoutes(storeA, { maxAgeMs: 30 * day, onError: (e) => errors.push(e) });
+    const old = route({ createdAt: Date.now() - 31 * day });
+    const recent = route({ createdAt: Date.now() - 29 * day });
+    a.remember(old);
+    a.remember(recent);
+    expect(await a.lookup(old.responseId)).toBeUndefined();
+    expect(await a.lookup(recent.responseId)).toEqual(recent);
+    await a.flush();
+    const b = new ResponseRoutes(storeB, { maxAgeMs: 30 * day, onError: (e) => errors.push(e) });
+    expect(await b.lookup(old.responseId)).toBeUndefined();
+    expect(await b.lookup(recent.responseId)).toEqual(recent);
   });
 
-  it('forgets a record everywhere, also one not yet written', async () => {
-    const store = fakeStore();
-    const routes = new ResponseRoutes(store, { onError: () => undefined });
-    routes.remember(route(1));
-    await routes.forget('resp_1');
-    await routes.flush();
-    expect(store.rows.has('resp_1')).toBe(false);
-    expect(await routes.lookup('resp_1')).toBeUndefined();
+  it('keeps records made while the database is down and writes them once it is back; lookups it cannot answer are a 503', async () => {
+    const failures: unknown[] = [];
+    const a = new ResponseRoutes(storeA, { retryFlushMs: 100, onError: (e) => failures.push(e) });
+    const b = new ResponseRoutes(storeB, { onError: (e) => errors.push(e) });
+    const r = route();
+    await pg.allowConnections(false);
+    try {
+      await pg.terminateConnections();
+      a.remember(r);
+      await waitUntil(() => failures.length > 0, 5_000);
+      expect(await a.lookup(r.responseId)).toEqual(r); // its own cache still routes
+      const err = await b.lookup(r.responseId).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GatewayError);
+      expect((err as GatewayError).status).toBe(503);
+      expect((err as GatewayError).code).toBe('database_unavailable');
+    } finally {
+      await pg.allowConnections(true);
+    }
+    await waitUntil(async () => (await storeB.getResponseRoute(r.responseId)) !== undefined, 5_000, 50);
+    expect(await b.lookup(r.responseId)).toEqual(r);
+  });
+
+  it('forgets a record everywhere once deleted', async () => {
+    const a = new ResponseRoutes(storeA, { onError: (e) => errors.push(e) });
+    const r = route();
+    a.remember(r);
+    await a.flush();
+    await a.forget(r.responseId);
+    expect(await a.lookup(r.responseId)).toBeUndefined();
+    expect(await storeB.getResponseRoute(r.responseId)).toBeUndefined();
+    expect(errors).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/server/logger.js';
+import type { GatewayOptions } from '../../src/server/gateway.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import type { Scope } from '../../src/store/types.js';
 
@@ -28,7 +29,11 @@ export function tempHome(prefix = 'bodhi-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startTestGateway(overrides: Partial<Config> = {}, env: Record<string, string | undefined> = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  overrides: Partial<Config> = {},
+  env: Record<string, string | undefined> = {},
+  options: GatewayOptions = {},
+): Promise<TestGateway> {
   const home = overrides.home ?? tempHome();
   const config: Config = { ...loadConfig({ home, host: '127.0.0.1', port: 0 }, { BODHI_SYNC_INTERVAL_MS: '100', ...env }), ...overrides };
   const logs: string[] = [];
@@ -38,7 +43,7 @@ export async function startTestGateway(overrides: Partial<Config> = {}, env: Rec
       cb();
     },
   });
-  const server = await startServer(config, createLogger(config.logLevel === 'info' ? 'debug' : config.logLevel, sink));
+  const server = await startServer(config, createLogger(config.logLevel === 'info' ? 'debug' : config.logLevel, sink), options);
   const gw = server.gateway;
 
   const createToken = async (name: string, scope: Scope = 'user', extra: Record<string, unknown> = {}) => {
@@ -46,7 +51,8 @@ export async function startTestGateway(overrides: Partial<Config> = {}, env: Rec
     await gw.sync.reload();
     return token;
   };
-  const adminToken = await createToken('test-admin', 'admin');
+  // Unique, so several gateways can share one PostgreSQL database.
+  const adminToken = await createToken(`test-admin-${Math.random().toString(36).slice(2, 8)}`, 'admin');
 
   return {
     url: server.url,

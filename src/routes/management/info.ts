@@ -1,18 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../server/gateway.js';
+import { errorResponses, ref } from '../error-schema.js';
 
 export function infoRoutes(app: FastifyInstance, gw: Gateway): void {
-  app.get('/info', async () => {
-    const [models, tokens] = await Promise.all([gw.store.listApiModels(), gw.store.listTokens()]);
-    return {
-      version: gw.version,
-      data_dir: gw.config.home,
-      database: { kind: gw.store.kind, location: gw.store.location },
-      counts: {
-        api_models: models.length,
-        tokens: tokens.length,
-        active_tokens: tokens.filter((t) => t.status === 'active').length,
-      },
-    };
-  });
+  app.get(
+    '/info',
+    { schema: { tags: ['Server'], operationId: 'getInfo', summary: 'Version, data dir, database and counts', response: { 200: ref('Info'), ...errorResponses(401, 403) } } },
+    async () => {
+      const [models, tokens] = await Promise.all([gw.store.listApiModels(), gw.store.listTokens()]);
+      return {
+        version: gw.version,
+        data_dir: gw.config.home,
+        database: { kind: gw.store.kind, location: gw.store.location },
+        counts: {
+          api_models: models.length,
+          tokens: tokens.length,
+          active_tokens: tokens.filter((t) => t.status === 'active').length,
+        },
+      };
+    },
+  );
 }

@@ -1,11 +1,12 @@
 // The checks every model-routed /v1 call makes, in order: a JSON object body with a string
-// `model`, a configured alias, the right API format for the endpoint, and the token's
-// allow-list. Each failure is the exact error the product promises.
+// `model`, a configured alias, the token's allow-list, and the right API format for the
+// endpoint (local llama.cpp aliases serve chat and embeddings only). Each failure is the exact
+// error the product promises.
 import type { FastifyRequest } from 'fastify';
 import type { AuthToken } from '../../auth/token-cache.js';
 import { badRequest, forbidden, type GatewayError } from '../../errors.js';
 import { ENDPOINT_FORMAT, modelNotFound, wrongFormat, type Endpoint } from '../../models/formats.js';
-import type { ModelRegistry, Resolved } from '../../models/registry.js';
+import type { ModelRegistry, Resolved, ResolvedApi } from '../../models/registry.js';
 import { replaceTopLevel } from '../../upstream/json-scan.js';
 
 const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
@@ -36,16 +37,30 @@ export function bodyModel(request: FastifyRequest): string {
   return model;
 }
 
-/** Resolves a model for an endpoint and applies the strict format rule and the allow-list. */
-export function resolveFor(registry: ModelRegistry, endpoint: Endpoint, model: string, token: AuthToken | null): Resolved {
+/**
+ * Resolves a model for an endpoint that may also be served locally (chat, embeddings), applying
+ * the allow-list and, for API models, the strict format rule.
+ */
+export function resolveModelFor(registry: ModelRegistry, endpoint: Endpoint, model: string, token: AuthToken | null): Resolved {
   const resolved = registry.resolve(model);
   if (!resolved) throw modelNotFound(model);
   checkModelAllowed(token, model);
+  if (resolved.kind === 'local') {
+    if (endpoint === 'responses') throw wrongFormat(endpoint, model, 'local');
+    return resolved;
+  }
   if (resolved.apiModel.apiFormat !== ENDPOINT_FORMAT[endpoint]) throw wrongFormat(endpoint, model, resolved.apiModel.apiFormat);
   return resolved;
 }
 
+/** Resolves a model that must be an API model (the Responses family forwards only upstream). */
+export function resolveFor(registry: ModelRegistry, endpoint: Endpoint, model: string, token: AuthToken | null): ResolvedApi {
+  const resolved = resolveModelFor(registry, endpoint, model, token);
+  if (resolved.kind === 'local') throw wrongFormat(endpoint, model, 'local');
+  return resolved;
+}
+
 /** The body to send upstream: the client's bytes, with only the prefix taken off `model`. */
-export function upstreamBody(raw: Buffer, resolved: Resolved): Buffer {
+export function upstreamBody(raw: Buffer, resolved: ResolvedApi): Buffer {
   return resolved.alias === resolved.upstreamModel ? raw : replaceTopLevel(raw, 'model', JSON.stringify(resolved.upstreamModel));
 }

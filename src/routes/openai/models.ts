@@ -1,17 +1,24 @@
 // GET /v1/models and /v1/models/{id}: what the calling token can use, in OpenAI's list shape,
-// with a `bodhi` extension saying which API model (and format) serves each id.
+// with a `bodhi` extension saying what serves each id: an API model (and its format), or a
+// local llama.cpp alias (`owned_by: "local"`).
+import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AuthToken } from '../../auth/token-cache.js';
 import { GatewayError } from '../../errors.js';
-import type { Listed } from '../../models/registry.js';
+import type { Listed, LiveLocalAlias } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
+import { documented } from './documented.js';
+import { modelAccessDenied } from './model-routing.js';
+import { modelsDocs } from './schemas/routes.js';
 
 export interface ModelObject {
   id: string;
   object: 'model';
   created: number;
   owned_by: string;
-  bodhi: { kind: 'api'; api_model: string; api_format: string };
+  bodhi:
+    | { kind: 'api'; api_model: string; api_format: string }
+    | { kind: 'local'; model_file: string; context_size: number | null };
 }
 
 const toModelObject = ({ id, apiModel }: Listed): ModelObject => ({
@@ -22,20 +29,34 @@ const toModelObject = ({ id, apiModel }: Listed): ModelObject => ({
   bodhi: { kind: 'api', api_model: apiModel.name, api_format: apiModel.apiFormat },
 });
 
-const visibleTo = (token: AuthToken | null) => (l: Listed) => !token?.allowedModels || token.allowedModels.has(l.id);
+// Clients see the file's name, not where it lives on the server.
+const localModelObject = (local: LiveLocalAlias): ModelObject => ({
+  id: local.name,
+  object: 'model',
+  created: Math.floor(local.createdAt / 1000),
+  owned_by: 'local',
+  bodhi: { kind: 'local', model_file: basename(local.modelFile), context_size: local.contextSize },
+});
+
+const visibleTo = (token: AuthToken | null) => (id: string) => !token?.allowedModels || token.allowedModels.has(id);
+
+/** Every model id the gateway serves, API and local. */
+function allModels(gw: Gateway): ModelObject[] {
+  return [...gw.registry.list().map(toModelObject), ...gw.registry.localAliases().map(localModelObject)];
+}
 
 export function modelsRoutes(app: FastifyInstance, gw: Gateway): void {
-  app.get('/models', async (request) => ({
-    object: 'list',
-    data: gw.registry.list().filter(visibleTo(request.token)).map(toModelObject),
-  }));
+  app.get('/models', documented(modelsDocs.list), async (request) => {
+    const visible = visibleTo(request.token);
+    return { object: 'list', data: allModels(gw).filter((m) => visible(m.id)) };
+  });
 
-  app.get<{ Params: { '*': string } }>('/models/*', async (request) => {
+  app.get<{ Params: { '*': string } }>('/models/*', documented(modelsDocs.retrieve), async (request) => {
     const id = request.params['*'];
-    const found = gw.registry.list().find((l) => l.id === id);
-    if (!found || !visibleTo(request.token)(found)) {
-      throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
-    }
-    return toModelObject(found);
+    const found = allModels(gw).find((m) => m.id === id);
+    if (!found) throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
+    // Same answer as every other /v1 route for a model outside the token's allow-list.
+    if (!visibleTo(request.token)(id)) throw modelAccessDenied(id);
+    return found;
   });
 }

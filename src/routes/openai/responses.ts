@@ -6,12 +6,14 @@ import type { AuthToken } from '../../auth/token-cache.js';
 import { badRequest, GatewayError } from '../../errors.js';
 import type { LiveApiModel } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
-import { responseIdTap } from '../../upstream/response-id-tap.js';
 import { bodyModel, checkModelAllowed, modelAccessDenied, resolveFor, upstreamBody } from './model-routing.js';
+import { documented } from './documented.js';
 import { proxy } from './proxy.js';
 import { rawQuery, takeModelParam } from './query.js';
+import { RESPONSE_ID_RE } from './response-id.js';
+import { responsesDocs } from './schemas/routes.js';
 
-export const RESPONSE_ID_RE = /^[A-Za-z0-9_-]{1,256}$/;
+export { RESPONSE_ID_RE };
 
 const responseNotFound = (id: string) =>
   new GatewayError(404, 'invalid_request_error', `Response with id '${id}' not found.`, null, null);
@@ -67,25 +69,23 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
     const model = bodyModel(request);
     const resolved = resolveFor(gw.registry, 'responses', model, request.token);
     const token = request.token;
-    const tap = remember
-      ? responseIdTap((responseId) =>
-          // `resolved.alias` is the same text as `model`, but a string the registry already holds.
-          gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model: resolved.alias, tokenId: token?.id ?? null, createdAt: Date.now() }),
-        )
-      : undefined;
     await proxy(gw, request, reply, {
       apiModel: resolved.apiModel,
       model,
       path,
       query: rawQuery(request.url),
       body: upstreamBody(request.rawBody!, resolved),
-      tap,
+      observe: 'responses',
+      onResponseId: remember
+        ? (responseId) => gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now(), usageCountedAt: null })
+        : undefined,
+      usageOnce: remember ? 'create' : undefined,
     });
   };
 
-  app.post('/responses', createLike('/responses', true));
-  app.post('/responses/input_tokens', createLike('/responses/input_tokens', false));
-  app.post('/responses/compact', createLike('/responses/compact', false));
+  app.post('/responses', documented(responsesDocs.create), createLike('/responses', true));
+  app.post('/responses/input_tokens', documented(responsesDocs.inputTokens), createLike('/responses/input_tokens', false));
+  app.post('/responses/compact', documented(responsesDocs.compact), createLike('/responses/compact', false));
 
   type IdParams = { Params: { id: string } };
   const byId = (suffix: string, method: 'GET' | 'DELETE' | 'POST') => async (request: FastifyRequest<IdParams>, reply: Parameters<typeof proxy>[2]) => {
@@ -97,21 +97,26 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
       path: `/responses/${id}${suffix}`,
       query: route.query,
       body: method === 'POST' && request.rawBody?.length ? request.rawBody : null,
+      observe: 'responses',
+      // A finished background response's usage is counted by the first poll that sees it.
+      usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
     });
     if (method === 'DELETE' && outcome.kind === 'completed' && outcome.status === 200) {
       await gw.responseRoutes.forget(id).catch((err) => request.log.warn({ err }, 'could not delete routing record'));
     }
   };
 
-  app.get<IdParams>('/responses/:id', byId('', 'GET'));
-  app.delete<IdParams>('/responses/:id', byId('', 'DELETE'));
-  app.get<IdParams>('/responses/:id/input_items', byId('/input_items', 'GET'));
-  app.post<IdParams>('/responses/:id/cancel', byId('/cancel', 'POST'));
+  app.get<IdParams>('/responses/:id', documented(responsesDocs.retrieve), byId('', 'GET'));
+  app.delete<IdParams>('/responses/:id', documented(responsesDocs.delete), byId('', 'DELETE'));
+  app.get<IdParams>('/responses/:id/input_items', documented(responsesDocs.inputItems), byId('/input_items', 'GET'));
+  app.post<IdParams>('/responses/:id/cancel', documented(responsesDocs.cancel), byId('/cancel', 'POST'));
 
   // Anything else below /responses/ is either a hostile id (`..`, encoded slashes) or an
   // unknown sub-resource; neither is forwarded.
-  app.all<{ Params: { '*': string } }>('/responses/*', async (request) => {
-    const first = request.params['*'].split('/')[0] ?? '';
+  app.all('/responses/*', { schema: { hide: true } }, async (request) => {
+    // The raw segment, not the decoded param: `resp%2F1` must not pass as `resp`.
+    const path = request.url.split('?')[0]!;
+    const first = path.slice(path.indexOf('/responses/') + '/responses/'.length).split('/')[0] ?? '';
     checkResponseId(first);
     throw new GatewayError(404, 'not_found_error', `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`, null, 'unknown_url');
   });

@@ -1,0 +1,171 @@
+// Admin-side checks of an upstream before (or after) it becomes an API model: list its models
+// (GET {base_url}/models) and test that a connection works. They run on the server with the
+// gateway's undici dispatcher, so a stored key is used without ever reaching the browser, and
+// every call has a deadline.
+import { request, type Dispatcher } from 'undici';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { badRequest, upstreamError } from '../errors.js';
+import { networkErrorText } from '../upstream/forward.js';
+import type { ApiModelService } from './api-model-service.js';
+import { normaliseBaseUrl } from './api-model-service.js';
+import { ENDPOINT_FORMAT, isApiFormat } from './formats.js';
+
+export interface UpstreamCheckInput {
+  base_url?: unknown;
+  /** A key typed in; omitted means "the stored key of api_model_id"; null means none. */
+  api_key?: unknown;
+  api_model_id?: unknown;
+  api_format?: unknown;
+  model?: unknown;
+}
+
+export interface ConnectionResult {
+  success: boolean;
+  status: number | null;
+  message: string;
+  latency_ms: number;
+}
+
+interface Target {
+  baseUrl: string;
+  apiKey: string | null;
+}
+
+type Probe =
+  | { kind: 'answered'; status: number; text: string; ms: number }
+  | { kind: 'unreachable'; message: string; ms: number };
+
+export interface UpstreamCheckDeps {
+  dispatcher: Dispatcher;
+  apiModels: ApiModelService;
+  box: SecretBox;
+  timeoutMs: number;
+  userAgent: string;
+}
+
+/** Bodies past this are cut off: a model list or an error is far smaller. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const TEST_PROMPT = 'Reply with the single word OK.';
+
+/** The upstream's own error message (OpenAI envelope or plain text), never containing the key. */
+export function upstreamMessage(status: number, text: string, apiKey: string | null): string {
+  let message: string | undefined;
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const err = body?.error;
+    if (typeof err === 'object' && err && typeof err.message === 'string') message = err.message;
+    else if (typeof err === 'string') message = err;
+    else if (typeof body?.message === 'string') message = body.message;
+  } catch {
+    // not JSON: use the text itself
+  }
+  message ??= text.trim().slice(0, 500) || `HTTP ${status}`;
+  return apiKey ? message.split(apiKey).join('[redacted]') : message;
+}
+
+/** Model ids from an OpenAI-style `{data: [{id}]}` list (or a bare array). */
+export function modelIds(text: string): string[] | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const list = Array.isArray(body) ? body : (body as { data?: unknown })?.data;
+  if (!Array.isArray(list)) return undefined;
+  const ids = list.map((m) => (typeof m === 'string' ? m : (m as { id?: unknown })?.id)).filter((id): id is string => typeof id === 'string' && id !== '');
+  return [...new Set(ids)].sort();
+}
+
+export class UpstreamChecker {
+  constructor(private readonly deps: UpstreamCheckDeps) {}
+
+  async fetchModels(input: UpstreamCheckInput): Promise<string[]> {
+    const target = await this.target(input);
+    const probe = await this.probe(target, 'GET', '/models');
+    if (probe.kind === 'unreachable') throw upstreamError(probe.message, 'upstream_unavailable');
+    if (probe.status < 200 || probe.status > 299) {
+      throw upstreamError(`The upstream answered ${probe.status}: ${upstreamMessage(probe.status, probe.text, target.apiKey)}`, 'upstream_rejected');
+    }
+    const ids = modelIds(probe.text);
+    if (!ids) throw upstreamError(`The upstream's GET ${target.baseUrl}/models answer is not a model list.`, 'upstream_invalid_answer');
+    return ids;
+  }
+
+  async testConnection(input: UpstreamCheckInput): Promise<ConnectionResult> {
+    if (!isApiFormat(input.api_format)) throw badRequest('api_format must be one of: openai, openai_responses.', 'api_format');
+    if (input.model !== undefined && (typeof input.model !== 'string' || !/^\S+$/.test(input.model))) {
+      throw badRequest('model must be a model id without spaces.', 'model');
+    }
+    const target = await this.target(input);
+    const model = input.model as string | undefined;
+    const path = model ? (input.api_format === ENDPOINT_FORMAT.responses ? '/responses' : '/chat/completions') : '/models';
+    const body = !model
+      ? undefined
+      : path === '/responses'
+        ? { model, input: TEST_PROMPT, store: false }
+        : { model, messages: [{ role: 'user', content: TEST_PROMPT }] };
+    const probe = await this.probe(target, model ? 'POST' : 'GET', path, body);
+    const what = model ? `POST ${path} with model '${model}'` : `GET ${path}`;
+    if (probe.kind === 'unreachable') return { success: false, status: null, message: probe.message, latency_ms: probe.ms };
+    const success = probe.status >= 200 && probe.status <= 299;
+    return {
+      success,
+      status: probe.status,
+      message: success ? `Connected: ${what} answered ${probe.status}.` : upstreamMessage(probe.status, probe.text, target.apiKey),
+      latency_ms: probe.ms,
+    };
+  }
+
+  private async target(input: UpstreamCheckInput): Promise<Target> {
+    if (input === null || typeof input !== 'object') throw badRequest('Expected a JSON object.');
+    const baseUrl = normaliseBaseUrl(input.base_url);
+    if (input.api_key === null) return { baseUrl, apiKey: null };
+    if (input.api_key !== undefined) {
+      if (typeof input.api_key !== 'string' || !/^[\x21-\x7e]+$/.test(input.api_key)) {
+        throw badRequest('api_key must be printable ASCII without spaces (or null for none).', 'api_key');
+      }
+      return { baseUrl, apiKey: input.api_key };
+    }
+    if (input.api_model_id === undefined) return { baseUrl, apiKey: null };
+    if (typeof input.api_model_id !== 'string') throw badRequest('api_model_id must be a string.', 'api_model_id');
+    const stored = await this.deps.apiModels.find(input.api_model_id);
+    return { baseUrl, apiKey: stored.apiKeyEnc ? this.deps.box.decrypt(stored.apiKeyEnc) : null };
+  }
+
+  private async probe(target: Target, method: 'GET' | 'POST', path: string, body?: object): Promise<Probe> {
+    const { dispatcher, timeoutMs, userAgent } = this.deps;
+    const url = target.baseUrl + path;
+    const started = performance.now();
+    const ms = () => Math.round(performance.now() - started);
+    const signal = AbortSignal.timeout(timeoutMs);
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': userAgent };
+    if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+    if (body) headers['content-type'] = 'application/json';
+    try {
+      const res = await request(url, {
+        dispatcher,
+        method,
+        headers,
+        body: body ? JSON.stringify(body) : null,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          res.body.destroy();
+          break;
+        }
+        chunks.push(chunk);
+      }
+      return { kind: 'answered', status: res.statusCode, text: Buffer.concat(chunks).toString('utf8'), ms: ms() };
+    } catch (err) {
+      const why = signal.aborted ? `no answer within ${timeoutMs} ms` : networkErrorText(err as Error);
+      return { kind: 'unreachable', message: `Could not reach ${url}: ${why}.`, ms: ms() };
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// Records each finished request once: Prometheus metrics for every route, plus a request-log
+// row for /v1 calls. Called from the proxy (which knows the upstream outcome and what the
+// response carried) or, for requests the gateway answered itself, from the onResponse hook.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestLogWriter } from '../usage/request-log.js';
+import type { Observation } from '../upstream/response-observer.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { Tracing } from './tracing.js';
+
+export interface FinishedRequest {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  status: number;
+  apiModel?: { id: string; name: string } | undefined;
+  model?: string | undefined;
+  /** performance.now() when the request arrived (taken while the reply was still open). */
+  startedAt?: number | undefined;
+  /** performance.now() when the upstream's headers arrived. */
+  upstreamHeadersAt?: number | null;
+  outcome: string;
+  observed?: Observation | undefined;
+  /**
+   * For Responses create/retrieve: usage counts only if this call is the first to claim the
+   * response (a background response's usage shows up again on every later poll).
+   */
+  claimUsage?: ((responseId: string) => boolean | Promise<boolean>) | undefined;
+}
+
+export class RequestRecorder {
+  constructor(
+    private readonly metrics: GatewayMetrics,
+    private readonly log: RequestLogWriter,
+    private readonly tracing: Tracing | undefined,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  record(f: FinishedRequest): void {
+    const { request, reply } = f;
+    request.recorded = true;
+    const durationMs = reply.elapsedTime;
+    const ttfbMs = f.upstreamHeadersAt && f.startedAt !== undefined ? f.upstreamHeadersAt - f.startedAt : null;
+    const route = `${request.method} ${request.routeOptions.url ?? 'unmatched'}`;
+    const apiModelName = f.apiModel?.name ?? '';
+    this.metrics.request(route, apiModelName, f.status, durationMs / 1000, ttfbMs === null ? null : ttfbMs / 1000);
+    if (request.span) this.tracing?.end(request.span, f.status);
+    if (!request.url.startsWith('/v1/')) return;
+
+    const usage = f.observed?.usage;
+    const responseId = f.observed?.responseId ?? null;
+    const write = (usageCounted: boolean) => {
+      if (usageCounted && usage) this.metrics.usage(apiModelName, f.model ?? '', usage);
+      this.log.push({
+        id: request.id,
+        createdAt: Date.now() - Math.round(durationMs),
+        tokenId: request.token?.id ?? null,
+        tokenName: request.token?.name ?? null,
+        method: request.method,
+        route: request.routeOptions.url ?? request.url.split('?')[0]!,
+        model: f.model ?? null,
+        apiModelId: f.apiModel?.id ?? null,
+        apiModelName: f.apiModel?.name ?? null,
+        status: f.status,
+        durationMs: Math.round(durationMs * 100) / 100,
+        ttfbMs: ttfbMs === null ? null : Math.round(ttfbMs * 100) / 100,
+        responseId,
+        stream: f.observed?.stream ?? false,
+        outcome: f.outcome,
+        inputTokens: usage?.inputTokens ?? null,
+        outputTokens: usage?.outputTokens ?? null,
+        reasoningTokens: usage?.reasoningTokens ?? null,
+        cachedTokens: usage?.cachedTokens ?? null,
+        usageCounted,
+      });
+    };
+    if (!usage) return write(false);
+    if (!f.claimUsage || !responseId) return write(true);
+    const claimed = f.claimUsage(responseId);
+    if (typeof claimed === 'boolean') return write(claimed);
+    claimed.then(write, (err) => {
+      this.onError(err);
+      write(false);
+    });
+  }
+}

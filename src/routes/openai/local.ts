@@ -1,0 +1,117 @@
+// /v1/chat/completions and /v1/embeddings for local aliases: validate, then hand the work to the
+// local engine (queued per model) and write OpenAI's shapes. A client that disconnects aborts
+// its generation, or its place in the queue.
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { internalError } from '../../errors.js';
+import { generateChat } from '../../local/chat-completion.js';
+import { ChatStream, completionBody, newCompletionMeta, writeJson } from '../../local/chat-format.js';
+import { parseChatRequest } from '../../local/chat-request.js';
+import { embed, parseEmbeddingsRequest } from '../../local/embeddings.js';
+import type { SamplingParams } from '../../local/sampling-params.js';
+import type { ResolvedLocal } from '../../models/registry.js';
+import { toGatewayError } from '../../server/errors.js';
+import type { Gateway } from '../../server/gateway.js';
+
+type Body = Record<string, unknown>;
+
+class ClientClosedError extends Error {
+  constructor() {
+    super('client closed the connection');
+    this.name = 'ClientClosedError';
+  }
+}
+
+/** An AbortSignal that fires when the client goes away before the response is complete. */
+function clientSignal(res: ServerResponse): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort(new ClientClosedError());
+  };
+  res.on('close', onClose);
+  return { signal: controller.signal, dispose: () => res.off('close', onClose) };
+}
+
+/** Answers with the error envelope (or ends a started stream with an error event). */
+function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream?: ChatStream): void {
+  const known = toGatewayError(err);
+  if (!known) request.log.error({ err }, 'local inference failed');
+  const error = known ?? internalError();
+  if (stream) stream.fail(error);
+  else if (!res.headersSent) writeJson(res, error.status, error.toBody(), error.headers);
+  else res.destroy();
+}
+
+export async function serveLocalChat(gw: Gateway, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
+  const req = parseChatRequest(request.body as Body, resolved.local.requestParams as SamplingParams);
+  reply.hijack();
+  const res = reply.raw;
+  const proxyInfo: NonNullable<FastifyRequest['proxy']> = { model: resolved.alias };
+  request.proxy = proxyInfo;
+  const meta = newCompletionMeta(resolved.alias);
+  const { signal, dispose } = clientSignal(res);
+  let stream: ChatStream | undefined;
+  try {
+    const result = await gw.local.run(resolved.local, signal, (m) =>
+      generateChat(
+        m,
+        req,
+        signal,
+        req.stream
+          ? {
+              onStart: () => {
+                stream = new ChatStream(res, meta, req.includeUsage);
+                stream.start();
+              },
+              onText: (text) => stream?.delta(text),
+            }
+          : {},
+      ),
+    );
+    if (result.aborted) {
+      proxyInfo.outcome = 'client_closed';
+      request.log.info({ model: resolved.alias, completionTokens: result.usage.completion_tokens }, 'client closed the connection; local generation stopped');
+      return;
+    }
+    if (stream) stream.finish(result.finishReason, result.usage);
+    else writeJson(res, 200, completionBody(meta, result));
+    proxyInfo.outcome = 'completed';
+  } catch (err) {
+    if (signal.aborted) {
+      proxyInfo.outcome = 'client_closed';
+      request.log.info({ model: resolved.alias }, 'client closed the connection while waiting for the local model');
+      return;
+    }
+    proxyInfo.outcome = 'failed';
+    fail(request, res, err, stream);
+  } finally {
+    dispose();
+  }
+}
+
+export async function serveLocalEmbeddings(gw: Gateway, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
+  const req = parseEmbeddingsRequest(request.body as Body);
+  reply.hijack();
+  const res = reply.raw;
+  const proxyInfo: NonNullable<FastifyRequest['proxy']> = { model: resolved.alias };
+  request.proxy = proxyInfo;
+  const { signal, dispose } = clientSignal(res);
+  try {
+    const result = await gw.local.run(resolved.local, signal, (m) => embed(m, req, signal));
+    if (!result || signal.aborted) {
+      proxyInfo.outcome = 'client_closed';
+      return;
+    }
+    writeJson(res, 200, { object: 'list', data: result.data, model: resolved.alias, usage: result.usage });
+    proxyInfo.outcome = 'completed';
+  } catch (err) {
+    if (signal.aborted) {
+      proxyInfo.outcome = 'client_closed';
+      return;
+    }
+    proxyInfo.outcome = 'failed';
+    fail(request, res, err);
+  } finally {
+    dispose();
+  }
+}

@@ -1,0 +1,186 @@
+// Reads a few top-level fields (a response's `id`, `status`, `usage`) from a JSON object that
+// arrives in chunks, without keeping the chunks: a byte-level state machine that only
+// remembers where it is, plus the bytes of the wanted values themselves (each bounded). A
+// huge body costs one pass over its bytes and no memory.
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** Keys longer than this can't be a wanted one. */
+const MAX_KEY_BYTES = 64;
+
+export class TopLevelFields {
+  private readonly wanted: Map<string, Buffer>;
+  private readonly maxValueBytes: number;
+  /** Raw JSON text of each wanted value seen (the last one, for duplicate keys, as JSON.parse). */
+  readonly raw = new Map<string, Buffer>();
+
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private expectKey = false;
+  private gaveUp = false;
+
+  // Key being read (top-level keys only; short).
+  private keyBytes: number[] | null = null;
+  private keyEscapes = false;
+  private keyTooLong = false;
+  /** The wanted key whose value comes next, after the colon. */
+  private pendingKey: string | null = null;
+
+  // Value being captured.
+  private capturing: string | null = null;
+  private captureDepth = 0;
+  private captureParts: Buffer[] = [];
+  private captureSize = 0;
+  private captureFrom = -1;
+
+  constructor(keys: readonly string[], maxValueBytes = 64 * 1024) {
+    this.wanted = new Map(keys.map((k) => [k, Buffer.from(k, 'utf8')]));
+    this.maxValueBytes = maxValueBytes;
+  }
+
+  /** True when the input turned out not to be a JSON object, or the object has ended. */
+  get finished(): boolean {
+    return this.gaveUp;
+  }
+
+  /** A captured value parsed, or undefined when absent or not valid JSON. */
+  value(key: string): unknown {
+    const raw = this.raw.get(key);
+    if (!raw) return undefined;
+    try {
+      return JSON.parse(raw.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.gaveUp) return;
+    if (this.capturing !== null) this.captureFrom = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      if (!this.byte(chunk[i]!, chunk, i)) break;
+    }
+    if (this.capturing !== null && this.captureFrom >= 0) this.keep(chunk, this.captureFrom, chunk.length);
+  }
+
+  /** Handles one byte; false stops the scan. */
+  private byte(b: number, chunk: Uint8Array, i: number): boolean {
+    if (this.inString) {
+      if (this.keyBytes) {
+        if (this.keyBytes.length <= MAX_KEY_BYTES) this.keyBytes.push(b);
+        else this.keyTooLong = true;
+      }
+      if (this.escaped) this.escaped = false;
+      else if (b === BACKSLASH) {
+        this.escaped = true;
+        if (this.keyBytes) this.keyEscapes = true;
+      } else if (b === QUOTE) {
+        this.inString = false;
+        if (this.keyBytes) this.endKey();
+        else if (this.capturing !== null && this.depth === this.captureDepth) this.endCapture(chunk, i + 1);
+      }
+      return true;
+    }
+    if (isSpace(b)) return true;
+    if (this.depth === 0) {
+      if (b !== LBRACE) {
+        this.gaveUp = true; // not an object
+        return false;
+      }
+      this.depth = 1;
+      this.expectKey = true;
+      return true;
+    }
+    // The first byte of a wanted value: start capturing it.
+    if (this.pendingKey !== null && this.depth === 1 && !this.expectKey) {
+      this.startCapture(this.pendingKey, i);
+      this.pendingKey = null;
+    }
+    switch (b) {
+      case QUOTE:
+        this.inString = true;
+        if (this.depth === 1 && this.expectKey) {
+          this.keyBytes = [];
+          this.keyEscapes = false;
+          this.keyTooLong = false;
+        }
+        break;
+      case LBRACE:
+      case LBRACKET:
+        this.depth++;
+        break;
+      case RBRACE:
+      case RBRACKET:
+        this.depth--;
+        if (this.capturing !== null && this.depth === this.captureDepth) this.endCapture(chunk, i + 1);
+        else if (this.capturing !== null && this.depth < this.captureDepth) this.endCapture(chunk, i); // a literal ended by `}`
+        if (this.depth === 0) {
+          this.gaveUp = true; // the object ended
+          return false;
+        }
+        break;
+      case COLON:
+        if (this.depth === 1) this.expectKey = false;
+        break;
+      case COMMA:
+        if (this.capturing !== null && this.depth === this.captureDepth) this.endCapture(chunk, i); // number/literal
+        if (this.depth === 1) this.expectKey = true;
+        break;
+    }
+    return true;
+  }
+
+  private endKey(): void {
+    const raw = this.keyBytes!;
+    raw.pop(); // the closing quote
+    this.keyBytes = null;
+    if (this.keyTooLong) return;
+    let key: string | undefined;
+    if (this.keyEscapes) {
+      try {
+        key = JSON.parse(`"${Buffer.from(raw).toString('utf8')}"`) as string;
+      } catch {
+        return;
+      }
+    } else {
+      for (const [name, bytes] of this.wanted) {
+        if (bytes.length === raw.length && bytes.every((v, k) => v === raw[k])) key = name;
+      }
+    }
+    if (key !== undefined && this.wanted.has(key)) this.pendingKey = key;
+  }
+
+  private startCapture(key: string, at: number): void {
+    this.capturing = key;
+    this.captureDepth = 1;
+    this.captureParts = [];
+    this.captureSize = 0;
+    this.captureFrom = at;
+  }
+
+  private keep(chunk: Uint8Array, from: number, to: number): void {
+    if (to <= from) return;
+    this.captureSize += to - from;
+    if (this.captureSize > this.maxValueBytes) return; // too big to be a field we read: dropped at the end
+    // Copy: the chunk belongs to the response and must not be pinned after it passes.
+    this.captureParts.push(Buffer.from(chunk.subarray(from, to)));
+  }
+
+  private endCapture(chunk: Uint8Array, end: number): void {
+    this.keep(chunk, this.captureFrom, end);
+    const key = this.capturing as string;
+    if (this.captureSize <= this.maxValueBytes) this.raw.set(key, Buffer.concat(this.captureParts).subarray(0));
+    this.capturing = null;
+    this.captureParts = [];
+    this.captureFrom = -1;
+  }
+}

@@ -1,0 +1,174 @@
+// Watches a response as its bytes pass (never delaying or changing them) and learns what the
+// gateway needs from it: the id of a created response (for routing records), its status, and
+// the token usage (for the request log), from a JSON body or from the SSE events that carry
+// them (`response.created`, the terminal `response.completed`/`failed`/`incomplete`, or the
+// chat `include_usage` chunk).
+import type { ResponseTap } from './forward.js';
+import { TopLevelFields } from './json-stream-scan.js';
+
+export type ObservedKind = 'responses' | 'chat' | 'embeddings';
+
+export interface Usage {
+  inputTokens: number | null;
+  outputTokens: number | null;
+  reasoningTokens: number | null;
+  cachedTokens: number | null;
+}
+
+export interface Observation {
+  /** HTTP status of the answer, once its head arrived. */
+  httpStatus?: number;
+  stream: boolean;
+  responseId?: string;
+  /** The Response object's status (`completed`, `in_progress`, ...). */
+  status?: string;
+  usage?: Usage;
+}
+
+export interface ResponseObserver extends ResponseTap {
+  readonly observed: Observation;
+}
+
+/** A single SSE event larger than this is not inspected. */
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const TERMINAL = ['response.completed', 'response.failed', 'response.incomplete'].map((t) => Buffer.from(`"type":"${t}"`));
+const CHAT_USAGE = Buffer.from('"usage":{');
+
+const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Reads Responses-style (`input_tokens`) or Chat-style (`prompt_tokens`) usage objects. */
+export function parseUsage(u: unknown): Usage | undefined {
+  if (!u || typeof u !== 'object') return undefined;
+  const o = u as Record<string, any>;
+  if ('input_tokens' in o || 'output_tokens' in o) {
+    return {
+      inputTokens: count(o.input_tokens),
+      outputTokens: count(o.output_tokens),
+      reasoningTokens: count(o.output_tokens_details?.reasoning_tokens),
+      cachedTokens: count(o.input_tokens_details?.cached_tokens),
+    };
+  }
+  if ('prompt_tokens' in o) {
+    return {
+      inputTokens: count(o.prompt_tokens),
+      outputTokens: count(o.completion_tokens) ?? (o.total_tokens !== undefined ? 0 : null),
+      reasoningTokens: count(o.completion_tokens_details?.reasoning_tokens),
+      cachedTokens: count(o.prompt_tokens_details?.cached_tokens),
+    };
+  }
+  return undefined;
+}
+
+/** Index just past the blank line that ends the first event at or after `from`, or -1. */
+function eventEnd(buf: Buffer, from: number): number {
+  for (let i = buf.indexOf(LF, from); i >= 0 && i < buf.length; i = buf.indexOf(LF, i + 1)) {
+    const next = buf[i + 1] === CR ? i + 2 : i + 1;
+    if (buf[next] === LF) return next + 1;
+  }
+  return -1;
+}
+
+/** The joined `data:` lines of one event. */
+function eventData(event: Buffer): string {
+  const lines = event.toString('utf8').split(/\r?\n/);
+  let data = '';
+  for (const line of lines) {
+    if (!line.startsWith('data:')) continue;
+    data += (data ? '\n' : '') + line.slice(line[5] === ' ' ? 6 : 5);
+  }
+  return data;
+}
+
+const includesIn = (buf: Buffer, needle: Buffer, start: number, end: number) => {
+  const at = buf.indexOf(needle, start);
+  return at >= 0 && at < end;
+};
+
+export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) => void): ResponseObserver {
+  const observed: Observation = { stream: false };
+  let mode: 'json' | 'sse' | 'off' = 'off';
+  // JSON bodies are scanned as they pass, keeping only the few fields read (never the body).
+  let fields: TopLevelFields | undefined;
+  let pending: Buffer | null = null;
+
+  const setId = (id: unknown) => {
+    if (typeof id !== 'string' || observed.responseId) return;
+    observed.responseId = id;
+    onResponseId?.(id);
+  };
+
+  const onEvent = (buf: Buffer, start: number, end: number) => {
+    let interesting: boolean;
+    if (kind === 'responses') {
+      interesting = !observed.responseId || TERMINAL.some((t) => includesIn(buf, t, start, end));
+    } else {
+      interesting = includesIn(buf, CHAT_USAGE, start, end);
+    }
+    if (!interesting) return;
+    let parsed: any;
+    try {
+      parsed = JSON.parse(eventData(buf.subarray(start, end)));
+    } catch {
+      return;
+    }
+    if (kind === 'responses') {
+      const response = parsed?.response;
+      if (!response || typeof response !== 'object') return;
+      setId(response.id);
+      if (typeof response.status === 'string') observed.status = response.status;
+      const usage = parseUsage(response.usage);
+      if (usage) observed.usage = usage;
+    } else {
+      const usage = parseUsage(parsed?.usage);
+      if (usage) observed.usage = usage;
+    }
+  };
+
+  const scanSse = (chunk: Buffer) => {
+    const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+    let start = 0;
+    for (let end = eventEnd(buf, 0); end >= 0; end = eventEnd(buf, start)) {
+      onEvent(buf, start, end);
+      start = end;
+    }
+    pending = start < buf.length ? buf.subarray(start) : null;
+    if (pending && pending.length > MAX_EVENT_BYTES) pending = null;
+  };
+
+  return {
+    observed,
+    start(status, contentType) {
+      observed.httpStatus = status;
+      if (contentType.startsWith('text/event-stream')) {
+        observed.stream = true;
+        mode = status >= 200 && status < 300 ? 'sse' : 'off';
+      } else if (contentType.includes('json') && status >= 200 && status < 300) {
+        mode = 'json';
+        fields = new TopLevelFields(kind === 'responses' ? ['id', 'status', 'usage'] : ['usage']);
+      }
+      return true;
+    },
+    data(chunk) {
+      if (mode === 'json') fields!.write(chunk);
+      else if (mode === 'sse') scanSse(chunk);
+    },
+    end(complete) {
+      // A JSON answer counts only if it arrived whole, as the client saw it.
+      if (mode === 'json' && complete) {
+        const f = fields!;
+        if (kind === 'responses') {
+          setId(f.value('id'));
+          const status = f.value('status');
+          if (typeof status === 'string') observed.status = status;
+        }
+        observed.usage = parseUsage(f.value('usage'));
+      }
+      mode = 'off';
+      fields = undefined;
+      pending = null;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Every management command works against a shared PostgreSQL database given with
+// --database-url (or BODHI_DATABASE_URL), and explains what is missing when it can't.
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodhi } from '../support/cli.js';
+import { tempHome } from '../support/gateway.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+
+describe('CLI on PostgreSQL', () => {
+  let pg: TestDatabase;
+  let home: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    pg = await createTestDatabase('cli');
+    home = tempHome('bodhi-cli-pg-');
+    env = { BODHI_HOME: home, BODHI_ENCRYPTION_KEY: randomBytes(32).toString('hex'), BODHI_DATABASE_URL: '' };
+  });
+  afterAll(async () => {
+    await pg?.drop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('accepts --database-url on every command', async () => {
+    const db = ['--database-url', pg.url];
+    const add = await bodhi(['api-models', 'add', '--name', 'shared', '--format', 'openai', '--base-url', 'http://127.0.0.1:9/v1', '--api-key', 'sk-cli', '--models', 'gpt-4o', ...db], env);
+    expect(add.code, add.stderr).toBe(0);
+    const models = await bodhi(['api-models', 'list', '--json', ...db], env);
+    expect(JSON.parse(models.stdout)).toMatchObject([{ name: 'shared', has_api_key: true }]);
+    const created = await bodhi(['tokens', 'create', '--name', 'ci', ...db], env);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout.trim()).toMatch(/^sk-bodhiapp_/);
+    const tokens = await bodhi(['tokens', 'list', '--json', ...db], env);
+    expect(JSON.parse(tokens.stdout)).toMatchObject([{ name: 'ci', status: 'active' }]);
+    expect((await bodhi(['tokens', 'revoke', 'ci', ...db], env)).code).toBe(0);
+    expect((await bodhi(['api-models', 'remove', 'shared', ...db], env)).code).toBe(0);
+    // Nothing went to the SQLite file in the data dir.
+    const local = await bodhi(['tokens', 'list', '--json'], env);
+    expect(JSON.parse(local.stdout)).toEqual([]);
+    // The same database through the variable.
+    const viaEnv = await bodhi(['tokens', 'list', '--json'], { ...env, BODHI_DATABASE_URL: pg.url });
+    expect(JSON.parse(viaEnv.stdout)).toMatchObject([{ name: 'ci', status: 'revoked' }]);
+  });
+
+  it('documents the flag in every command help', async () => {
+    const commands = [['serve'], ['api-models', 'add'], ['api-models', 'list'], ['api-models', 'remove'], ['tokens', 'create'], ['tokens', 'list'], ['tokens', 'revoke']];
+    const helps = await Promise.all(commands.map((cmd) => bodhi([...cmd, '--help'], env)));
+    helps.forEach((help, i) => expect(help.stdout, commands[i]!.join(' ')).toContain('--database-url <url>'));
+  });
+
+  it('needs the shared BODHI_ENCRYPTION_KEY, and a PostgreSQL URL', async () => {
+    const noKey = await bodhi(['tokens', 'list', '--database-url', pg.url], { ...env, BODHI_ENCRYPTION_KEY: '' });
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toContain('BODHI_DATABASE_URL needs BODHI_ENCRYPTION_KEY');
+    const mysql = await bodhi(['tokens', 'list', '--database-url', 'mysql://db/x'], env);
+    expect(mysql.code).toBe(1);
+    expect(mysql.stderr).toContain('must be a postgres:// or postgresql:// URL');
+  });
+
+  it('reports an unreachable database without a stack trace or the password', async () => {
+    const res = await bodhi(['tokens', 'list', '--database-url', 'postgres://bodhi:hunter2@127.0.0.1:1/bodhi'], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^error: cannot connect to the database at postgres:\/\/bodhi:\*\*\*@127\.0\.0\.1:1\/bodhi: /);
+    expect(res.stderr).not.toContain('hunter2');
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+});

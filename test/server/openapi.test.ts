@@ -1,0 +1,249 @@
+// The OpenAPI document: valid OpenAPI 3.1, every registered route in it (a new route without
+// docs fails here), Swagger UI served over it, and its schemas true to the wire: real answers
+// from the gateway (over the fake upstream) validate against them.
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { RouteOptions } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { buildApp } from '../../src/server/app.js';
+import { openApiUrl } from '../../src/server/docs.js';
+import { createGateway } from '../../src/server/gateway.js';
+import { createLogger } from '../../src/server/logger.js';
+import { startE2E, type E2E } from '../e2e/setup.js';
+import { tempHome } from '../support/gateway.js';
+import { writeTinyGguf } from '../support/tiny-gguf.js';
+
+type Json = Record<string, any>;
+
+/** Routes that are deliberately not in the document: the docs and the UI themselves, and a guard. */
+const UNDOCUMENTED = [
+  /^\/$/,
+  /^\/ui(\/|$)/,
+  /^\/swagger-ui(\/|$)/,
+  /^\/api-docs\/openapi\.json$/,
+  /^\/v1\/responses\/\*$/, // rejects hostile ids and unknown sub-resources; never forwards
+];
+
+async function collectRoutes(): Promise<{ routes: RouteOptions[]; doc: Json; swaggerJson: Json; close: () => Promise<void> }> {
+  const config = loadConfig({ home: tempHome(), host: '127.0.0.1', port: 0 }, {});
+  const logger = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
+  const gw = await createGateway(config, logger);
+  const routes: RouteOptions[] = [];
+  const app = buildApp(gw, logger, { onRoute: (r) => void routes.push(r) });
+  await app.ready();
+  const doc = (await app.inject({ url: '/api-docs/openapi.json' })).json() as Json;
+  const swaggerJson = (await app.inject({ url: '/swagger-ui/json' })).json() as Json;
+  return {
+    routes,
+    doc,
+    swaggerJson,
+    close: async () => {
+      await app.close();
+      await gw.close();
+    },
+  };
+}
+
+describe('OpenAPI document', () => {
+  let routes: RouteOptions[];
+  let doc: Json;
+  let swaggerJson: Json;
+  let close: () => Promise<void>;
+  beforeAll(async () => ({ routes, doc, swaggerJson, close } = await collectRoutes()));
+  afterAll(() => close());
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(structuredClone(doc));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(swaggerJson).toEqual(doc);
+  });
+
+  it('documents every route that is not deliberately hidden, and hides only those', () => {
+    const missing: string[] = [];
+    const wronglyHidden: string[] = [];
+    let documented = 0;
+    for (const route of routes) {
+      const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== 'HEAD');
+      const url = route.url ?? '';
+      const deliberate = UNDOCUMENTED.some((re) => re.test(url));
+      const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+      if (deliberate) {
+        if (!hidden && !url.startsWith('/swagger-ui') && !url.startsWith('/ui')) wronglyHidden.push(`${url} should say hide: true`);
+        continue;
+      }
+      if (hidden) wronglyHidden.push(`${methods.join(',')} ${url}`);
+      for (const method of methods) {
+        const op = doc.paths[openApiUrl(url, route.schema)]?.[method.toLowerCase()];
+        if (!op?.summary || !op.responses?.['200'] && !op.responses?.['201']) missing.push(`${method} ${url}`);
+        else documented++;
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(wronglyHidden).toEqual([]);
+    expect(documented).toBeGreaterThanOrEqual(25);
+  });
+
+  it('names the Responses API schemas and declares the streaming variants', () => {
+    for (const name of ['CreateResponse', 'Response', 'ResponseItemList', 'ResponseDeleted', 'ResponseStreamEvent', 'ErrorResponse', 'ApiModelInput', 'TokenCreated']) {
+      expect(doc.components.schemas[name], name).toBeDefined();
+    }
+    const create = doc.paths['/v1/responses'].post;
+    expect(create.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateResponse' });
+    expect(Object.keys(create.responses['200'].content)).toEqual(['application/json', 'text/event-stream']);
+    expect(create.responses['200'].content['text/event-stream'].schema).toEqual({ $ref: '#/components/schemas/ResponseStreamEvent' });
+    expect(doc.paths['/v1/chat/completions'].post.responses['200'].content['text/event-stream']).toBeDefined();
+    expect(doc.paths['/v1/responses/{id}'].delete.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/ResponseDeleted');
+    expect(doc.paths['/v1/responses/{id}/cancel'].post.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Response');
+    expect(doc.paths['/v1/responses/{id}/input_items'].get.parameters.map((p: Json) => p.name)).toEqual(
+      expect.arrayContaining(['id', 'limit', 'order', 'after', 'include[]', 'model']),
+    );
+    expect(doc.paths['/v1/responses'].post.responses['404'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponse');
+  });
+
+  it('declares bearer auth for everything but the probes', () => {
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.paths['/ping'].get.security).toEqual([]);
+    expect(doc.paths['/health'].get.security).toEqual([]);
+    expect(doc.paths['/v1/responses'].post.security).toBeUndefined(); // inherits the global one
+  });
+
+  it('documents the management schemas the routes validate with', async () => {
+    const { apiModelInputSchema } = await import('../../src/routes/management/schemas.js');
+    const documented = doc.components.schemas.ApiModelInput;
+    expect(Object.keys(documented.properties)).toEqual(Object.keys(apiModelInputSchema.properties));
+    expect(documented.required).toEqual([...apiModelInputSchema.required]);
+    expect(doc.paths['/bodhi/v1/api-models'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/ApiModelInput');
+  });
+
+  it('has no example that looks like a real key', () => {
+    const text = JSON.stringify(doc);
+    expect(text).not.toMatch(/sk-(?!bodhiapp_`)[A-Za-z0-9_-]{12,}/);
+    expect(text).not.toMatch(/sk-bodhiapp_[A-Za-z0-9_-]{8,}/);
+  });
+});
+
+describe('Swagger UI', () => {
+  let e2e: E2E;
+  beforeAll(async () => (e2e = await startE2E()));
+  afterAll(() => e2e.close());
+
+  it('is served at /swagger-ui without a token, over the same document', async () => {
+    const page = await e2e.gw.call('/swagger-ui/', { token: null });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('swagger-ui');
+    const json = await e2e.gw.call('/swagger-ui/json', { token: null });
+    expect(json.status).toBe(200);
+    const doc = await e2e.gw.call('/api-docs/openapi.json', { token: null });
+    expect(doc.status).toBe(200);
+    expect(await doc.json()).toEqual(await json.json());
+  });
+});
+
+describe('the documented schemas match what goes over the wire', () => {
+  let e2e: E2E;
+  let ajv: Ajv2020;
+  let check: (name: string, value: unknown) => void;
+  beforeAll(async () => {
+    e2e = await startE2E();
+    const doc = (await (await e2e.gw.call('/api-docs/openapi.json')).json()) as Json;
+    // Compile the components as JSON Schema 2020-12 (OpenAPI 3.1's dialect).
+    const text = JSON.stringify(doc.components.schemas).replaceAll('"#/components/schemas/', '"components#/$defs/');
+    ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema({ $id: 'components', $defs: JSON.parse(text) });
+    check = (name, value) => {
+      const validate = ajv.getSchema(`components#/$defs/${name}`)!;
+      expect(validate(value), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    };
+  });
+  afterAll(() => e2e.close());
+
+  it('every example validates against its own schema', () => {
+    const doc = (ajv.getSchema('components')!.schema as Json).$defs as Json;
+    let examples = 0;
+    for (const [name, schema] of Object.entries(doc)) {
+      for (const example of (schema as Json).examples ?? []) {
+        check(name, example);
+        examples++;
+      }
+    }
+    expect(examples).toBeGreaterThanOrEqual(4);
+  });
+
+  it('Responses API answers and stream events', async () => {
+    const { client, gw } = e2e;
+    // The raw JSON the gateway sends (not the SDK's objects).
+    const wire = async (path: string, init: { method?: string; json?: unknown } = {}) => {
+      const res = await gw.call(path, { ...init, token: e2e.userToken });
+      expect(res.status, path).toBe(200);
+      return res.json();
+    };
+    const created = (await wire('/v1/responses', { method: 'POST', json: { model: 'res/gpt-5', input: 'Hello there', background: true } })) as Json;
+    check('Response', created);
+    check('ResponseItemList', await wire(`/v1/responses/${created.id}/input_items`));
+    check('Response', await wire(`/v1/responses/${created.id}/cancel`, { method: 'POST' }));
+    check('Response', await wire(`/v1/responses/${created.id}`));
+    check('ResponseDeleted', await wire(`/v1/responses/${created.id}`, { method: 'DELETE' }));
+    check('ResponseInputTokens', await wire('/v1/responses/input_tokens', { method: 'POST', json: { model: 'res/gpt-5', input: 'Hi' } }));
+    check('ResponseCompaction', await wire('/v1/responses/compact', { method: 'POST', json: { model: 'res/gpt-5', input: 'Hi' } }));
+    const done = (await wire('/v1/responses', { method: 'POST', json: { model: 'res/gpt-5', input: 'Hello' } })) as Json;
+    expect(done.status).toBe('completed');
+    check('Response', done);
+
+    const stream = await client.responses.create({ model: 'res/gpt-5', input: 'Stream please', stream: true });
+    let events = 0;
+    for await (const event of stream) {
+      check('ResponseStreamEvent', event);
+      events++;
+    }
+    expect(events).toBeGreaterThan(5);
+  });
+
+  it('chat, embeddings, models and errors', async () => {
+    const { client, gw } = e2e;
+    const chat = await gw.call('/v1/chat/completions', { method: 'POST', token: e2e.userToken, json: { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] } });
+    check('ChatCompletion', await chat.json());
+    const chunks = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } });
+    for await (const chunk of chunks) check('ChatCompletionChunk', chunk);
+    const embeddings = await gw.call('/v1/embeddings', { method: 'POST', token: e2e.userToken, json: { model: 'text-embedding-3-small', input: ['Hi', 'there'] } });
+    check('EmbeddingList', await embeddings.json());
+    check('ModelList', await (await gw.call('/v1/models')).json());
+    check('Model', await (await gw.call('/v1/models/res/gpt-5')).json());
+    check('ErrorResponse', await (await gw.call('/v1/responses', { method: 'POST', json: { model: 'nope' } })).json());
+    check('ErrorResponse', await (await gw.call('/v1/models', { token: null })).json());
+    // With a local alias too: its entry has nulls where API models have a format and API model.
+    const dir = mkdtempSync(join(tmpdir(), 'bodhi-openapi-'));
+    try {
+      const alias = await gw.call('/bodhi/v1/aliases', { method: 'POST', json: { name: 'tiny-local', model_file: writeTinyGguf(join(dir, 'tiny.gguf')) } });
+      expect(alias.status).toBe(201);
+      const callable = (await (await gw.call('/bodhi/v1/models')).json()) as Json;
+      expect(callable.data.map((m: Json) => m.kind)).toContain('local');
+      check('CallableModelList', callable);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    check('ApiModelList', await (await gw.call('/bodhi/v1/api-models')).json());
+    check('TokenList', await (await gw.call('/bodhi/v1/tokens')).json());
+    check('Info', await (await gw.call('/bodhi/v1/info')).json());
+  });
+
+  it('the /v1 schemas never reject or change what is forwarded', async () => {
+    // Contradicts the documented types on purpose: the upstream decides, the gateway forwards.
+    const body = '{"model":"res/gpt-5","input":5,"temperature":"hot","stream":"maybe","x-extra":{"a":[1,2]}}';
+    const res = await e2e.gw.call('/v1/responses', { method: 'POST', token: e2e.userToken, headers: { 'content-type': 'application/json' }, body });
+    await res.arrayBuffer();
+    const seen = e2e.responsesUpstream.requests.at(-1)!;
+    expect(seen.url).toBe('/v1/responses');
+    expect(seen.body.toString('utf8')).toBe(body.replace('"res/gpt-5"', '"gpt-5"'));
+  });
+});

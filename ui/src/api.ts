@@ -1,0 +1,165 @@
+// Talks to the gateway with the signed-in admin token. Every failure becomes an ApiError
+// carrying the gateway's error envelope (message, param, code), so forms can put a message
+// next to the field it names.
+import { getToken } from './session';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+interface Envelope {
+  error?: { message?: string; param?: string | null; code?: string | null };
+}
+
+/** Listeners told when the gateway rejects the token (revoked, expired): the app signs out. */
+const unauthorizedListeners = new Set<(message: string) => void>();
+export const onUnauthorized = (fn: (message: string) => void) => {
+  unauthorizedListeners.add(fn);
+  return () => void unauthorizedListeners.delete(fn);
+};
+
+export async function errorFrom(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  let body: Envelope | undefined;
+  try {
+    body = JSON.parse(text) as Envelope;
+  } catch {
+    // not JSON
+  }
+  const e = body?.error;
+  return new ApiError(res.status, e?.message ?? (text.trim() || `HTTP ${res.status}`), e?.param ?? null, e?.code ?? null);
+}
+
+export function authHeaders(token = getToken()): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** fetch() with the token; throws ApiError for any non-2xx answer. */
+export async function call(path: string, init: RequestInit & { json?: unknown; token?: string } = {}): Promise<Response> {
+  const { json, token, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  for (const [k, v] of Object.entries(authHeaders(token))) headers.set(k, v);
+  if (json !== undefined) headers.set('content-type', 'application/json');
+  let res: Response;
+  try {
+    res = await fetch(path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiError(0, 'Could not reach the gateway. Is it running?');
+  }
+  if (!res.ok) {
+    const error = await errorFrom(res);
+    if (res.status === 401 && token === undefined) for (const fn of unauthorizedListeners) fn(error.message);
+    throw error;
+  }
+  return res;
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  return (await call(path)).json() as Promise<T>;
+}
+
+export async function sendJson<T>(method: string, path: string, json?: unknown): Promise<T> {
+  return (await call(path, { method, ...(json === undefined ? {} : { json }) })).json() as Promise<T>;
+}
+
+// ---- shapes the management API returns (see /api-docs/openapi.json) ----
+
+export type ApiFormat = 'openai' | 'openai_responses';
+export type Scope = 'user' | 'power_user' | 'admin';
+
+export const FORMAT_LABELS: Record<ApiFormat, string> = {
+  openai: 'OpenAI - Completions',
+  openai_responses: 'OpenAI - Responses',
+};
+
+export interface ApiModel {
+  id: string;
+  name: string;
+  api_format: ApiFormat;
+  base_url: string;
+  has_api_key: boolean;
+  models: string[];
+  prefix: string | null;
+  forward_all: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CallableModel {
+  id: string;
+  kind: 'api' | 'local';
+  match: 'exact' | 'prefix';
+  /** null for a local alias. */
+  api_format: ApiFormat | null;
+  /** null for a local alias. */
+  api_model: { id: string; name: string } | null;
+  upstream_model: string | null;
+  /** null for an API-served model; model_file is the file's name only. */
+  local_alias: { id: string; model_file: string; context_size: number | null } | null;
+}
+
+export interface LocalAlias {
+  id: string;
+  name: string;
+  kind: 'local';
+  /** Full path on the gateway host. */
+  model_file: string;
+  context_size: number | null;
+  request_params: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type UsageGroupBy = 'model' | 'token' | 'api-model';
+
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cached_tokens: number;
+  total_tokens: number;
+}
+
+export interface UsageSummary {
+  object: 'usage.summary';
+  since: string;
+  until: string;
+  by: UsageGroupBy;
+  totals: UsageTotals;
+  groups: (UsageTotals & { key: string | null })[];
+  series: { bucket_seconds: number; data: (UsageTotals & { key: string | null; bucket_start: string })[] };
+}
+
+export interface Token {
+  id: string;
+  name: string;
+  scope: Scope;
+  status: 'active' | 'revoked';
+  token_hint: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+}
+
+export interface List<T> {
+  object: 'list';
+  data: T[];
+}
+
+export interface ConnectionResult {
+  success: boolean;
+  status: number | null;
+  message: string;
+  latency_ms: number;
+}

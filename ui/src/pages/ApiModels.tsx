@@ -1,0 +1,119 @@
+// The list of API models (upstream providers): edit, delete, add.
+import { useState } from 'react';
+import { FORMAT_LABELS, getJson, sendJson, type ApiModel, type List } from '../api';
+import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
+import { errorText } from '../format';
+import { linkTo } from '../router';
+import { useLoad } from '../useLoad';
+
+export function ApiModels() {
+  const { data, error, loading, reload } = useLoad(() => getJson<List<ApiModel>>('/bodhi/v1/api-models'));
+  const [confirming, setConfirming] = useState<string>();
+  const [actionError, setActionError] = useState<string>();
+  const [done, setDone] = useState<string>();
+
+  const remove = async (model: ApiModel) => {
+    setActionError(undefined);
+    try {
+      await sendJson('DELETE', `/bodhi/v1/api-models/${encodeURIComponent(model.id)}`);
+      setDone(`Deleted API model '${model.name}'.`);
+      setConfirming(undefined);
+      reload();
+    } catch (err) {
+      setActionError(errorText(err));
+    }
+  };
+
+  return (
+    <section>
+      <div className="page-head">
+        <div>
+          <h1>API Models</h1>
+          <p className="muted">Upstream providers: where requests go, with which key, for which model ids.</p>
+        </div>
+        <a className="button button--primary" {...linkTo('/api-models/new')}>
+          Add API model
+        </a>
+      </div>
+      {done && <Notice kind="success">{done}</Notice>}
+      {(error || actionError) && <Notice kind="error">{actionError ?? error?.message}</Notice>}
+      {loading && !data && <Loading what="API models" />}
+      {data && data.data.length === 0 && (
+        <EmptyState title="No API models yet">
+          <p>
+            An API model connects the gateway to a provider such as OpenAI. <a {...linkTo('/api-models/new')}>Add the first one</a>.
+          </p>
+        </EmptyState>
+      )}
+      {data && data.data.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="visually-hidden">API models</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Format</th>
+                <th scope="col">Base URL</th>
+                <th scope="col">Models</th>
+                <th scope="col">API key</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.data.map((m) => (
+                <tr key={m.id}>
+                  <td data-label="Name">
+                    <a {...linkTo(`/api-models/${encodeURIComponent(m.id)}`)}>
+                      <strong>{m.name}</strong>
+                    </a>
+                  </td>
+                  <td data-label="Format">{FORMAT_LABELS[m.api_format] ?? m.api_format}</td>
+                  <td data-label="Base URL" className="break">
+                    {m.base_url}
+                  </td>
+                  <td data-label="Models">
+                    {m.forward_all ? (
+                      <span>
+                        all <code>{m.prefix}*</code>
+                      </span>
+                    ) : (
+                      <span className="chips">
+                        {m.models.map((id) => (
+                          <code key={id} className="chip">
+                            {(m.prefix ?? '') + id}
+                          </code>
+                        ))}
+                      </span>
+                    )}
+                  </td>
+                  <td data-label="API key">{m.has_api_key ? <Badge tone="green">set</Badge> : <Badge tone="grey">not set</Badge>}</td>
+                  <td className="actions">
+                    <a className="button button--small" {...linkTo(`/api-models/${encodeURIComponent(m.id)}`)} aria-label={`Edit ${m.name}`}>
+                      Edit
+                    </a>
+                    {confirming === m.id ? (
+                      <>
+                        <button type="button" className="button button--small button--danger" onClick={() => remove(m)}>
+                          Confirm delete
+                        </button>
+                        <button type="button" className="button button--small button--quiet" onClick={() => setConfirming(undefined)}>
+                          Keep
+                        </button>
+                      </>
+                    ) : (
+                      <button type="button" className="button button--small button--quiet" onClick={() => setConfirming(m.id)} aria-label={`Delete ${m.name}`}>
+                        Delete
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+// Every model id clients can call, with what serves it: an API model or a local alias.
+import { FORMAT_LABELS, getJson, type CallableModel, type List } from '../api';
+import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
+import { linkTo } from '../router';
+import { useLoad } from '../useLoad';
+
+export function Models() {
+  const { data, error, loading } = useLoad(() => getJson<List<CallableModel>>('/bodhi/v1/models'));
+  return (
+    <section>
+      <div className="page-head">
+        <div>
+          <h1>Models</h1>
+          <p className="muted">Every model id clients can send as <code>model</code>, and the API model or local alias that serves it.</p>
+        </div>
+        <div className="head-actions">
+          <a className="button" {...linkTo('/local-aliases')}>
+            Add local alias
+          </a>
+          <a className="button button--primary" {...linkTo('/api-models/new')}>
+            Add API model
+          </a>
+        </div>
+      </div>
+      {error && <Notice kind="error">{error.message}</Notice>}
+      {loading && !data && <Loading what="models" />}
+      {data && data.data.length === 0 && (
+        <EmptyState title="No models yet">
+          <p>
+            Models come from API models and local aliases. <a {...linkTo('/api-models/new')}>Add an API model</a> to make its models callable, or{' '}
+            <a {...linkTo('/local-aliases')}>a local alias</a> for a GGUF model file.
+          </p>
+        </EmptyState>
+      )}
+      {data && data.data.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="visually-hidden">Callable models</caption>
+            <thead>
+              <tr>
+                <th scope="col">Model</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Format</th>
+                <th scope="col">Served by</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.data.map((m) => (
+                <tr key={m.id}>
+                  <td data-label="Model">
+                    <div>
+                      <code className="model-id">{m.id}</code>
+                      {m.match === 'prefix' && <span className="muted small"> any id with this prefix</span>}
+                      {m.upstream_model && m.upstream_model !== m.id && <span className="muted small"> → upstream {m.upstream_model}</span>}
+                    </div>
+                  </td>
+                  <td data-label="Kind">{m.kind === 'local' ? <Badge tone="green">local</Badge> : <Badge tone="blue">API</Badge>}</td>
+                  <td data-label="Format">{m.api_format ? FORMAT_LABELS[m.api_format] ?? m.api_format : 'llama.cpp (chat, embeddings)'}</td>
+                  <td data-label="Served by">
+                    {m.api_model ? (
+                      <a {...linkTo(`/api-models/${encodeURIComponent(m.api_model.id)}`)}>{m.api_model.name}</a>
+                    ) : m.local_alias ? (
+                      <a {...linkTo('/local-aliases')} className="mono small">
+                        {m.local_alias.model_file}
+                      </a>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

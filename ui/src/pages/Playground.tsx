@@ -1,0 +1,339 @@
+// Try a model: Responses API (streamed live, in the background with polling and cancel, or
+// plain), or Chat Completions for `openai`-format models. Calls go to /v1 with the signed-in
+// token, exactly as an application's would.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { call, getJson, type CallableModel, type List } from '../api';
+import { Field } from '../components/Field';
+import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
+import { errorText } from '../format';
+import { linkTo } from '../router';
+import { sseEvents } from '../sse';
+import { useLoad } from '../useLoad';
+
+type Api = 'responses' | 'chat';
+type RunMode = 'stream' | 'background' | 'wait';
+interface LoggedEvent {
+  n: number;
+  type: string;
+  seq: number | undefined;
+}
+interface ResponseJson {
+  id: string;
+  status: string;
+  output?: OutputItem[];
+  error?: { message?: string } | null;
+  usage?: { input_tokens?: number; output_tokens?: number } | null;
+}
+interface OutputItem {
+  type: string;
+  content?: { type: string; text?: string }[];
+}
+/** The fields of a Responses stream event the page looks at. */
+interface StreamEvent {
+  type?: string;
+  sequence_number?: number;
+  response?: ResponseJson;
+  delta?: string;
+  error?: { message?: string };
+  message?: string;
+}
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
+const POLL_MS = 1000;
+const MAX_EVENTS = 300;
+
+const outputText = (output: OutputItem[] | undefined) =>
+  (output ?? [])
+    .filter((item) => item.type === 'message')
+    .flatMap((item) => item.content ?? [])
+    .filter((part) => part.type === 'output_text')
+    .map((part) => part.text ?? '')
+    .join('');
+
+const statusTone = (status: string | undefined) =>
+  status === 'completed' ? 'green' : status === 'failed' ? 'red' : status === 'cancelled' || status === 'incomplete' ? 'amber' : 'blue';
+
+export function Playground() {
+  const models = useLoad(() => getJson<List<CallableModel>>('/bodhi/v1/models'));
+  const [api, setApi] = useState<Api>('responses');
+  const [model, setModel] = useState('');
+  const [input, setInput] = useState('');
+  const [mode, setMode] = useState<RunMode>('stream');
+  const [chatStream, setChatStream] = useState(true);
+
+  const [running, setRunning] = useState(false);
+  const [text, setText] = useState('');
+  const [events, setEvents] = useState<LoggedEvent[]>([]);
+  const [responseId, setResponseId] = useState<string>();
+  const [status, setStatus] = useState<string>();
+  const [polls, setPolls] = useState(0);
+  const [final, setFinal] = useState<unknown>();
+  const [error, setError] = useState<string>();
+  const [inputError, setInputError] = useState<string>();
+  const abort = useRef<AbortController | null>(null);
+
+  useEffect(() => () => abort.current?.abort(), []);
+
+  // Local aliases answer Chat Completions only.
+  const choices = (models.data?.data ?? []).filter(
+    (m) => m.match === 'exact' && (api === 'responses' ? m.api_format === 'openai_responses' : m.api_format === 'openai' || m.kind === 'local'),
+  );
+  useEffect(() => {
+    if (!choices.some((m) => m.id === model)) setModel(choices[0]?.id ?? '');
+  }, [api, models.data]);
+
+  const reset = () => {
+    setText('');
+    setEvents([]);
+    setResponseId(undefined);
+    setStatus(undefined);
+    setPolls(0);
+    setFinal(undefined);
+    setError(undefined);
+  };
+
+  const logEvent = (type: string, seq: number | undefined) =>
+    setEvents((list) => {
+      const next = [...list, { n: (list.at(-1)?.n ?? 0) + 1, type, seq }];
+      return next.length > MAX_EVENTS ? next.slice(-MAX_EVENTS) : next;
+    });
+
+  const finish = (response: ResponseJson) => {
+    setStatus(response.status);
+    setFinal(response.output ?? response);
+    if (response.output) setText(outputText(response.output));
+    if (response.status === 'failed' && response.error?.message) setError(response.error.message);
+  };
+
+  const streamResponses = async (signal: AbortSignal) => {
+    const res = await call('/v1/responses', { method: 'POST', json: { model, input, stream: true }, signal });
+    for await (const message of sseEvents(res)) {
+      let data: StreamEvent;
+      try {
+        data = JSON.parse(message.data) as StreamEvent;
+      } catch {
+        continue;
+      }
+      const type = String(data.type ?? message.event ?? 'message');
+      logEvent(type, data.sequence_number);
+      if (type === 'response.created' || type === 'response.in_progress') {
+        setResponseId(data.response?.id);
+        setStatus(data.response?.status);
+      } else if (type === 'response.output_text.delta') {
+        setText((t) => t + String(data.delta ?? ''));
+      } else if (type === 'response.completed' || type === 'response.failed' || type === 'response.incomplete') {
+        if (data.response) finish(data.response);
+      } else if (type === 'error') {
+        setError(data.error?.message ?? data.message ?? 'The upstream sent an error event.');
+      }
+    }
+  };
+
+  const runBackground = async (signal: AbortSignal) => {
+    const res = await call('/v1/responses', { method: 'POST', json: { model, input, background: true }, signal });
+    let response = (await res.json()) as ResponseJson;
+    setResponseId(response.id);
+    setStatus(response.status);
+    while (!TERMINAL.has(response.status)) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      if (signal.aborted) return;
+      response = (await (await call(`/v1/responses/${encodeURIComponent(response.id)}`, { signal })).json()) as ResponseJson;
+      setPolls((n) => n + 1);
+      setStatus(response.status);
+    }
+    finish(response);
+  };
+
+  const runWait = async (signal: AbortSignal) => {
+    const res = await call('/v1/responses', { method: 'POST', json: { model, input }, signal });
+    const response = (await res.json()) as ResponseJson;
+    setResponseId(response.id);
+    finish(response);
+  };
+
+  const runChat = async (signal: AbortSignal) => {
+    const json = { model, messages: [{ role: 'user', content: input }], stream: chatStream };
+    const res = await call('/v1/chat/completions', { method: 'POST', json, signal });
+    if (!chatStream) {
+      const body = (await res.json()) as { choices?: { message?: { content?: string } }[] };
+      setText(body.choices?.[0]?.message?.content ?? '');
+      setFinal(body);
+      setStatus('completed');
+      return;
+    }
+    for await (const message of sseEvents(res)) {
+      if (message.data === '[DONE]') {
+        logEvent('[DONE]', undefined);
+        setStatus('completed');
+        break;
+      }
+      const chunk = JSON.parse(message.data) as { choices?: { delta?: { content?: string } }[] };
+      logEvent('chat.completion.chunk', undefined);
+      setText((t) => t + (chunk.choices?.[0]?.delta?.content ?? ''));
+    }
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!input.trim()) return setInputError('Type something to send.');
+    setInputError(undefined);
+    reset();
+    const controller = new AbortController();
+    abort.current = controller;
+    setRunning(true);
+    try {
+      if (api === 'chat') await runChat(controller.signal);
+      else if (mode === 'stream') await streamResponses(controller.signal);
+      else if (mode === 'background') await runBackground(controller.signal);
+      else await runWait(controller.signal);
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') setError(errorText(err));
+    } finally {
+      setRunning(false);
+      abort.current = null;
+    }
+  };
+
+  const stop = () => {
+    abort.current?.abort();
+    setStatus((s) => (s && !TERMINAL.has(s) ? 'stopped' : s));
+  };
+
+  const cancel = async () => {
+    if (!responseId) return;
+    try {
+      const res = await call(`/v1/responses/${encodeURIComponent(responseId)}/cancel`, { method: 'POST' });
+      const response = (await res.json()) as ResponseJson;
+      setStatus(response.status);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  if (models.loading && !models.data) return <Loading what="models" />;
+
+  return (
+    <section>
+      <div className="page-head">
+        <div>
+          <h1>Playground</h1>
+          <p className="muted">Send a request through the gateway and watch what comes back.</p>
+        </div>
+      </div>
+      {models.error && <Notice kind="error">{models.error.message}</Notice>}
+      <div className="playground">
+        <form className="card form" onSubmit={submit} noValidate>
+          <div className="segmented" role="radiogroup" aria-label="API">
+            {(['responses', 'chat'] as const).map((a) => (
+              <label key={a} className={api === a ? 'selected' : ''}>
+                <input type="radio" name="api" value={a} checked={api === a} onChange={() => setApi(a)} disabled={running} />
+                {a === 'responses' ? 'Responses' : 'Chat Completions'}
+              </label>
+            ))}
+          </div>
+          {choices.length === 0 ? (
+            <EmptyState title={`No ${api === 'responses' ? 'OpenAI - Responses' : 'OpenAI - Completions'} models`}>
+              <p>
+                <a {...linkTo('/api-models/new')}>Add an API model</a> with that format first.
+              </p>
+            </EmptyState>
+          ) : (
+            <Field label="Model">
+              {(p) => (
+                <select {...p} value={model} onChange={(e) => setModel(e.target.value)} disabled={running}>
+                  {choices.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {m.id} ({m.api_model?.name ?? 'local'})
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          )}
+          <Field label="Input" error={inputError}>
+            {(p) => <textarea {...p} rows={5} value={input} onChange={(e) => setInput(e.target.value)} placeholder="Plan a 3-day Tokyo itinerary." />}
+          </Field>
+          {api === 'responses' ? (
+            <fieldset className="field">
+              <legend>How to run it</legend>
+              <div className="radios">
+                {(
+                  [
+                    ['stream', 'Stream', 'events and text arrive live'],
+                    ['background', 'Background', 'poll the status; cancellable'],
+                    ['wait', 'Wait', 'one JSON answer'],
+                  ] as const
+                ).map(([value, label, hint]) => (
+                  <label key={value}>
+                    <input type="radio" name="mode" value={value} checked={mode === value} onChange={() => setMode(value)} disabled={running} /> {label}{' '}
+                    <span className="muted small">{hint}</span>
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+          ) : (
+            <label className="checkbox">
+              <input type="checkbox" checked={chatStream} onChange={(e) => setChatStream(e.target.checked)} disabled={running} /> Stream
+            </label>
+          )}
+          <div className="form-actions">
+            <button type="submit" className="button button--primary" disabled={running || !model}>
+              {running ? 'Running…' : 'Send'}
+            </button>
+            {running && (
+              <button type="button" className="button" onClick={stop}>
+                Stop
+              </button>
+            )}
+            {api === 'responses' && mode === 'background' && responseId && status && !TERMINAL.has(status) && (
+              <button type="button" className="button button--danger" onClick={cancel}>
+                Cancel response
+              </button>
+            )}
+          </div>
+        </form>
+
+        <div className="card result" aria-labelledby="result-title">
+          <div className="result-head">
+            <h2 id="result-title">Result</h2>
+            {status && (
+              <span className="status" aria-live="polite">
+                Status <Badge tone={statusTone(status)}>{status}</Badge>
+                {polls > 0 && <span className="muted small"> after {polls} poll{polls === 1 ? '' : 's'}</span>}
+              </span>
+            )}
+          </div>
+          {responseId && (
+            <p className="muted small mono">
+              id <span data-testid="response-id">{responseId}</span>
+            </p>
+          )}
+          {error && <Notice kind="error">{error}</Notice>}
+          <div className="output-text" aria-live="polite" data-testid="output-text">
+            {text || <span className="muted">{running ? 'Waiting for text…' : 'The answer appears here.'}</span>}
+          </div>
+          {events.length > 0 && (
+            <details className="events" open>
+              <summary>
+                Events <span className="muted">({events.at(-1)!.n})</span>
+              </summary>
+              <ol className="event-list" data-testid="events">
+                {events.map((e) => (
+                  <li key={e.n}>
+                    <span className="muted small mono seq">{e.seq ?? ''}</span> <code>{e.type}</code>
+                  </li>
+                ))}
+              </ol>
+            </details>
+          )}
+          {final !== undefined && (
+            <details className="final">
+              <summary>{api === 'responses' ? 'Final output' : 'Full answer'}</summary>
+              <pre data-testid="final-output">{JSON.stringify(final, null, 2)}</pre>
+            </details>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
