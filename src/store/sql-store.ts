@@ -110,6 +110,15 @@ function fromToken(t: TokenRecord): TokensTable {
   };
 }
 
+const fromRoute = (r: ResponseRoute): ResponseRoutesTable => ({
+  response_id: r.responseId,
+  api_model_id: r.apiModelId,
+  model: r.model,
+  token_id: r.tokenId,
+  created_at: r.createdAt,
+  usage_counted_at: r.usageCountedAt,
+});
+
 const toRoute = (r: ResponseRoutesTable): ResponseRoute => ({
   responseId: r.response_id,
   apiModelId: r.api_model_id,
@@ -328,14 +337,7 @@ export class SqlStore implements Store {
 
   async insertResponseRoutes(routes: readonly ResponseRoute[]): Promise<void> {
     if (routes.length === 0) return;
-    const values = routes.map((r) => ({
-      response_id: r.responseId,
-      api_model_id: r.apiModelId,
-      model: r.model,
-      token_id: r.tokenId,
-      created_at: r.createdAt,
-      usage_counted_at: r.usageCountedAt,
-    }));
+    const values = routes.map(fromRoute);
     await this.db
       .insertInto('response_routes')
       .values(values)
@@ -390,7 +392,6 @@ export class SqlStore implements Store {
       await this.db
         .insertInto('request_log')
         .values(entries.slice(i, i + 200).map(fromLog))
-        .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     }
   }

@@ -16,6 +16,11 @@ const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0
 /** Keys longer than this can't be a wanted one. */
 const MAX_KEY_BYTES = 64;
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 export class TopLevelFields {
   private readonly wanted: Map<string, Buffer>;
   private readonly maxValueBytes: number;
@@ -28,10 +33,12 @@ export class TopLevelFields {
   private expectKey = false;
   private gaveUp = false;
 
-  // Key being read (top-level keys only; short).
-  private keyBytes: number[] | null = null;
+  // Top-level key being read: kept as offsets into the chunk, copied only if it spans chunks.
+  private inKey = false;
+  private keyFrom = -1;
+  private keyParts: Buffer[] = [];
+  private keySize = 0;
   private keyEscapes = false;
-  private keyTooLong = false;
   /** The wanted key whose value comes next, after the colon. */
   private pendingKey: string | null = null;
 
@@ -66,26 +73,38 @@ export class TopLevelFields {
   write(chunk: Uint8Array): void {
     if (this.gaveUp) return;
     if (this.capturing !== null) this.captureFrom = 0;
-    for (let i = 0; i < chunk.length; i++) {
+    if (this.inKey) this.keyFrom = 0;
+    // Most bytes of a response are inside strings (the generated text): skip through them with
+    // native searches for the next quote or backslash instead of looking at every byte.
+    let nextBackslash = -2; // -2: not searched yet; -1: none left in this chunk
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
+      if (this.inString && !this.escaped) {
+        if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = chunk.indexOf(BACKSLASH, i);
+        const quote = chunk.indexOf(QUOTE, i);
+        const stop = quote < 0 ? (nextBackslash < 0 ? n : nextBackslash) : nextBackslash >= 0 && nextBackslash < quote ? nextBackslash : quote;
+        if (stop >= n) break;
+        i = stop;
+      }
       if (!this.byte(chunk[i]!, chunk, i)) break;
     }
     if (this.capturing !== null && this.captureFrom >= 0) this.keep(chunk, this.captureFrom, chunk.length);
+    if (this.inKey && this.keySize <= MAX_KEY_BYTES) {
+      this.keyParts.push(Buffer.from(chunk.subarray(this.keyFrom, n)));
+      this.keySize += n - this.keyFrom;
+    }
   }
 
   /** Handles one byte; false stops the scan. */
   private byte(b: number, chunk: Uint8Array, i: number): boolean {
     if (this.inString) {
-      if (this.keyBytes) {
-        if (this.keyBytes.length <= MAX_KEY_BYTES) this.keyBytes.push(b);
-        else this.keyTooLong = true;
-      }
       if (this.escaped) this.escaped = false;
       else if (b === BACKSLASH) {
         this.escaped = true;
-        if (this.keyBytes) this.keyEscapes = true;
+        if (this.inKey) this.keyEscapes = true;
       } else if (b === QUOTE) {
         this.inString = false;
-        if (this.keyBytes) this.endKey();
+        if (this.inKey) this.endKey(chunk, i);
         else if (this.capturing !== null && this.depth === this.captureDepth) this.endCapture(chunk, i + 1);
       }
       return true;
@@ -109,9 +128,11 @@ export class TopLevelFields {
       case QUOTE:
         this.inString = true;
         if (this.depth === 1 && this.expectKey) {
-          this.keyBytes = [];
+          this.inKey = true;
+          this.keyFrom = i + 1;
+          this.keyParts = [];
+          this.keySize = 0;
           this.keyEscapes = false;
-          this.keyTooLong = false;
         }
         break;
       case LBRACE:
@@ -139,11 +160,12 @@ export class TopLevelFields {
     return true;
   }
 
-  private endKey(): void {
-    const raw = this.keyBytes!;
-    raw.pop(); // the closing quote
-    this.keyBytes = null;
-    if (this.keyTooLong) return;
+  /** The key's closing quote is at `end` in `chunk`. */
+  private endKey(chunk: Uint8Array, end: number): void {
+    this.inKey = false;
+    const size = this.keySize + end - this.keyFrom;
+    if (size > MAX_KEY_BYTES) return;
+    const raw = this.keyParts.length ? Buffer.concat([...this.keyParts, chunk.subarray(this.keyFrom, end)]) : chunk.subarray(this.keyFrom, end);
     let key: string | undefined;
     if (this.keyEscapes) {
       try {
@@ -151,12 +173,13 @@ export class TopLevelFields {
       } catch {
         return;
       }
+      if (!this.wanted.has(key)) key = undefined;
     } else {
       for (const [name, bytes] of this.wanted) {
-        if (bytes.length === raw.length && bytes.every((v, k) => v === raw[k])) key = name;
+        if (bytes.length === raw.length && sameBytes(bytes, raw)) key = name;
       }
     }
-    if (key !== undefined && this.wanted.has(key)) this.pendingKey = key;
+    if (key !== undefined) this.pendingKey = key;
   }
 
   private startCapture(key: string, at: number): void {

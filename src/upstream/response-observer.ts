@@ -29,6 +29,8 @@ export interface ResponseObserver extends ResponseTap {
   readonly observed: Observation;
 }
 
+/** JSON bodies up to this size are parsed whole at the end; larger ones are scanned as they pass. */
+const JSON_PARSE_MAX = 256 * 1024;
 /** A single SSE event larger than this is not inspected. */
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
@@ -62,6 +64,18 @@ export function parseUsage(u: unknown): Usage | undefined {
   return undefined;
 }
 
+/** Top-level fields of a held JSON body (an empty reader when it is not a JSON object). */
+function parseHeld(chunks: Buffer[]): (key: string) => unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'));
+  } catch {
+    return () => undefined;
+  }
+  const obj = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  return (key) => obj[key];
+}
+
 /** Index just past the blank line that ends the first event at or after `from`, or -1. */
 function eventEnd(buf: Buffer, from: number): number {
   for (let i = buf.indexOf(LF, from); i >= 0 && i < buf.length; i = buf.indexOf(LF, i + 1)) {
@@ -90,9 +104,14 @@ const includesIn = (buf: Buffer, needle: Buffer, start: number, end: number) => 
 export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) => void): ResponseObserver {
   const observed: Observation = { stream: false };
   let mode: 'json' | 'sse' | 'off' = 'off';
-  // JSON bodies are scanned as they pass, keeping only the few fields read (never the body).
+  // JSON bodies up to JSON_PARSE_MAX are kept (as the chunks that passed) and parsed once at the
+  // end: V8's JSON.parse beats any scanner written in JS by about 2x. A larger body switches to
+  // the streaming scanner, which keeps only the few fields read, so memory stays bounded.
+  let held: Buffer[] = [];
+  let heldBytes = 0;
   let fields: TopLevelFields | undefined;
   let pending: Buffer | null = null;
+  const wanted = kind === 'responses' ? ['id', 'status', 'usage'] : ['usage'];
 
   const setId = (id: unknown) => {
     if (typeof id !== 'string' || observed.responseId) return;
@@ -145,29 +164,37 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
       if (contentType.startsWith('text/event-stream')) {
         observed.stream = true;
         mode = status >= 200 && status < 300 ? 'sse' : 'off';
-      } else if (contentType.includes('json') && status >= 200 && status < 300) {
-        mode = 'json';
-        fields = new TopLevelFields(kind === 'responses' ? ['id', 'status', 'usage'] : ['usage']);
-      }
+      } else if (contentType.includes('json') && status >= 200 && status < 300) mode = 'json';
       return true;
     },
     data(chunk) {
-      if (mode === 'json') fields!.write(chunk);
-      else if (mode === 'sse') scanSse(chunk);
+      if (mode === 'sse') scanSse(chunk);
+      else if (mode !== 'json') return;
+      else if (fields) fields.write(chunk);
+      else if (heldBytes + chunk.length <= JSON_PARSE_MAX) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+      } else {
+        fields = new TopLevelFields(wanted);
+        for (const h of held) fields.write(h);
+        fields.write(chunk);
+        held = [];
+      }
     },
     end(complete) {
       // A JSON answer counts only if it arrived whole, as the client saw it.
       if (mode === 'json' && complete) {
-        const f = fields!;
+        const read = fields ? (key: string) => fields!.value(key) : parseHeld(held);
         if (kind === 'responses') {
-          setId(f.value('id'));
-          const status = f.value('status');
+          setId(read('id'));
+          const status = read('status');
           if (typeof status === 'string') observed.status = status;
         }
-        observed.usage = parseUsage(f.value('usage'));
+        observed.usage = parseUsage(read('usage'));
       }
       mode = 'off';
       fields = undefined;
+      held = [];
       pending = null;
     },
   };
