@@ -56,7 +56,8 @@ describe('TopLevelFields', () => {
         const bytes = Buffer.from(text, 'utf8');
         const keys = Object.keys(obj).slice(0, 3).concat('id');
         const f = scan(bytes, keys, cuts.map((c) => c % (bytes.length + 1)), 1 << 20);
-        for (const k of keys) expect(f.value(k)).toEqual(obj[k]);
+        const parsed = JSON.parse(text) as Record<string, unknown>; // what a JSON reader sees (e.g. -0 becomes 0)
+        for (const k of keys) expect(f.value(k)).toEqual(parsed[k]);
       }),
       { numRuns: 300 },
     );
