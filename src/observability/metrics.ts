@@ -41,21 +41,21 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({
     name: 'bodhi_requests_total',
-    help: 'Requests by route, API model and HTTP status.',
-    labelNames: ['route', 'api_model', 'status'] as const,
+    help: 'Requests by method, route, API model and HTTP status.',
+    labelNames: ['method', 'route', 'api_model', 'status'] as const,
     registers: [this.registry],
   });
   private readonly duration = new Histogram({
     name: 'bodhi_request_duration_seconds',
     help: 'Total request time, from the first byte in to the last byte out.',
-    labelNames: ['route', 'api_model'] as const,
+    labelNames: ['method', 'route', 'api_model'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   private readonly upstreamHeaders = new Histogram({
     name: 'bodhi_upstream_time_to_headers_seconds',
     help: 'Time from the request arriving until the upstream response headers arrived.',
-    labelNames: ['route', 'api_model'] as const,
+    labelNames: ['method', 'route', 'api_model'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
@@ -78,9 +78,9 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  private readonly requestChild = children((route, apiModel, status) => this.requests.labels(route!, apiModel!, status!));
-  private readonly durationChild = children((route, apiModel) => this.duration.labels(route!, apiModel!));
-  private readonly headersChild = children((route, apiModel) => this.upstreamHeaders.labels(route!, apiModel!));
+  private readonly requestChild = children((method, route, apiModel, status) => this.requests.labels(method!, route!, apiModel!, status!));
+  private readonly durationChild = children((method, route, apiModel) => this.duration.labels(method!, route!, apiModel!));
+  private readonly headersChild = children((method, route, apiModel) => this.upstreamHeaders.labels(method!, route!, apiModel!));
   private readonly streamChild = children((apiModel) => this.streams.labels(apiModel!));
 
   constructor(caches: CacheSources) {
@@ -103,10 +103,11 @@ export class GatewayMetrics {
     void lookups;
   }
 
-  request(route: string, apiModel: string, status: number, seconds: number, upstreamHeadersSeconds: number | null): void {
-    this.requestChild(route, apiModel, String(status)).inc();
-    this.durationChild(route, apiModel).observe(seconds);
-    if (upstreamHeadersSeconds !== null) this.headersChild(route, apiModel).observe(upstreamHeadersSeconds);
+  /** `route` is the route pattern (e.g. `/v1/responses/:id`), so label values stay few. */
+  request(method: string, route: string, apiModel: string, status: number, seconds: number, upstreamHeadersSeconds: number | null): void {
+    this.requestChild(method, route, apiModel, String(status)).inc();
+    this.durationChild(method, route, apiModel).observe(seconds);
+    if (upstreamHeadersSeconds !== null) this.headersChild(method, route, apiModel).observe(upstreamHeadersSeconds);
   }
 
   streamStarted(apiModel: string): void {

@@ -88,7 +88,9 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
         status: reply.raw.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
         tokenName: request.token?.name,
-        ...request.proxy,
+        model: request.proxy?.model,
+        apiModel: request.proxy?.apiModel,
+        outcome: request.proxy?.outcome,
       },
       'request',
     );

@@ -7,6 +7,8 @@ import { forward, upstreamErrorKind, type ForwardOutcome } from '../../upstream/
 import { observeResponse, type ObservedKind } from '../../upstream/response-observer.js';
 
 export interface ProxyCall {
+  /** The gateway route pattern, e.g. `/v1/responses/:id`, for metrics and the request log. */
+  route: string;
   apiModel: LiveApiModel;
   /** The model the client named (or the routing record's), for logs and usage. */
   model?: string | undefined;
@@ -95,6 +97,7 @@ export async function proxy(gw: Gateway, request: FastifyRequest, reply: Fastify
   gw.recorder.record({
     request,
     reply,
+    route: call.route,
     status,
     apiModel: call.apiModel,
     model: call.model,

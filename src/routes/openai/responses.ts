@@ -65,22 +65,26 @@ async function routeById(gw: Gateway, token: AuthToken | null, id: string, url: 
 }
 
 export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
-  const createLike = (path: string, remember: boolean) => async (request: FastifyRequest, reply: Parameters<typeof proxy>[2]) => {
-    const model = bodyModel(request);
-    const resolved = resolveFor(gw.registry, 'responses', model, request.token);
-    const token = request.token;
-    await proxy(gw, request, reply, {
-      apiModel: resolved.apiModel,
-      model,
-      path,
-      query: rawQuery(request.url),
-      body: upstreamBody(request.rawBody!, resolved),
-      observe: 'responses',
-      onResponseId: remember
-        ? (responseId) => gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now(), usageCountedAt: null })
-        : undefined,
-      usageOnce: remember ? 'create' : undefined,
-    });
+  const createLike = (path: string, remember: boolean) => {
+    const pattern = `/v1${path}`;
+    return async (request: FastifyRequest, reply: Parameters<typeof proxy>[2]) => {
+      const model = bodyModel(request);
+      const resolved = resolveFor(gw.registry, 'responses', model, request.token);
+      const token = request.token;
+      await proxy(gw, request, reply, {
+        route: pattern,
+        apiModel: resolved.apiModel,
+        model,
+        path,
+        query: rawQuery(request.url),
+        body: upstreamBody(request.rawBody!, resolved),
+        observe: 'responses',
+        onResponseId: remember
+          ? (responseId) => gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now(), usageCountedAt: null })
+          : undefined,
+        usageOnce: remember ? 'create' : undefined,
+      });
+    };
   };
 
   app.post('/responses', documented(responsesDocs.create), createLike('/responses', true));
@@ -88,22 +92,26 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
   app.post('/responses/compact', documented(responsesDocs.compact), createLike('/responses/compact', false));
 
   type IdParams = { Params: { id: string } };
-  const byId = (suffix: string, method: 'GET' | 'DELETE' | 'POST') => async (request: FastifyRequest<IdParams>, reply: Parameters<typeof proxy>[2]) => {
-    const { id } = request.params;
-    const route = await routeById(gw, request.token, id, request.url);
-    const outcome = await proxy(gw, request, reply, {
-      apiModel: route.apiModel,
-      model: route.model,
-      path: `/responses/${id}${suffix}`,
-      query: route.query,
-      body: method === 'POST' && request.rawBody?.length ? request.rawBody : null,
-      observe: 'responses',
-      // A finished background response's usage is counted by the first poll that sees it.
-      usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
-    });
-    if (method === 'DELETE' && outcome.kind === 'completed' && outcome.status === 200) {
-      await gw.responseRoutes.forget(id).catch((err) => request.log.warn({ err }, 'could not delete routing record'));
-    }
+  const byId = (suffix: string, method: 'GET' | 'DELETE' | 'POST') => {
+    const pattern = `/v1/responses/:id${suffix}`;
+    return async (request: FastifyRequest<IdParams>, reply: Parameters<typeof proxy>[2]) => {
+      const { id } = request.params;
+      const route = await routeById(gw, request.token, id, request.url);
+      const outcome = await proxy(gw, request, reply, {
+        route: pattern,
+        apiModel: route.apiModel,
+        model: route.model,
+        path: `/responses/${id}${suffix}`,
+        query: route.query,
+        body: method === 'POST' && request.rawBody?.length ? request.rawBody : null,
+        observe: 'responses',
+        // A finished background response's usage is counted by the first poll that sees it.
+        usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
+      });
+      if (method === 'DELETE' && outcome.kind === 'completed' && outcome.status === 200) {
+        await gw.responseRoutes.forget(id).catch((err) => request.log.warn({ err }, 'could not delete routing record'));
+      }
+    };
   };
 
   app.get<IdParams>('/responses/:id', documented(responsesDocs.retrieve), byId('', 'GET'));
