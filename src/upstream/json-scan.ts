@@ -3,14 +3,7 @@
 // else, so the body passes through byte for byte. Inputs are already known to be valid JSON
 // (requests were parsed once). Responses are read as they stream: see json-stream-scan.ts.
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, isSpace } from './json-bytes.js';
 
 export interface ValueSpan {
   /** Offset of the first byte of the value. */
@@ -19,7 +12,6 @@ export interface ValueSpan {
   end: number;
 }
 
-const isSpace = (b: number | undefined) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 function skipSpace(buf: Uint8Array, i: number): number {
   while (i < buf.length && isSpace(buf[i])) i++;

@@ -3,15 +3,7 @@
 // remembers where it is, plus the bytes of the wanted values themselves (each bounded). A
 // huge body costs one pass over its bytes and no memory.
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, isSpace } from './json-bytes.js';
 
 /** Keys longer than this can't be a wanted one. */
 const MAX_KEY_BYTES = 64;
