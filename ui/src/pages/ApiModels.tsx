@@ -5,6 +5,7 @@ import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { errorText } from '../format';
 import { linkTo } from '../router';
 import { useLoad } from '../useLoad';
+import { ConfirmAction } from '../components/ConfirmAction';
 
 export function ApiModels() {
   const { data, error, loading, reload } = useLoad(() => getJson<List<ApiModel>>('/bodhi/v1/api-models'));
@@ -93,20 +94,7 @@ export function ApiModels() {
                     <a className="button button--small" {...linkTo(`/api-models/${encodeURIComponent(m.id)}`)} aria-label={`Edit ${m.name}`}>
                       Edit
                     </a>
-                    {confirming === m.id ? (
-                      <>
-                        <button type="button" className="button button--small button--danger" onClick={() => remove(m)}>
-                          Confirm delete
-                        </button>
-                        <button type="button" className="button button--small button--quiet" onClick={() => setConfirming(undefined)}>
-                          Keep
-                        </button>
-                      </>
-                    ) : (
-                      <button type="button" className="button button--small button--quiet" onClick={() => setConfirming(m.id)} aria-label={`Delete ${m.name}`}>
-                        Delete
-                      </button>
-                    )}
+                    <ConfirmAction verb="Delete" name={m.name} confirming={confirming === m.id} onAsk={() => setConfirming(m.id)} onCancel={() => setConfirming(undefined)} onConfirm={() => remove(m)} />
                   </td>
                 </tr>
               ))}

@@ -6,6 +6,7 @@ import { Field } from '../components/Field';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { errorText, formatDate } from '../format';
 import { useLoad } from '../useLoad';
+import { ConfirmAction } from '../components/ConfirmAction';
 
 type FieldName = 'name' | 'model_file' | 'context_size';
 const FIELDS: readonly string[] = ['name', 'model_file', 'context_size'];
@@ -136,20 +137,7 @@ export function LocalAliases() {
                   <td data-label="Context size">{a.context_size === null ? <Badge tone="grey">default</Badge> : a.context_size.toLocaleString()}</td>
                   <td data-label="Created">{formatDate(a.created_at)}</td>
                   <td className="actions">
-                    {confirming === a.id ? (
-                      <>
-                        <button type="button" className="button button--small button--danger" onClick={() => remove(a)}>
-                          Confirm remove
-                        </button>
-                        <button type="button" className="button button--small button--quiet" onClick={() => setConfirming(undefined)}>
-                          Keep
-                        </button>
-                      </>
-                    ) : (
-                      <button type="button" className="button button--small button--quiet" onClick={() => setConfirming(a.id)} aria-label={`Remove ${a.name}`}>
-                        Remove
-                      </button>
-                    )}
+                    <ConfirmAction verb="Remove" name={a.name} confirming={confirming === a.id} onAsk={() => setConfirming(a.id)} onCancel={() => setConfirming(undefined)} onConfirm={() => remove(a)} />
                   </td>
                 </tr>
               ))}

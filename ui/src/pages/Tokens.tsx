@@ -6,6 +6,7 @@ import { Field } from '../components/Field';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { errorText, formatDate } from '../format';
 import { useLoad } from '../useLoad';
+import { ConfirmAction } from '../components/ConfirmAction';
 
 const SCOPES: { id: Scope; label: string }[] = [
   { id: 'user', label: 'user: call /v1' },
@@ -154,21 +155,9 @@ export function Tokens() {
                   <td data-label="Last used">{formatDate(t.last_used_at)}</td>
                   <td data-label="Status">{t.status === 'active' ? <Badge tone="green">active</Badge> : <Badge tone="grey">revoked</Badge>}</td>
                   <td className="actions">
-                    {t.status === 'active' &&
-                      (confirming === t.id ? (
-                        <>
-                          <button type="button" className="button button--small button--danger" onClick={() => revoke(t)}>
-                            Confirm revoke
-                          </button>
-                          <button type="button" className="button button--small button--quiet" onClick={() => setConfirming(undefined)}>
-                            Keep
-                          </button>
-                        </>
-                      ) : (
-                        <button type="button" className="button button--small button--quiet" onClick={() => setConfirming(t.id)} aria-label={`Revoke ${t.name}`}>
-                          Revoke
-                        </button>
-                      ))}
+                    {t.status === 'active' && (
+                      <ConfirmAction verb="Revoke" name={t.name} confirming={confirming === t.id} onAsk={() => setConfirming(t.id)} onCancel={() => setConfirming(undefined)} onConfirm={() => revoke(t)} />
+                    )}
                   </td>
                 </tr>
               ))}
