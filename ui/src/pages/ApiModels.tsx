@@ -1,29 +1,17 @@
 // The list of API models (upstream providers): edit, delete, add.
-import { useState } from 'react';
 import { FORMAT_LABELS, getJson, sendJson, type ApiModel, type List } from '../api';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
-import { errorText } from '../format';
 import { linkTo } from '../router';
 import { useLoad } from '../useLoad';
 import { ConfirmAction } from '../components/ConfirmAction';
+import { useRowAction } from '../useRowAction';
 
 export function ApiModels() {
   const { data, error, loading, reload } = useLoad(() => getJson<List<ApiModel>>('/bodhi/v1/api-models'));
-  const [confirming, setConfirming] = useState<string>();
-  const [actionError, setActionError] = useState<string>();
-  const [done, setDone] = useState<string>();
+  const { confirming, setConfirming, actionError, done, run } = useRowAction(reload);
 
-  const remove = async (model: ApiModel) => {
-    setActionError(undefined);
-    try {
-      await sendJson('DELETE', `/bodhi/v1/api-models/${encodeURIComponent(model.id)}`);
-      setDone(`Deleted API model '${model.name}'.`);
-      setConfirming(undefined);
-      reload();
-    } catch (err) {
-      setActionError(errorText(err));
-    }
-  };
+  const remove = (model: ApiModel) =>
+    run(() => sendJson('DELETE', `/bodhi/v1/api-models/${encodeURIComponent(model.id)}`), `Deleted API model '${model.name}'.`);
 
   return (
     <section>

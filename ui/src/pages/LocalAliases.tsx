@@ -7,6 +7,7 @@ import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { errorText, formatDate } from '../format';
 import { useLoad } from '../useLoad';
 import { ConfirmAction } from '../components/ConfirmAction';
+import { useRowAction } from '../useRowAction';
 
 type FieldName = 'name' | 'model_file' | 'context_size';
 const FIELDS: readonly string[] = ['name', 'model_file', 'context_size'];
@@ -73,21 +74,10 @@ function AddAlias({ onAdded }: { onAdded: (alias: LocalAlias) => void }) {
 
 export function LocalAliases() {
   const { data, error, loading, reload } = useLoad(() => getJson<List<LocalAlias>>('/bodhi/v1/aliases'));
-  const [confirming, setConfirming] = useState<string>();
-  const [actionError, setActionError] = useState<string>();
-  const [done, setDone] = useState<string>();
+  const { confirming, setConfirming, actionError, done, setDone, run } = useRowAction(reload);
 
-  const remove = async (alias: LocalAlias) => {
-    setActionError(undefined);
-    try {
-      await sendJson('DELETE', `/bodhi/v1/aliases/${encodeURIComponent(alias.id)}`);
-      setConfirming(undefined);
-      setDone(`Removed local alias '${alias.name}'. The model file itself is untouched.`);
-      reload();
-    } catch (err) {
-      setActionError(errorText(err));
-    }
-  };
+  const remove = (alias: LocalAlias) =>
+    run(() => sendJson('DELETE', `/bodhi/v1/aliases/${encodeURIComponent(alias.id)}`), `Removed local alias '${alias.name}'. The model file itself is untouched.`);
 
   const aliases = data?.data ?? [];
   return (

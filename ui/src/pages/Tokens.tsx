@@ -7,6 +7,7 @@ import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { errorText, formatDate } from '../format';
 import { useLoad } from '../useLoad';
 import { ConfirmAction } from '../components/ConfirmAction';
+import { useRowAction } from '../useRowAction';
 
 const SCOPES: { id: Scope; label: string }[] = [
   { id: 'user', label: 'user: call /v1' },
@@ -70,21 +71,11 @@ function CreateToken({ onCreated }: { onCreated: (token: Token & { token: string
 export function Tokens() {
   const { data, error, loading, reload } = useLoad(() => getJson<List<Token>>('/bodhi/v1/tokens'));
   const [created, setCreated] = useState<Token & { token: string }>();
-  const [confirming, setConfirming] = useState<string>();
-  const [actionError, setActionError] = useState<string>();
-  const [done, setDone] = useState<string>();
+  const { confirming, setConfirming, actionError, done, setDone, run } = useRowAction(reload);
 
   const revoke = async (token: Token) => {
-    setActionError(undefined);
-    try {
-      await sendJson('DELETE', `/bodhi/v1/tokens/${encodeURIComponent(token.id)}`);
-      setConfirming(undefined);
-      setDone(`Revoked '${token.name}'. Requests with it are refused from now on.`);
-      if (created?.id === token.id) setCreated(undefined);
-      reload();
-    } catch (err) {
-      setActionError(errorText(err));
-    }
+    const ok = await run(() => sendJson('DELETE', `/bodhi/v1/tokens/${encodeURIComponent(token.id)}`), `Revoked '${token.name}'. Requests with it are refused from now on.`);
+    if (ok && created?.id === token.id) setCreated(undefined);
   };
 
   const tokens = data?.data ?? [];
