@@ -49,6 +49,10 @@ export const notFound = (message: string, param: string | null = null, code: str
 export const conflict = (message: string, param: string | null = null) =>
   new GatewayError(409, 'conflict_error', message, param, 'conflict');
 
+/** 404 for a path no route serves (the query string is left out of the message). */
+export const unknownUrl = (method: string, url: string) =>
+  new GatewayError(404, 'not_found_error', `Unknown request URL: ${method} ${url.split('?')[0]}.`, null, 'unknown_url');
+
 export const upstreamError = (message: string, code: string, status = 502) =>
   new GatewayError(status, 'upstream_error', message, null, code);
 

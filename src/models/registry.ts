@@ -15,7 +15,6 @@ export interface LiveApiModel {
   readonly basePath: string;
   /** `Bearer <key>`, or null when the API model has no key. */
   readonly authorization: string | null;
-  readonly hasApiKey: boolean;
   readonly models: readonly string[];
   readonly prefix: string | null;
   readonly forwardAll: boolean;
@@ -70,7 +69,6 @@ export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
     origin: url.origin,
     basePath: url.pathname.replace(/\/+$/, ''),
     authorization: apiKey ? `Bearer ${apiKey}` : null,
-    hasApiKey: apiKey !== null,
     models: record.models,
     prefix: record.prefix,
     forwardAll: record.forwardAll,

@@ -82,6 +82,8 @@ export class GatewayMetrics {
   private readonly durationChild = children((method, route, apiModel) => this.duration.labels(method!, route!, apiModel!));
   private readonly headersChild = children((method, route, apiModel) => this.upstreamHeaders.labels(method!, route!, apiModel!));
   private readonly streamChild = children((apiModel) => this.streams.labels(apiModel!));
+  private readonly errorChild = children((apiModel, kind) => this.upstreamErrors.labels(apiModel!, kind!));
+  private readonly tokensChild = children((apiModel, model, kind) => this.tokens.labels(apiModel!, model!, kind!));
 
   constructor(caches: CacheSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'bodhi_' });
@@ -119,12 +121,12 @@ export class GatewayMetrics {
   }
 
   upstreamError(apiModel: string, kind: string): void {
-    this.upstreamErrors.labels(apiModel, kind).inc();
+    this.errorChild(apiModel, kind).inc();
   }
 
   usage(apiModel: string, model: string, usage: Usage): void {
     const add = (kind: string, n: number | null) => {
-      if (n) this.tokens.labels(apiModel, model, kind).inc(n);
+      if (n) this.tokensChild(apiModel, model, kind).inc(n);
     };
     add('input', usage.inputTokens);
     add('output', usage.outputTokens);

@@ -1,7 +1,10 @@
-// Records each finished request once: Prometheus metrics for every route, plus a request-log
-// row for /v1 calls. Called from the proxy (which knows the upstream outcome and what the
-// response carried) or, for requests the gateway answered itself, from the onResponse hook.
+// Records each finished request once: the access-log line and Prometheus metrics for every
+// route, plus a request-log row for /v1 calls. Called by whoever knows how the request ended:
+// the proxy (upstream outcome, what the response carried), the local-inference handler, or,
+// for requests the gateway answered itself, the onResponse hook. A client that disconnects is
+// recorded too (Fastify's onResponse never runs for it).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { RequestLogWriter } from '../usage/request-log.js';
 import type { Observation } from '../upstream/response-observer.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -29,17 +32,40 @@ export interface FinishedRequest {
 }
 
 export class RequestRecorder {
+  /** Usage claims still waiting for the database; their rows follow them. */
+  private readonly claims = new Set<Promise<void>>();
+
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly log: RequestLogWriter,
+    /** The access log: its fields are fixed and carry no credentials, so it skips redaction (half a line's cost). */
+    private readonly accessLog: Logger,
     private readonly tracing: Tracing | undefined,
     private readonly onError: (err: unknown) => void,
   ) {}
 
+  /** Waits for usage claims in flight, so their request-log rows are queued before a last flush. */
+  async drain(): Promise<void> {
+    while (this.claims.size) await Promise.allSettled([...this.claims]);
+  }
+
   record(f: FinishedRequest): void {
     const { request, reply } = f;
-    request.recorded = true;
     const durationMs = reply.elapsedTime;
+    this.accessLog.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        url: request.url,
+        status: f.status,
+        ms: Math.round(durationMs * 100) / 100,
+        tokenName: request.token?.name,
+        model: f.model,
+        apiModel: f.apiModel?.name,
+        outcome: f.outcome,
+      },
+      'request',
+    );
     const ttfbMs = f.upstreamHeadersAt && f.startedAt !== undefined ? f.upstreamHeadersAt - f.startedAt : null;
     const route = f.route ?? request.routeOptions.url ?? 'unmatched';
     const apiModelName = f.apiModel?.name ?? '';
@@ -78,9 +104,11 @@ export class RequestRecorder {
     if (!f.claimUsage || !responseId) return write(true);
     const claimed = f.claimUsage(responseId);
     if (typeof claimed === 'boolean') return write(claimed);
-    claimed.then(write, (err) => {
+    const pending = claimed.then(write, (err) => {
       this.onError(err);
       write(false);
     });
+    this.claims.add(pending);
+    void pending.finally(() => this.claims.delete(pending));
   }
 }

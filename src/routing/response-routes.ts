@@ -133,7 +133,8 @@ export class ResponseRoutes {
     await this.flush();
     const at = Date.now();
     const won = await this.store.claimResponseUsage(responseId, at);
-    if (won && known) known.usageCountedAt = at;
+    // Won here or counted elsewhere (another instance): either way, later polls need not ask.
+    if (known) known.usageCountedAt = at;
     return won;
   }
 

@@ -53,7 +53,6 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
   app.decorateRequest('token', null);
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('proxy', undefined);
-  app.decorateRequest('recorded', false);
   app.decorateRequest('span', undefined);
   const tracing = gw.tracing;
   if (tracing) {
@@ -65,12 +64,9 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
   registerJsonBody(app);
   registerErrorHandling(app);
 
-  // The access line's fields are fixed and carry no credentials, so it is written by a child
-  // without the redaction pass, which is half the cost of a line at thousands of requests a second.
-  const accessLog = logger.child({}, { redact: [] });
   app.addHook('onResponse', (request, reply, done) => {
-    // Proxied calls are recorded by the proxy, which knows the upstream outcome.
-    if (!request.proxy && !request.recorded) {
+    // Proxied and local calls are recorded by their handlers, which know how they ended.
+    if (!request.proxy) {
       const named = (request.body as { model?: unknown } | undefined)?.model;
       gw.recorder.record({
         request,
@@ -80,20 +76,6 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
         model: typeof named === 'string' ? named : undefined,
       });
     }
-    accessLog.info(
-      {
-        reqId: request.id,
-        method: request.method,
-        url: request.url,
-        status: reply.raw.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-        tokenName: request.token?.name,
-        model: request.proxy?.model,
-        apiModel: request.proxy?.apiModel,
-        outcome: request.proxy?.outcome,
-      },
-      'request',
-    );
     done();
   });
 

@@ -21,8 +21,6 @@ export interface ConfigSyncDeps {
   onRecovered?: () => void;
   /** An API model left out of the registry (its key can't be decrypted with this instance's key). */
   onBadApiModel?: (model: ApiModelRecord, err: unknown) => void;
-  /** Extra work after each reload (e.g. local aliases, metrics). */
-  onReload?: () => Promise<void>;
 }
 
 export class ConfigSync {
@@ -104,7 +102,6 @@ export class ConfigSync {
     const [models, tokenRows, localAliases] = await Promise.all([store.listApiModels(), store.listTokens(), store.listLocalAliases()]);
     registry.replace(this.live(models), localAliases.map(toLiveLocal));
     tokens.replace(tokenRows);
-    await this.deps.onReload?.();
     this.version = version;
   }
 

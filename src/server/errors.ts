@@ -1,6 +1,6 @@
 // Every error the gateway produces leaves in the OpenAI envelope, whichever layer raised it.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, badRequest, internalError } from '../errors.js';
+import { GatewayError, badRequest, internalError, unknownUrl } from '../errors.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -54,7 +54,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const error = new GatewayError(404, 'not_found_error', `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`, null, 'unknown_url');
+    const error = unknownUrl(request.method, request.url);
     void reply.code(404).type('application/json').send(error.toBody());
   });
 }

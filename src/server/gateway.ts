@@ -117,7 +117,7 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     onError: (err, what) => log.warn({ err }, `could not ${what}`),
   });
   const tracing = config.otelEnabled ? startTracing(options.spanProcessors) : undefined;
-  const recorder = new RequestRecorder(metrics, requestLog, tracing, (err) => log.warn({ err }, 'could not claim response usage'));
+  const recorder = new RequestRecorder(metrics, requestLog, log.child({}, { redact: [] }), tracing, (err) => log.warn({ err }, 'could not claim response usage'));
 
   return {
     config,
@@ -142,8 +142,10 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     tracing,
     async close() {
       sync.stop();
+      // Usage claims in flight write routing marks and queue request-log rows: let them land,
+      // then write what is pending.
+      await recorder.drain();
       await Promise.allSettled([lastUsed.stop(), responseRoutes.flush(), routePruner.stop()]);
-      // After the routing records: usage claims in flight need their rows.
       await requestLog.stop();
       await dispatcher.close().catch(() => undefined);
       await tracing?.shutdown().catch((err) => log.warn({ err }, 'could not flush traces'));

@@ -33,7 +33,15 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
-  const metricsServer = config.metricsPort === undefined ? undefined : await listenMetrics(gateway, config.metricsHost, config.metricsPort);
+  let metricsServer: Server | undefined;
+  try {
+    if (config.metricsPort !== undefined) metricsServer = await listenMetrics(gateway, config.metricsHost, config.metricsPort);
+  } catch (err) {
+    // e.g. the metrics port is taken: don't leave the gateway half started.
+    await app.close();
+    await gateway.close();
+    throw err;
+  }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;

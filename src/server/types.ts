@@ -15,8 +15,6 @@ declare module 'fastify' {
     /** The request body exactly as received, for pass-through. */
     rawBody: Buffer | undefined;
     proxy: ProxyInfo | undefined;
-    /** Set once metrics and the request log have this request (see observability/recorder.ts). */
-    recorded: boolean;
     /** The request's trace span when OpenTelemetry is on. */
     span: Span | undefined;
   }

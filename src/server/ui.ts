@@ -6,7 +6,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { GatewayError } from '../errors.js';
+import { unknownUrl } from '../errors.js';
 
 export const UI_DIR = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
 
@@ -45,7 +45,7 @@ export function registerUi(app: FastifyInstance, dir: string = UI_DIR): void {
       ui.setNotFoundHandler((request, reply) => {
         const path = request.url.split('?')[0] ?? '';
         if (request.method !== 'GET' || extname(path) !== '') {
-          const error = new GatewayError(404, 'not_found_error', `Unknown request URL: ${request.method} ${path}.`, null, 'unknown_url');
+          const error = unknownUrl(request.method, path);
           return reply.code(404).type('application/json').send(error.toBody());
         }
         pageHeaders(reply.raw, 'index.html');

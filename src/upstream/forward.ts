@@ -4,7 +4,7 @@
 // res.write, with backpressure both ways and an abort as soon as the client goes away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { upstreamError, type GatewayError } from '../errors.js';
+import { errorJson, upstreamError, type GatewayError } from '../errors.js';
 import type { LiveApiModel } from '../models/registry.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 
@@ -43,52 +43,38 @@ class ClientClosedError extends Error {
   }
 }
 
-const ERROR_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host could not be resolved',
-  EAI_AGAIN: 'host could not be resolved',
-  ECONNRESET: 'connection reset before a response',
-  UND_ERR_SOCKET: 'connection closed before a response',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for response headers',
-  ETIMEDOUT: 'connect timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  CERT_HAS_EXPIRED: 'TLS certificate has expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed',
+/** What each network error code means, for people (error messages) and for metrics (a bounded label). */
+const NETWORK_ERRORS: Record<string, { text: string; kind: string }> = {
+  ECONNREFUSED: { text: 'connection refused', kind: 'refused' },
+  ENOTFOUND: { text: 'host could not be resolved', kind: 'dns' },
+  EAI_AGAIN: { text: 'host could not be resolved', kind: 'dns' },
+  ECONNRESET: { text: 'connection reset before a response', kind: 'reset' },
+  UND_ERR_SOCKET: { text: 'connection closed before a response', kind: 'reset' },
+  UND_ERR_CONNECT_TIMEOUT: { text: 'connect timed out', kind: 'connect_timeout' },
+  UND_ERR_HEADERS_TIMEOUT: { text: 'timed out waiting for response headers', kind: 'headers_timeout' },
+  ETIMEDOUT: { text: 'connect timed out', kind: 'connect_timeout' },
+  EHOSTUNREACH: { text: 'host unreachable', kind: 'unreachable' },
+  ENETUNREACH: { text: 'network unreachable', kind: 'unreachable' },
+  CERT_HAS_EXPIRED: { text: 'TLS certificate has expired', kind: 'tls' },
+  DEPTH_ZERO_SELF_SIGNED_CERT: { text: 'TLS certificate is self-signed', kind: 'tls' },
 };
-
-/** A short, bounded label for metrics: refused, dns, connect_timeout, ... */
-export function upstreamErrorKind(err: Error): string {
-  const code = errorCode(err);
-  const kinds: Record<string, string> = {
-    ECONNREFUSED: 'refused',
-    ENOTFOUND: 'dns',
-    EAI_AGAIN: 'dns',
-    UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
-    ETIMEDOUT: 'connect_timeout',
-    UND_ERR_HEADERS_TIMEOUT: 'headers_timeout',
-    ECONNRESET: 'reset',
-    UND_ERR_SOCKET: 'reset',
-  };
-  return kinds[code] ?? 'other';
-}
 
 function errorCode(err: Error): string {
   const e = err as Error & { code?: string; cause?: { code?: string } };
   return e.code ?? e.cause?.code ?? 'UNKNOWN';
 }
 
+/** A short, bounded label for metrics: refused, dns, connect_timeout, ... */
+export const upstreamErrorKind = (err: Error): string => NETWORK_ERRORS[errorCode(err)]?.kind ?? 'other';
+
 /** A short, key-free description of why a request got no answer (also used by the admin checks). */
-export const networkErrorText = (err: Error): string => ERROR_TEXT[errorCode(err)] ?? 'request failed';
+export const networkErrorText = (err: Error): string => NETWORK_ERRORS[errorCode(err)]?.text ?? 'request failed';
 
 /** The 502 a client gets when the upstream never answered. Names the API model, never its key. */
 export function upstreamFailure(apiModel: LiveApiModel, err: Error): GatewayError {
-  const code = errorCode(err);
-  const what = ERROR_TEXT[code] ?? 'request failed';
-  const timeout = code === 'UND_ERR_HEADERS_TIMEOUT';
+  const timeout = errorCode(err) === 'UND_ERR_HEADERS_TIMEOUT';
   return upstreamError(
-    `Upstream of API model '${apiModel.name}' (${apiModel.origin}) is unavailable: ${what}.`,
+    `Upstream of API model '${apiModel.name}' (${apiModel.origin}) is unavailable: ${networkErrorText(err)}.`,
     timeout ? 'upstream_timeout' : 'upstream_unavailable',
     timeout ? 504 : 502,
   );
@@ -160,7 +146,7 @@ export function forward(dispatcher: Dispatcher, r: ForwardRequest): Promise<Forw
         if (status === null) {
           const error = upstreamFailure(r.apiModel, err);
           if (!res.headersSent && !res.destroyed) {
-            const body = JSON.stringify(error.toBody());
+            const body = errorJson(error);
             res.writeHead(error.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
             res.end(body);
           }

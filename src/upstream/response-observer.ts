@@ -96,10 +96,8 @@ function eventData(event: Buffer): string {
   return data;
 }
 
-const includesIn = (buf: Buffer, needle: Buffer, start: number, end: number) => {
-  const at = buf.indexOf(needle, start);
-  return at >= 0 && at < end;
-};
+/** Whether `needle` occurs within buf[start, end) (searching only that event, not the rest of the chunk). */
+const includesIn = (buf: Buffer, needle: Buffer, start: number, end: number) => buf.subarray(start, end).indexOf(needle) >= 0;
 
 export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) => void): ResponseObserver {
   const observed: Observation = { stream: false };
@@ -110,7 +108,10 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
   let held: Buffer[] = [];
   let heldBytes = 0;
   let fields: TopLevelFields | undefined;
-  let pending: Buffer | null = null;
+  // The unfinished event at the end of the last chunk(s), kept as parts: joined once, when the
+  // event completes (a big terminal event then costs one copy, not one per chunk).
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   const wanted = kind === 'responses' ? ['id', 'status', 'usage'] : ['usage'];
 
   const setId = (id: unknown) => {
@@ -147,14 +148,36 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
   };
 
   const scanSse = (chunk: Buffer) => {
-    const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
     let start = 0;
-    for (let end = eventEnd(buf, 0); end >= 0; end = eventEnd(buf, start)) {
-      onEvent(buf, start, end);
+    if (pendingBytes > 0) {
+      // Where does the pending event end? Only the junction needs the previous bytes: a blank
+      // line is at most 4 bytes (CRLF CRLF), so 3 bytes of the tail are enough.
+      const last = pending[pending.length - 1]!;
+      const tail = last.subarray(Math.max(0, last.length - 3));
+      const end = eventEnd(Buffer.concat([tail, chunk]), 0);
+      if (end < 0) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes > MAX_EVENT_BYTES) {
+          pending = [];
+          pendingBytes = 0;
+        }
+        return;
+      }
+      start = end - tail.length;
+      const event = Buffer.concat([...pending, chunk.subarray(0, start)]);
+      pending = [];
+      pendingBytes = 0;
+      onEvent(event, 0, event.length);
+    }
+    for (let end = eventEnd(chunk, start); end >= 0; end = eventEnd(chunk, start)) {
+      onEvent(chunk, start, end);
       start = end;
     }
-    pending = start < buf.length ? buf.subarray(start) : null;
-    if (pending && pending.length > MAX_EVENT_BYTES) pending = null;
+    if (start < chunk.length && chunk.length - start <= MAX_EVENT_BYTES) {
+      pending = [chunk.subarray(start)];
+      pendingBytes = chunk.length - start;
+    }
   };
 
   return {
@@ -195,7 +218,8 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
       mode = 'off';
       fields = undefined;
       held = [];
-      pending = null;
+      pending = [];
+      pendingBytes = 0;
     },
   };
 }

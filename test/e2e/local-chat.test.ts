@@ -38,6 +38,14 @@ describe('local alias: chat completions and embeddings', () => {
     expect(res.usage!.completion_tokens).toBe(8);
     expect(res.usage!.prompt_tokens).toBeGreaterThan(3);
     expect(res.usage!.total_tokens).toBe(res.usage!.prompt_tokens + 8);
+
+    // Recorded like any /v1 call: a request-log row with the usage, and the metrics.
+    const gateway = gw.server.gateway;
+    await gateway.requestLog.flush();
+    const row = (await gateway.store.listRequestLogs({ limit: 100 })).find((r) => r.responseId === null && r.model === 'tiny' && r.outputTokens === 8);
+    expect(row).toMatchObject({ route: '/v1/chat/completions', status: 200, outcome: 'completed', inputTokens: res.usage!.prompt_tokens, usageCounted: true });
+    const metrics = await (await gw.call('/metrics', { token: gw.adminToken })).text();
+    expect(metrics).toMatch(/bodhi_requests_total\{method="POST",route="\/v1\/chat\/completions",api_model="",status="200"\} [1-9]/);
   });
 
   it('honours max_completion_tokens over max_tokens, and the alias defaults', async () => {

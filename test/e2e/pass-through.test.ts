@@ -2,6 +2,7 @@
 // the client sends is what the upstream gets (but for auth and the model prefix).
 import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/wait.js';
 import { bytesOf, startE2E, type E2E } from './setup.js';
 
 describe('pure pass-through', () => {
@@ -108,6 +109,14 @@ describe('pure pass-through', () => {
     await reader.cancel();
     const abort = await slow.waitForAbort(2000);
     expect(abort.url).toBe('/v1/responses');
+
+    // Still one access-log line and one request-log row, though Fastify's onResponse never runs.
+    const gateway = e.gw.server.gateway;
+    await waitUntil(async () => {
+      await gateway.requestLog.flush();
+      return (await gateway.store.listRequestLogs({ limit: 200 })).some((r) => r.outcome === 'client_closed' && r.stream);
+    }, 2_000);
+    expect(e.gw.logs.some((l) => l.includes('"msg":"request"') && l.includes('"outcome":"client_closed"'))).toBe(true);
   });
 
   it('aborts the upstream when the client disconnects while waiting for headers', async () => {

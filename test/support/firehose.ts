@@ -5,7 +5,6 @@
 // with `{"id":"ID",` as real Response objects do). `written()` says how far ahead of a slow
 // client the gateway let the upstream get.
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
 
 export interface Firehose {
   url: string;
@@ -26,7 +25,17 @@ export async function startFirehose(eventBytes = 16 * 1024): Promise<Firehose> {
 
   async function send(res: ServerResponse, chunk: Buffer, isOpen: () => boolean): Promise<void> {
     written += chunk.length;
-    if (!res.write(chunk) && isOpen()) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (res.write(chunk) || !isOpen()) return;
+    // Wait for drain or close, then drop both listeners (a long stream waits thousands of times).
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
   }
 
   const server: Server = createServer((req, res) => {

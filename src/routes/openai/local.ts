@@ -10,8 +10,10 @@ import { parseChatRequest } from '../../local/chat-request.js';
 import { embed, parseEmbeddingsRequest } from '../../local/embeddings.js';
 import type { SamplingParams } from '../../local/sampling-params.js';
 import type { ResolvedLocal } from '../../models/registry.js';
+import type { FinishedRequest } from '../../observability/recorder.js';
 import { toGatewayError } from '../../server/errors.js';
 import type { Gateway } from '../../server/gateway.js';
+import { parseUsage, type Usage } from '../../upstream/response-observer.js';
 
 type Body = Record<string, unknown>;
 
@@ -30,6 +32,20 @@ function clientSignal(res: ServerResponse): { signal: AbortSignal; dispose: () =
   };
   res.on('close', onClose);
   return { signal: controller.signal, dispose: () => res.off('close', onClose) };
+}
+
+/** Metrics, access log and request-log row for a local call, however it ended (499: client left). */
+function record(gw: Gateway, request: FastifyRequest, reply: FastifyReply, route: string, resolved: ResolvedLocal, outcome: string, stream: boolean, usage: Usage | undefined): void {
+  const finished: FinishedRequest = {
+    request,
+    reply,
+    route,
+    status: outcome === 'client_closed' ? 499 : reply.raw.statusCode,
+    model: resolved.alias,
+    outcome,
+    observed: { stream, usage },
+  };
+  gw.recorder.record(finished);
 }
 
 /** Answers with the error envelope (or ends a started stream with an error event). */
@@ -51,6 +67,7 @@ export async function serveLocalChat(gw: Gateway, request: FastifyRequest, reply
   const meta = newCompletionMeta(resolved.alias);
   const { signal, dispose } = clientSignal(res);
   let stream: ChatStream | undefined;
+  let usage: Usage | undefined;
   try {
     const result = await gw.local.run(resolved.local, signal, (m) =>
       generateChat(
@@ -68,6 +85,7 @@ export async function serveLocalChat(gw: Gateway, request: FastifyRequest, reply
           : {},
       ),
     );
+    usage = parseUsage(result.usage);
     if (result.aborted) {
       proxyInfo.outcome = 'client_closed';
       request.log.info({ model: resolved.alias, completionTokens: result.usage.completion_tokens }, 'client closed the connection; local generation stopped');
@@ -86,6 +104,7 @@ export async function serveLocalChat(gw: Gateway, request: FastifyRequest, reply
     fail(request, res, err, stream);
   } finally {
     dispose();
+    record(gw, request, reply, '/v1/chat/completions', resolved, proxyInfo.outcome ?? 'failed', req.stream, usage);
   }
 }
 
@@ -96,8 +115,10 @@ export async function serveLocalEmbeddings(gw: Gateway, request: FastifyRequest,
   const proxyInfo: NonNullable<FastifyRequest['proxy']> = { model: resolved.alias };
   request.proxy = proxyInfo;
   const { signal, dispose } = clientSignal(res);
+  let usage: Usage | undefined;
   try {
     const result = await gw.local.run(resolved.local, signal, (m) => embed(m, req, signal));
+    usage = parseUsage(result?.usage);
     if (!result || signal.aborted) {
       proxyInfo.outcome = 'client_closed';
       return;
@@ -113,5 +134,6 @@ export async function serveLocalEmbeddings(gw: Gateway, request: FastifyRequest,
     fail(request, res, err);
   } finally {
     dispose();
+    record(gw, request, reply, '/v1/embeddings', resolved, proxyInfo.outcome ?? 'failed', false, usage);
   }
 }

@@ -15,8 +15,11 @@ export function modelAccessDenied(model: string): GatewayError {
   return forbidden(`This token does not have access to model '${model}'.`, 'model_not_allowed');
 }
 
+/** Whether a token's allow-list (if it has one) includes this client-visible model id. */
+export const mayUse = (token: AuthToken | null, model: string): boolean => !token?.allowedModels || token.allowedModels.has(model);
+
 export function checkModelAllowed(token: AuthToken | null, model: string): void {
-  if (token?.allowedModels && !token.allowedModels.has(model)) throw modelAccessDenied(model);
+  if (!mayUse(token, model)) throw modelAccessDenied(model);
 }
 
 /** Reads `model` from a parsed JSON body, or throws the 400 that says what is wrong. */

@@ -3,12 +3,11 @@
 // local llama.cpp alias (`owned_by: "local"`).
 import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { AuthToken } from '../../auth/token-cache.js';
 import { GatewayError } from '../../errors.js';
 import type { Listed, LiveLocalAlias } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
 import { documented } from './documented.js';
-import { modelAccessDenied } from './model-routing.js';
+import { mayUse, modelAccessDenied } from './model-routing.js';
 import { modelsDocs } from './schemas/routes.js';
 
 export interface ModelObject {
@@ -38,7 +37,6 @@ const localModelObject = (local: LiveLocalAlias): ModelObject => ({
   bodhi: { kind: 'local', model_file: basename(local.modelFile), context_size: local.contextSize },
 });
 
-const visibleTo = (token: AuthToken | null) => (id: string) => !token?.allowedModels || token.allowedModels.has(id);
 
 /** Every model id the gateway serves, API and local. */
 function allModels(gw: Gateway): ModelObject[] {
@@ -47,8 +45,7 @@ function allModels(gw: Gateway): ModelObject[] {
 
 export function modelsRoutes(app: FastifyInstance, gw: Gateway): void {
   app.get('/models', documented(modelsDocs.list), async (request) => {
-    const visible = visibleTo(request.token);
-    return { object: 'list', data: allModels(gw).filter((m) => visible(m.id)) };
+    return { object: 'list', data: allModels(gw).filter((m) => mayUse(request.token, m.id)) };
   });
 
   app.get<{ Params: { '*': string } }>('/models/*', documented(modelsDocs.retrieve), async (request) => {
@@ -56,7 +53,7 @@ export function modelsRoutes(app: FastifyInstance, gw: Gateway): void {
     const found = allModels(gw).find((m) => m.id === id);
     if (!found) throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
     // Same answer as every other /v1 route for a model outside the token's allow-list.
-    if (!visibleTo(request.token)(id)) throw modelAccessDenied(id);
+    if (!mayUse(request.token, id)) throw modelAccessDenied(id);
     return found;
   });
 }

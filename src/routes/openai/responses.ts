@@ -3,10 +3,10 @@
 // `?model=`, else on the only Responses-format API model.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthToken } from '../../auth/token-cache.js';
-import { badRequest, GatewayError } from '../../errors.js';
+import { badRequest, GatewayError, unknownUrl } from '../../errors.js';
 import type { LiveApiModel } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
-import { bodyModel, checkModelAllowed, modelAccessDenied, resolveFor, upstreamBody } from './model-routing.js';
+import { bodyModel, checkModelAllowed, mayUse, modelAccessDenied, resolveFor, upstreamBody } from './model-routing.js';
 import { documented } from './documented.js';
 import { proxy } from './proxy.js';
 import { rawQuery, takeModelParam } from './query.js';
@@ -52,7 +52,7 @@ async function routeById(gw: Gateway, token: AuthToken | null, id: string, url: 
   const candidates = gw.registry.apiModels().filter((m) => m.apiFormat === 'openai_responses');
   if (candidates.length === 1) {
     const only = candidates[0]!;
-    if (token?.allowedModels && !gw.registry.list().some((l) => l.apiModel.id === only.id && token.allowedModels!.has(l.id))) {
+    if (token?.allowedModels && !gw.registry.list().some((l) => l.apiModel.id === only.id && mayUse(token, l.id))) {
       throw modelAccessDenied(only.name);
     }
     return { apiModel: only, model: undefined, query };
@@ -126,6 +126,6 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
     const path = request.url.split('?')[0]!;
     const first = path.slice(path.indexOf('/responses/') + '/responses/'.length).split('/')[0] ?? '';
     checkResponseId(first);
-    throw new GatewayError(404, 'not_found_error', `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`, null, 'unknown_url');
+    throw unknownUrl(request.method, request.url);
   });
 }
