@@ -4,6 +4,9 @@
 // them (`response.created`, the terminal `response.completed`/`failed`/`incomplete`, or the
 // chat `include_usage` chunk).
 import type { ResponseTap } from './forward.js';
+import { QUOTE } from './json-bytes.js';
+import { hasBackslash } from './json-scan.js';
+import { findTopLevelAtEnds } from './json-scan-ends.js';
 import { TopLevelFields } from './json-stream-scan.js';
 
 export type ObservedKind = 'responses' | 'chat' | 'embeddings';
@@ -29,7 +32,7 @@ export interface ResponseObserver extends ResponseTap {
   readonly observed: Observation;
 }
 
-/** JSON bodies up to this size are parsed whole at the end; larger ones are scanned as they pass. */
+/** JSON bodies up to this size are held and read at the end; larger ones are scanned as they pass. */
 const JSON_PARSE_MAX = 256 * 1024;
 /** A single SSE event larger than this is not inspected. */
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
@@ -38,6 +41,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const TERMINAL = ['response.completed', 'response.failed', 'response.incomplete'].map((t) => Buffer.from(`"type":"${t}"`));
 const CHAT_USAGE = Buffer.from('"usage":{');
+const TAIL = ['usage'];
 
 const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -64,16 +68,26 @@ export function parseUsage(u: unknown): Usage | undefined {
   return undefined;
 }
 
-/** Top-level fields of a held JSON body (an empty reader when it is not a JSON object). */
-function parseHeld(chunks: Buffer[]): (key: string) => unknown {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'));
-  } catch {
-    return () => undefined;
-  }
-  const obj = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-  return (key) => obj[key];
+/**
+ * Top-level fields of a held JSON body, read without parsing the rest: `head` fields from the
+ * start, `tail` fields from the end (json-scan-ends.ts), then only those few values parsed.
+ */
+function readHeld(chunks: Buffer[], head: readonly string[], tail: readonly string[]): (key: string) => unknown {
+  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const spans = findTopLevelAtEnds(body, head, tail);
+  return (key) => {
+    const span = spans.get(key);
+    if (!span) return undefined;
+    // A plain string (an id, a status) needs no parser.
+    if (body[span.start] === QUOTE && !hasBackslash(body, span.start, span.end)) {
+      return body.toString('utf8', span.start + 1, span.end - 1);
+    }
+    try {
+      return JSON.parse(body.toString('utf8', span.start, span.end));
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** Index just past the blank line that ends the first event at or after `from`, or -1. */
@@ -102,9 +116,9 @@ const includesIn = (buf: Buffer, needle: Buffer, start: number, end: number) => 
 export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) => void): ResponseObserver {
   const observed: Observation = { stream: false };
   let mode: 'json' | 'sse' | 'off' = 'off';
-  // JSON bodies up to JSON_PARSE_MAX are kept (as the chunks that passed) and parsed once at the
-  // end: V8's JSON.parse beats any scanner written in JS by about 2x. A larger body switches to
-  // the streaming scanner, which keeps only the few fields read, so memory stays bounded.
+  // JSON bodies up to JSON_PARSE_MAX are kept (as the chunks that passed) and read once at the
+  // end (readHeld). A larger body switches to the streaming scanner, which keeps only the few
+  // fields read, so memory stays bounded.
   let held: Buffer[] = [];
   let heldBytes = 0;
   let fields: TopLevelFields | undefined;
@@ -112,7 +126,9 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
   // event completes (a big terminal event then costs one copy, not one per chunk).
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  const wanted = kind === 'responses' ? ['id', 'status', 'usage'] : ['usage'];
+  // Producers write a Response's id and status first and usage last (chat and embeddings too).
+  const head = kind === 'responses' ? ['id', 'status'] : [];
+  const wanted = [...head, ...TAIL];
 
   const setId = (id: unknown) => {
     if (typeof id !== 'string' || observed.responseId) return;
@@ -207,7 +223,7 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
     end(complete) {
       // A JSON answer counts only if it arrived whole, as the client saw it.
       if (mode === 'json' && complete) {
-        const read = fields ? (key: string) => fields!.value(key) : parseHeld(held);
+        const read = fields ? (key: string) => fields!.value(key) : readHeld(held, head, TAIL);
         if (kind === 'responses') {
           setId(read('id'));
           const status = read('status');

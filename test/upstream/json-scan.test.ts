@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findTopLevel, replaceTopLevel } from '../../src/upstream/json-scan.js';
+import fc from 'fast-check';
+import { findTopLevel, findTopLevelKeys, replaceTopLevel } from '../../src/upstream/json-scan.js';
+import { trickyString } from './arbitraries.js';
 
 /** The value of a top-level key, parsed, via the span the scanner reports. */
 function readTopLevel(buf: Buffer, key: string): unknown {
@@ -42,5 +44,22 @@ describe('json-scan', () => {
     expect(findTopLevel(b('[1,2]'), 'model')).toBeUndefined();
     expect(findTopLevel(b('{"model":"abc'), 'model')).toBeUndefined();
     expect(readTopLevel(b('{"id":"resp_1","object":"response","output":[{"id":"msg_1"'), 'id')).toBe('resp_1');
+  });
+
+  it('agrees with JSON.parse on any object, long strings full of quotes and backslashes included', () => {
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), trickyString, fc.dictionary(trickyString, trickyString, { maxKeys: 3 }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.oneof(fc.constantFrom('model', 'id'), trickyString), value, { maxKeys: 8 }), fc.constantFrom(undefined, 2), (obj, indent) => {
+        const body = b(JSON.stringify(obj, null, indent));
+        // Wanted keys are ASCII (the gateway asks for `model`, `id`, `usage`); others must not confuse the scan.
+        const ascii = Object.entries(obj).filter(([k]) => /^[\x20-\x7e]*$/.test(k));
+        const spans = findTopLevelKeys(body, ascii.map(([k]) => k));
+        for (const [k, v] of ascii) {
+          const span = spans.get(k)!;
+          expect(JSON.parse(body.toString('utf8', span.start, span.end))).toEqual(JSON.parse(JSON.stringify(v)));
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
