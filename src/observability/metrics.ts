@@ -1,8 +1,9 @@
 // Prometheus metrics (prom-client), one registry per gateway (no global default registry).
-// The hot path only bumps pre-resolved label children; cache hit counts are plain integers
-// kept by the caches themselves and read at scrape time.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// The per-request metrics are tallies (plain numbers, handed to prom-client at scrape time);
+// cache hit counts are plain integers kept by the caches themselves, also read at scrape time.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Usage } from '../upstream/response-observer.js';
+import { TallyCounter, TallyHistogram } from './tallies.js';
 
 export interface CacheStats {
   hits: number;
@@ -17,48 +18,44 @@ export interface CacheSources {
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
-/**
- * Memoises label children in nested maps (no key string is built per call): prom-client would
- * otherwise hash the label set on every increment.
- */
+/** Memoises bound children of the few metrics not updated per request (streams, errors). */
 function children<T>(make: (...labels: string[]) => T): (...labels: string[]) => T {
-  const root = new Map<string, unknown>();
+  const cache = new Map<string, T>();
   return (...labels) => {
-    let level = root;
-    for (let i = 0; i < labels.length - 1; i++) {
-      let next = level.get(labels[i]!) as Map<string, unknown> | undefined;
-      if (!next) level.set(labels[i]!, (next = new Map()));
-      level = next;
-    }
-    const last = labels[labels.length - 1]!;
-    let child = level.get(last) as T | undefined;
-    if (child === undefined) level.set(last, (child = make(...labels)));
+    const key = labels.join('\u0000');
+    let child = cache.get(key);
+    if (child === undefined) cache.set(key, (child = make(...labels)));
     return child;
   };
 }
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
+  // Updated on every request: tallied (see tallies.ts).
+  private readonly requests = new TallyCounter({
     name: 'bodhi_requests_total',
     help: 'Requests by method, route, API model and HTTP status.',
-    labelNames: ['method', 'route', 'api_model', 'status'] as const,
-    registers: [this.registry],
+    labelNames: ['method', 'route', 'api_model', 'status'],
+    registry: this.registry,
   });
-  private readonly duration = new Histogram({
-    name: 'bodhi_request_duration_seconds',
-    help: 'Total request time, from the first byte in to the last byte out.',
-    labelNames: ['method', 'route', 'api_model'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly upstreamHeaders = new Histogram({
-    name: 'bodhi_upstream_time_to_headers_seconds',
-    help: 'Time from the request arriving until the upstream response headers arrived.',
-    labelNames: ['method', 'route', 'api_model'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly duration = new TallyHistogram(
+    {
+      name: 'bodhi_request_duration_seconds',
+      help: 'Total request time, from the first byte in to the last byte out.',
+      labelNames: ['method', 'route', 'api_model'],
+      registry: this.registry,
+    },
+    LATENCY_BUCKETS,
+  );
+  private readonly upstreamHeaders = new TallyHistogram(
+    {
+      name: 'bodhi_upstream_time_to_headers_seconds',
+      help: 'Time from the request arriving until the upstream response headers arrived.',
+      labelNames: ['method', 'route', 'api_model'],
+      registry: this.registry,
+    },
+    LATENCY_BUCKETS,
+  );
   private readonly streams = new Gauge({
     name: 'bodhi_active_streams',
     help: 'SSE responses currently being streamed to clients.',
@@ -71,19 +68,15 @@ export class GatewayMetrics {
     labelNames: ['api_model', 'kind'] as const,
     registers: [this.registry],
   });
-  private readonly tokens = new Counter({
+  private readonly tokens = new TallyCounter({
     name: 'bodhi_model_tokens_total',
     help: 'Model tokens reported by upstreams, counted once per response.',
-    labelNames: ['api_model', 'model', 'kind'] as const,
-    registers: [this.registry],
+    labelNames: ['api_model', 'model', 'kind'],
+    registry: this.registry,
   });
 
-  private readonly requestChild = children((method, route, apiModel, status) => this.requests.labels(method!, route!, apiModel!, status!));
-  private readonly durationChild = children((method, route, apiModel) => this.duration.labels(method!, route!, apiModel!));
-  private readonly headersChild = children((method, route, apiModel) => this.upstreamHeaders.labels(method!, route!, apiModel!));
   private readonly streamChild = children((apiModel) => this.streams.labels(apiModel!));
   private readonly errorChild = children((apiModel, kind) => this.upstreamErrors.labels(apiModel!, kind!));
-  private readonly tokensChild = children((apiModel, model, kind) => this.tokens.labels(apiModel!, model!, kind!));
 
   constructor(caches: CacheSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'bodhi_' });
@@ -107,9 +100,9 @@ export class GatewayMetrics {
 
   /** `route` is the route pattern (e.g. `/v1/responses/:id`), so label values stay few. */
   request(method: string, route: string, apiModel: string, status: number, seconds: number, upstreamHeadersSeconds: number | null): void {
-    this.requestChild(method, route, apiModel, String(status)).inc();
-    this.durationChild(method, route, apiModel).observe(seconds);
-    if (upstreamHeadersSeconds !== null) this.headersChild(method, route, apiModel).observe(upstreamHeadersSeconds);
+    this.requests.inc([method, route, apiModel, String(status)]);
+    this.duration.observe([method, route, apiModel], seconds);
+    if (upstreamHeadersSeconds !== null) this.upstreamHeaders.observe([method, route, apiModel], upstreamHeadersSeconds);
   }
 
   streamStarted(apiModel: string): void {
@@ -125,13 +118,10 @@ export class GatewayMetrics {
   }
 
   usage(apiModel: string, model: string, usage: Usage): void {
-    const add = (kind: string, n: number | null) => {
-      if (n) this.tokensChild(apiModel, model, kind).inc(n);
-    };
-    add('input', usage.inputTokens);
-    add('output', usage.outputTokens);
-    add('reasoning', usage.reasoningTokens);
-    add('cached', usage.cachedTokens);
+    if (usage.inputTokens) this.tokens.inc([apiModel, model, 'input'], usage.inputTokens);
+    if (usage.outputTokens) this.tokens.inc([apiModel, model, 'output'], usage.outputTokens);
+    if (usage.reasoningTokens) this.tokens.inc([apiModel, model, 'reasoning'], usage.reasoningTokens);
+    if (usage.cachedTokens) this.tokens.inc([apiModel, model, 'cached'], usage.cachedTokens);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
