@@ -97,6 +97,18 @@ describe('routing of id-only calls', () => {
     expect(await gw.server.gateway.store.getResponseRoute(id)).toBeUndefined();
   });
 
+  it('a response created with store: false gets no routing record; its usage still counts once', async () => {
+    const res = await gw.call('/v1/responses', { method: 'POST', token: alice, json: { model: 'model-a', input: 'ephemeral', store: false } });
+    expect(res.status).toBe(200);
+    const id = ((await res.json()) as { id: string }).id;
+    await gw.server.gateway.responseRoutes.flush();
+    expect(await gw.server.gateway.store.getResponseRoute(id)).toBeUndefined();
+    expect(await gw.server.gateway.responseRoutes.lookup(id)).toBeUndefined();
+    await gw.server.gateway.requestLog.flush();
+    const rows = (await gw.server.gateway.store.listRequestLogs({ limit: 500 })).filter((r) => r.responseId === id);
+    expect(rows).toMatchObject([{ responseId: id, usageCounted: true, inputTokens: expect.any(Number) }]);
+  });
+
   it('a streamed create is recorded from its response.created event', async () => {
     const res = await gw.call('/v1/responses', { method: 'POST', token: alice, json: { model: 'b/model-b', input: 'stream', stream: true } });
     const text = await res.text();

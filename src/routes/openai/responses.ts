@@ -65,12 +65,15 @@ async function routeById(gw: Gateway, token: AuthToken | null, id: string, url: 
 }
 
 export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
-  const createLike = (path: string, remember: boolean) => {
+  const createLike = (path: string, creates: boolean) => {
     const pattern = `/v1${path}`;
     return async (request: FastifyRequest, reply: Parameters<typeof proxy>[2]) => {
       const model = bodyModel(request);
       const resolved = resolveFor(gw.registry, 'responses', model, request.token);
       const token = request.token;
+      // A response created with `store: false` can never be retrieved, cancelled or deleted:
+      // no routing record, and its usage simply counts (no later poll can see it again).
+      const remember = creates && (request.body as { store?: unknown }).store !== false;
       await proxy(gw, request, reply, {
         route: pattern,
         apiModel: resolved.apiModel,
