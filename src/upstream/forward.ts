@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { errorJson, upstreamError, type GatewayError } from '../errors.js';
 import type { LiveApiModel } from '../models/registry.js';
+import { ClientClosedError } from '../server/client-closed.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 
 /** Watches a response as it passes, without delaying or changing it. */
@@ -35,13 +36,6 @@ export type ForwardOutcome =
   | { kind: 'client_closed'; status: number | null; headersAt: number | null }
   | { kind: 'upstream_failed_before_headers'; error: GatewayError; cause: Error }
   | { kind: 'upstream_broke_mid_body'; status: number; headersAt: number; cause: Error };
-
-class ClientClosedError extends Error {
-  constructor() {
-    super('client closed the connection');
-    this.name = 'ClientClosedError';
-  }
-}
 
 /** What each network error code means, for people (error messages) and for metrics (a bounded label). */
 const NETWORK_ERRORS: Record<string, { text: string; kind: string }> = {

@@ -11,28 +11,12 @@ import { embed, parseEmbeddingsRequest } from '../../local/embeddings.js';
 import type { SamplingParams } from '../../local/sampling-params.js';
 import type { ResolvedLocal } from '../../models/registry.js';
 import type { FinishedRequest } from '../../observability/recorder.js';
+import { clientSignal } from '../../server/client-closed.js';
 import { toGatewayError } from '../../server/errors.js';
 import type { Gateway } from '../../server/gateway.js';
 import { parseUsage, type Usage } from '../../upstream/response-observer.js';
 
 type Body = Record<string, unknown>;
-
-class ClientClosedError extends Error {
-  constructor() {
-    super('client closed the connection');
-    this.name = 'ClientClosedError';
-  }
-}
-
-/** An AbortSignal that fires when the client goes away before the response is complete. */
-function clientSignal(res: ServerResponse): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onClose = () => {
-    if (!res.writableFinished) controller.abort(new ClientClosedError());
-  };
-  res.on('close', onClose);
-  return { signal: controller.signal, dispose: () => res.off('close', onClose) };
-}
 
 /** Metrics, access log and request-log row for a local call, however it ended (499: client left). */
 function record(gw: Gateway, request: FastifyRequest, reply: FastifyReply, route: string, resolved: ResolvedLocal, outcome: string, stream: boolean, usage: Usage | undefined): void {
