@@ -6,7 +6,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { ApiModelRecord, Store } from '../store/types.js';
 import { API_FORMATS, isApiFormat } from './formats.js';
-import { claimedIds } from './registry.js';
+import { claimedIds, prefixServes } from './registry.js';
 
 export interface ApiModelInput {
   name?: unknown;
@@ -169,7 +169,7 @@ export class ApiModelService {
     const prefix = candidate.forwardAll ? candidate.prefix : null;
     for (const alias of localAliases) {
       if (mine.includes(alias.name)) throw conflict(`Model '${alias.name}' is already a local alias.`, 'models');
-      if (prefix && alias.name.length > prefix.length && alias.name.startsWith(prefix)) {
+      if (prefix && prefixServes(prefix, alias.name)) {
         throw conflict(`Prefix '${prefix}' would also forward local alias '${alias.name}'.`, 'prefix');
       }
     }

@@ -11,7 +11,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { GgufError, readGgufSummary } from '../local/gguf-header.js';
 import { parseRequestParams } from '../local/sampling-params.js';
 import type { ApiModelRecord, LocalAliasRecord, Store } from '../store/types.js';
-import { claimedIds } from './registry.js';
+import { claimedIds, prefixServes } from './registry.js';
 
 export interface LocalAliasInput {
   name?: unknown;
@@ -145,6 +145,6 @@ export class LocalAliasService {
 export function apiModelServing(apiModels: readonly ApiModelRecord[], id: string): ApiModelRecord | undefined {
   return (
     apiModels.find((m) => claimedIds(m).includes(id)) ??
-    apiModels.find((m) => m.forwardAll && m.prefix && id.length > m.prefix.length && id.startsWith(m.prefix))
+    apiModels.find((m) => m.forwardAll && prefixServes(m.prefix, id))
   );
 }

@@ -79,6 +79,9 @@ export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
 /** Client-visible ids an API model claims explicitly. */
 export const claimedIds = (m: Pick<ApiModelRecord, 'models' | 'prefix'>): string[] => m.models.map((id) => (m.prefix ?? '') + id);
 
+/** Whether a forward-all prefix answers for `id`: it must start with the prefix and name something after it. */
+export const prefixServes = (prefix: string | null, id: string): boolean => !!prefix && id.length > prefix.length && id.startsWith(prefix);
+
 export class ModelRegistry {
   private exact = new Map<string, ResolvedApi>();
   private forwardAll: LiveApiModel[] = [];
@@ -117,7 +120,7 @@ export class ModelRegistry {
   private byPrefix(model: string): Resolved | undefined {
     for (const apiModel of this.forwardAll) {
       const prefix = apiModel.prefix!;
-      if (model.length > prefix.length && model.startsWith(prefix)) {
+      if (prefixServes(prefix, model)) {
         return { kind: 'api', apiModel, alias: model, upstreamModel: model.slice(prefix.length) };
       }
     }
