@@ -68,7 +68,7 @@ export function buildCli(): Command {
         const server = await startServer(loadConfig(opts));
         handleSignals(server);
         server.logger.info({ url: server.url, home: server.gateway.config.home, store: server.gateway.store.kind, database: server.gateway.store.location }, `Bodhi Gateway listening on ${server.url}`);
-        server.logger.flush(); // show the start-up lines now, not with the first 4 KiB of log
+        server.logger.flush(); // show the start-up lines now, not with the first 32 KiB of log
       }),
     );
 

@@ -1,4 +1,4 @@
-// `bodhi serve` logs JSON lines to stdout through its own destination (sonic-boom fed Buffers):
+// `bodhi serve` logs JSON lines to stdout through its own destination (lines joined into chunks for sonic-boom):
 // every line arrives whole, including the ones written just before a graceful exit.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ describe('bodhi serve stdout log', () => {
       if (!url) await new Promise((r) => setTimeout(r, 20));
     }
     expect(url, out).toBeDefined();
-    expect(out).toContain('Bodhi Gateway listening on'); // flushed at once, not held for 4 KiB
+    expect(out).toContain('Bodhi Gateway listening on'); // flushed at once, not held for a 32 KiB chunk
     for (let i = 0; i < 50; i++) expect((await fetch(`${url}/ping`)).status).toBe(200);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
