@@ -14,7 +14,7 @@ export interface ValueSpan {
 }
 
 
-export function skipSpace(buf: Uint8Array, i: number): number {
+function skipSpace(buf: Uint8Array, i: number): number {
   while (i < buf.length && isSpace(buf[i])) i++;
   return i;
 }
@@ -23,7 +23,7 @@ export function skipSpace(buf: Uint8Array, i: number): number {
 export const SHORT_STRING = 32;
 
 /** `i` points at an opening quote; returns the index after the closing quote, or -1. */
-export function skipString(buf: Uint8Array, i: number): number {
+function skipString(buf: Uint8Array, i: number): number {
   // Keys and enum values end within a few bytes, where a JS loop beats a native call; long
   // values (a response's text) are where the bytes are, and memchr-speed search pays there.
   const stop = Math.min(buf.length, i + 1 + SHORT_STRING);
@@ -46,7 +46,7 @@ export function skipString(buf: Uint8Array, i: number): number {
 }
 
 /** Skips any JSON value starting at `i`; returns the index after it, or -1 if the input ends first. */
-export function skipValue(buf: Uint8Array, i: number): number {
+function skipValue(buf: Uint8Array, i: number): number {
   const first = buf[i];
   if (first === QUOTE) return skipString(buf, i);
   if (first === LBRACE || first === LBRACKET) {

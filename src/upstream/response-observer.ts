@@ -41,7 +41,10 @@ const LF = 0x0a;
 const CR = 0x0d;
 const TERMINAL = ['response.completed', 'response.failed', 'response.incomplete'].map((t) => Buffer.from(`"type":"${t}"`));
 const CHAT_USAGE = Buffer.from('"usage":{');
+// Producers write a Response's id and status first and usage last (chat and embeddings too).
+const HEAD: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status'], chat: [], embeddings: [] };
 const TAIL = ['usage'];
+const WANTED: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status', 'usage'], chat: TAIL, embeddings: TAIL };
 
 const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -126,9 +129,6 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
   // event completes (a big terminal event then costs one copy, not one per chunk).
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  // Producers write a Response's id and status first and usage last (chat and embeddings too).
-  const head = kind === 'responses' ? ['id', 'status'] : [];
-  const wanted = [...head, ...TAIL];
 
   const setId = (id: unknown) => {
     if (typeof id !== 'string' || observed.responseId) return;
@@ -214,7 +214,7 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
         held.push(chunk);
         heldBytes += chunk.length;
       } else {
-        fields = new TopLevelFields(wanted);
+        fields = new TopLevelFields(WANTED[kind]);
         for (const h of held) fields.write(h);
         fields.write(chunk);
         held = [];
@@ -223,7 +223,7 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
     end(complete) {
       // A JSON answer counts only if it arrived whole, as the client saw it.
       if (mode === 'json' && complete) {
-        const read = fields ? (key: string) => fields!.value(key) : readHeld(held, head, TAIL);
+        const read = fields ? (key: string) => fields!.value(key) : readHeld(held, HEAD[kind], TAIL);
         if (kind === 'responses') {
           setId(read('id'));
           const status = read('status');
