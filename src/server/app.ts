@@ -16,7 +16,7 @@ import { upstreamCheckRoutes } from '../routes/management/upstream-checks.js';
 import { completionsRoutes } from '../routes/openai/chat.js';
 import { modelsRoutes } from '../routes/openai/models.js';
 import { responsesRoutes } from '../routes/openai/responses.js';
-import { registerJsonBody } from './body.js';
+import { registerJsonBody, registerPassThroughBody } from './body.js';
 import { clientErrorHandler, clientTimeouts } from './client-limits.js';
 import { registerDocs } from './docs.js';
 import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
@@ -93,6 +93,8 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
   void app.register(
     async (v1) => {
       v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits));
+      // Bodies here pass through: checked to be JSON, only `model` and `store` decoded.
+      registerPassThroughBody(v1);
       responsesRoutes(v1, gw);
       completionsRoutes(v1, gw);
       modelsRoutes(v1, gw);

@@ -1,26 +1,90 @@
-// JSON bodies are kept twice: the raw bytes (forwarded upstream untouched) and one parse
-// (to read `model`, and for the management API).
-import type { FastifyInstance } from 'fastify';
+// JSON bodies. Every route keeps the raw bytes (`request.rawBody`). Management routes get the
+// body parsed. The /v1 routes forward their body byte for byte and read only a few top-level
+// fields of it, so there the body is checked to be JSON (upstream/json-validate.ts) without
+// being parsed, and `request.body` holds just those fields: a conversation of 100 KB is never
+// turned into objects. Local aliases, which do need all of it, parse it themselves (fullBody).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.js';
+import { QUOTE, isSpace } from '../upstream/json-bytes.js';
+import { findTopLevelKeys, hasBackslash } from '../upstream/json-scan.js';
+import { isJson } from '../upstream/json-validate.js';
 
-export function registerJsonBody(app: FastifyInstance): void {
-  // Only JSON is accepted: anything else is a 415, never a body silently read as text.
+/** The top-level fields /v1 routes read: `model` (routing) and `store` (routing records). */
+const PASS_THROUGH_FIELDS = ['model', 'store'] as const;
+
+const invalidJson = (err: unknown) =>
+  badRequest(
+    `We could not parse the JSON body of your request: ${(err as Error).message}. The gateway expects a valid JSON payload.`,
+    null,
+    'invalid_json',
+  );
+
+type Digest = (raw: Buffer) => unknown;
+
+/** Only JSON is accepted: anything else is a 415, never a body silently read as text. */
+function registerBody(app: FastifyInstance, digest: Digest): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-    const raw = body;
-    request.rawBody = raw;
-    if (raw.length === 0) return done(null, undefined);
+    request.rawBody = body;
+    if (body.length === 0) return done(null, undefined);
     try {
-      done(null, JSON.parse(raw.toString('utf8')));
+      done(null, digest(body));
     } catch (err) {
-      done(
-        badRequest(
-          `We could not parse the JSON body of your request: ${(err as Error).message}. The gateway expects a valid JSON payload.`,
-          null,
-          'invalid_json',
-        ),
-        undefined,
-      );
+      done(invalidJson(err), undefined);
     }
   });
+}
+
+const parse = (raw: Buffer): unknown => JSON.parse(raw.toString('utf8'));
+
+/** Management routes: the body parsed. */
+export function registerJsonBody(app: FastifyInstance): void {
+  registerBody(app, parse);
+}
+
+/** /v1 routes: the body checked, and only PASS_THROUGH_FIELDS decoded (see passThroughDigest). */
+export function registerPassThroughBody(app: FastifyInstance): void {
+  registerBody(app, passThroughDigest);
+}
+
+/**
+ * What a /v1 route sees as `request.body`: for an object, an object with just the
+ * PASS_THROUGH_FIELDS it has; for any other JSON value, a stand-in of the same type (the
+ * routes only reject those, naming the type). Invalid JSON throws JSON.parse's own error, so
+ * the 400 reads exactly as for a parsed body.
+ */
+export function passThroughDigest(raw: Buffer): unknown {
+  if (!isJson(raw)) return parse(raw); // throws; and should the two ever disagree, the parse wins
+  let i = 0;
+  while (isSpace(raw[i])) i++;
+  switch (raw[i]) {
+    case 0x7b: // {
+      break;
+    case 0x5b: // [
+      return [];
+    case QUOTE:
+      return '';
+    case 0x74: // true
+      return true;
+    case 0x66: // false
+      return false;
+    case 0x6e: // null
+      return null;
+    default:
+      return 0;
+  }
+  const fields: Record<string, unknown> = {};
+  for (const [key, span] of findTopLevelKeys(raw, PASS_THROUGH_FIELDS)) {
+    // A plain string (the usual `model`) needs no parser.
+    fields[key] =
+      raw[span.start] === QUOTE && !hasBackslash(raw, span.start, span.end)
+        ? raw.toString('utf8', span.start + 1, span.end - 1)
+        : JSON.parse(raw.toString('utf8', span.start, span.end));
+  }
+  return fields;
+}
+
+/** The whole body of a /v1 request, parsed (it was checked on arrival, so this cannot throw). */
+export function fullBody(request: FastifyRequest): unknown {
+  return request.rawBody?.length ? parse(request.rawBody) : undefined;
 }

@@ -1,7 +1,7 @@
 // A tiny scanner over the top level of a JSON object held as bytes. The gateway uses it to
 // replace one field (`model` in a request, to strip a prefix) without re-serialising anything
 // else, so the body passes through byte for byte. Inputs are already known to be valid JSON
-// (requests were parsed once). Held response bodies are read from both ends
+// (request bodies were checked on arrival: json-validate.ts). Held response bodies are read from both ends
 // (json-scan-ends.ts), larger ones as they stream (json-stream-scan.ts).
 
 import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, isSpace } from './json-bytes.js';

@@ -11,6 +11,7 @@ import { embed, parseEmbeddingsRequest } from '../../local/embeddings.js';
 import type { SamplingParams } from '../../local/sampling-params.js';
 import type { ResolvedLocal } from '../../models/registry.js';
 import type { FinishedRequest } from '../../observability/recorder.js';
+import { fullBody } from '../../server/body.js';
 import { clientSignal } from '../../server/client-closed.js';
 import { toGatewayError } from '../../server/errors.js';
 import type { Gateway } from '../../server/gateway.js';
@@ -43,7 +44,7 @@ function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream
 }
 
 export async function serveLocalChat(gw: Gateway, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
-  const req = parseChatRequest(request.body as Body, resolved.local.requestParams as SamplingParams);
+  const req = parseChatRequest(fullBody(request) as Body, resolved.local.requestParams as SamplingParams);
   reply.hijack();
   const res = reply.raw;
   const proxyInfo: NonNullable<FastifyRequest['proxy']> = { model: resolved.alias };
@@ -93,7 +94,7 @@ export async function serveLocalChat(gw: Gateway, request: FastifyRequest, reply
 }
 
 export async function serveLocalEmbeddings(gw: Gateway, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
-  const req = parseEmbeddingsRequest(request.body as Body);
+  const req = parseEmbeddingsRequest(fullBody(request) as Body);
   reply.hijack();
   const res = reply.raw;
   const proxyInfo: NonNullable<FastifyRequest['proxy']> = { model: resolved.alias };
