@@ -6,8 +6,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.js';
 import { QUOTE, isSpace } from '../upstream/json-bytes.js';
-import { findTopLevelKeys, hasBackslash } from '../upstream/json-scan.js';
-import { isJson } from '../upstream/json-validate.js';
+import { hasBackslash } from '../upstream/json-scan.js';
+import { checkJson } from '../upstream/json-validate.js';
 
 /** The top-level fields /v1 routes read: `model` (routing) and `store` (routing records). */
 const PASS_THROUGH_FIELDS = ['model', 'store'] as const;
@@ -54,7 +54,8 @@ export function registerPassThroughBody(app: FastifyInstance): void {
  * the 400 reads exactly as for a parsed body.
  */
 export function passThroughDigest(raw: Buffer): unknown {
-  if (!isJson(raw)) return parse(raw); // throws; and should the two ever disagree, the parse wins
+  const spans = checkJson(raw, PASS_THROUGH_FIELDS);
+  if (!spans) return parse(raw); // throws; and should the two ever disagree, the parse wins
   let i = 0;
   while (isSpace(raw[i])) i++;
   switch (raw[i]) {
@@ -74,7 +75,7 @@ export function passThroughDigest(raw: Buffer): unknown {
       return 0;
   }
   const fields: Record<string, unknown> = {};
-  for (const [key, span] of findTopLevelKeys(raw, PASS_THROUGH_FIELDS)) {
+  for (const [key, span] of spans) {
     // A plain string (the usual `model`) needs no parser.
     fields[key] =
       raw[span.start] === QUOTE && !hasBackslash(raw, span.start, span.end)

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { passThroughDigest } from '../../src/server/body.js';
-import { isJson } from '../../src/upstream/json-validate.js';
+import { findTopLevelKeys } from '../../src/upstream/json-scan.js';
+import { checkJson, isJson } from '../../src/upstream/json-validate.js';
 import { trickyString } from './arbitraries.js';
 
 const accepts = (bytes: Buffer): boolean => {
@@ -55,6 +56,23 @@ describe('json-validate', () => {
   it('agrees with JSON.parse on strings dense in quotes and backslashes, and on raw bytes', () => {
     fc.assert(fc.property(trickyString, (s) => isJson(b(`{"k":"${s}"}`)) === accepts(b(`{"k":"${s}"}`))), { numRuns: 2000 });
     fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (raw) => isJson(Buffer.from(raw)) === accepts(Buffer.from(raw))), { numRuns: 2000 });
+  });
+
+  it('finds the same top-level values as the scanner, in the same pass', () => {
+    const keys = ['model', 'store'];
+    const withKeys = fc
+      .tuple(fc.dictionary(fc.constantFrom('model', 'store', 'input', 'mo\\u0064el', 'x'), fc.jsonValue({ maxDepth: 3 })), fc.constantFrom(undefined, 2, '\t'))
+      .map(([obj, indent]) => JSON.stringify(obj, null, indent).replaceAll('mo\\\\u0064el', 'mo\\u0064el'));
+    fc.assert(
+      fc.property(withKeys, (text) => {
+        const buf = b(text);
+        const spans = checkJson(buf, keys);
+        return spans !== null && JSON.stringify([...spans].sort()) === JSON.stringify([...findTopLevelKeys(buf, keys)].sort());
+      }),
+      { numRuns: 1000 },
+    );
+    expect(checkJson(b('[{"model":"x"}]'), keys)?.size).toBe(0);
+    expect(checkJson(b('{"model":"x",}'), keys)).toBeNull();
   });
 
   it('handles any nesting depth without recursion', () => {
