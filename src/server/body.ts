@@ -5,8 +5,8 @@
 // turned into objects. Local aliases, which do need all of it, parse it themselves (fullBody).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.js';
-import { QUOTE, isSpace } from '../upstream/json-bytes.js';
-import { hasBackslash } from '../upstream/json-scan.js';
+import { QUOTE, skipSpace } from '../upstream/json-bytes.js';
+import { decodeSpan } from '../upstream/json-scan.js';
 import { checkJson } from '../upstream/json-validate.js';
 
 /** The top-level fields /v1 routes read: `model` (routing) and `store` (routing records). */
@@ -56,9 +56,7 @@ export function registerPassThroughBody(app: FastifyInstance): void {
 export function passThroughDigest(raw: Buffer): unknown {
   const spans = checkJson(raw, PASS_THROUGH_FIELDS);
   if (!spans) return parse(raw); // throws; and should the two ever disagree, the parse wins
-  let i = 0;
-  while (isSpace(raw[i])) i++;
-  switch (raw[i]) {
+  switch (raw[skipSpace(raw, 0)]) {
     case 0x7b: // {
       break;
     case 0x5b: // [
@@ -75,13 +73,7 @@ export function passThroughDigest(raw: Buffer): unknown {
       return 0;
   }
   const fields: Record<string, unknown> = {};
-  for (const [key, span] of spans) {
-    // A plain string (the usual `model`) needs no parser.
-    fields[key] =
-      raw[span.start] === QUOTE && !hasBackslash(raw, span.start, span.end)
-        ? raw.toString('utf8', span.start + 1, span.end - 1)
-        : JSON.parse(raw.toString('utf8', span.start, span.end));
-  }
+  for (const [key, span] of spans) fields[key] = decodeSpan(raw, span);
   return fields;
 }
 

@@ -10,3 +10,9 @@ export const COLON = 0x3a;
 
 /** JSON's four whitespace bytes. */
 export const isSpace = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** The index of the first non-whitespace byte at or after `i` (buf.length if none). */
+export function skipSpace(buf: Uint8Array, i: number): number {
+  while (isSpace(buf[i])) i++;
+  return i;
+}

@@ -4,7 +4,7 @@
 // (request bodies were checked on arrival: json-validate.ts). Held response bodies are read from both ends
 // (json-scan-ends.ts), larger ones as they stream (json-stream-scan.ts).
 
-import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, isSpace } from './json-bytes.js';
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, isSpace, skipSpace } from './json-bytes.js';
 
 export interface ValueSpan {
   /** Offset of the first byte of the value. */
@@ -13,11 +13,6 @@ export interface ValueSpan {
   end: number;
 }
 
-
-function skipSpace(buf: Uint8Array, i: number): number {
-  while (i < buf.length && isSpace(buf[i])) i++;
-  return i;
-}
 
 /** Strings longer than this are searched natively (Buffer#indexOf) instead of byte by byte. */
 export const SHORT_STRING = 32;
@@ -135,6 +130,13 @@ export function scanTopLevel(buf: Uint8Array, keys: readonly string[], stopAfter
     if (headFound === stopAfter) return { found, next: i };
   }
   return done;
+}
+
+/** The JSON value at `span`: a plain string (an id, a model) without a parser, else JSON.parse (which may throw). */
+export function decodeSpan(buf: Buffer, span: ValueSpan): unknown {
+  return buf[span.start] === QUOTE && !hasBackslash(buf, span.start, span.end)
+    ? buf.toString('utf8', span.start + 1, span.end - 1)
+    : JSON.parse(buf.toString('utf8', span.start, span.end));
 }
 
 /** The value of one top-level key (see findTopLevelKeys). */

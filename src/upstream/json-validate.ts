@@ -7,7 +7,7 @@
 // property test holds the two together): strict RFC 8259 grammar, raw bytes >= 0x80 anywhere
 // inside strings (invalid UTF-8 decodes to U+FFFD, which JSON.parse accepts), no control
 // characters inside strings, any nesting depth (no recursion).
-import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, isSpace } from './json-bytes.js';
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, skipSpace } from './json-bytes.js';
 import { hasBackslash, keyEquals, type ValueSpan } from './json-scan.js';
 
 const ZERO = 0x30;
@@ -22,11 +22,6 @@ const isHex = (b: number | undefined): boolean => b !== undefined && ((b >= ZERO
 /** Bytes that may follow a backslash (besides `u`): " \ / b f n r t. */
 const SIMPLE_ESCAPE = new Uint8Array(128);
 for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
-
-function skipSpace(buf: Uint8Array, i: number): number {
-  while (isSpace(buf[i])) i++;
-  return i;
-}
 
 /** `i` is at an opening quote; returns the index after the closing quote, or -1. */
 function string(buf: Uint8Array, i: number): number {

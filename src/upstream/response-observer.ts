@@ -4,8 +4,7 @@
 // them (`response.created`, the terminal `response.completed`/`failed`/`incomplete`, or the
 // chat `include_usage` chunk).
 import type { ResponseTap } from './forward.js';
-import { QUOTE } from './json-bytes.js';
-import { hasBackslash } from './json-scan.js';
+import { decodeSpan } from './json-scan.js';
 import { findTopLevelAtEnds } from './json-scan-ends.js';
 import { TopLevelFields } from './json-stream-scan.js';
 
@@ -81,12 +80,8 @@ function readHeld(chunks: Buffer[], head: readonly string[], tail: readonly stri
   return (key) => {
     const span = spans.get(key);
     if (!span) return undefined;
-    // A plain string (an id, a status) needs no parser.
-    if (body[span.start] === QUOTE && !hasBackslash(body, span.start, span.end)) {
-      return body.toString('utf8', span.start + 1, span.end - 1);
-    }
     try {
-      return JSON.parse(body.toString('utf8', span.start, span.end));
+      return decodeSpan(body, span);
     } catch {
       return undefined;
     }
