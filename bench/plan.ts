@@ -3,6 +3,7 @@
 
 export interface Plan {
   name: 'full' | 'quick';
+  /** Split into two load runs (see warmUp). */
   warmupS: number;
   throughput: { rounds: number; seconds: number; connections: number };
   fixedRate: { rounds: number; seconds: number; rate: number; connections: number };
@@ -12,7 +13,7 @@ export interface Plan {
 
 export const FULL: Plan = {
   name: 'full',
-  warmupS: 2,
+  warmupS: 3,
   throughput: { rounds: 5, seconds: 2, connections: 64 },
   fixedRate: { rounds: 5, seconds: 2, rate: 500, connections: 16 },
   streaming: { rounds: 4, streams: 40, concurrency: 20, events: 100, intervalMs: 10 },
@@ -22,7 +23,7 @@ export const FULL: Plan = {
 
 export const QUICK: Plan = {
   name: 'quick',
-  warmupS: 0.75,
+  warmupS: 1.5,
   throughput: { rounds: 3, seconds: 1, connections: 64 },
   fixedRate: { rounds: 3, seconds: 0.8, rate: 500, connections: 16 },
   streaming: { rounds: 2, streams: 20, concurrency: 20, events: 100, intervalMs: 10 },
