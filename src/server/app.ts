@@ -1,7 +1,7 @@
 // Builds the Fastify app: body handling, errors, auth per route prefix, and the routes.
 // One request's way: auth hook -> route (validate, resolve) -> upstream/forward.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { authHook } from '../auth/hook.js';
 import { healthRoutes } from '../routes/health.js';
@@ -17,6 +17,7 @@ import { completionsRoutes } from '../routes/openai/chat.js';
 import { modelsRoutes } from '../routes/openai/models.js';
 import { responsesRoutes } from '../routes/openai/responses.js';
 import { registerJsonBody, registerPassThroughBody } from './body.js';
+import { LazyRequestLogger } from './logger.js';
 import { clientErrorHandler, clientTimeouts } from './client-limits.js';
 import { registerDocs } from './docs.js';
 import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
@@ -35,6 +36,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
     // One access-log line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
+    childLoggerFactory: (parent, bindings, options) => new LazyRequestLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: gw.config.bodyLimitBytes,
     requestTimeout: gw.config.requestTimeoutMs,
     http: clientTimeouts(gw.config),

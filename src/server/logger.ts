@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino, { type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
 
 /**
  * Structured JSON logs. Tokens and API keys are never logged on purpose; the redaction below
@@ -64,4 +64,62 @@ function stdoutDestination(): DestinationStream & { flush(cb?: (err?: Error) => 
       boom.flushSync();
     },
   };
+}
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Fastify's per-request logger (`request.log`), built only when the request logs something
+ * itself: a warning, an error, a client that went away. The access line comes from the recorder
+ * instead, so most requests never need it, and building pino's child for every request
+ * (serialising its `reqId` binding) cost about 1 µs of CPU each under load.
+ */
+export class LazyRequestLogger {
+  private built: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly options: ChildLoggerOptions<never> | undefined,
+  ) {}
+
+  private get logger(): Logger {
+    return (this.built ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.built?.level ?? this.options?.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  private log(level: Level, args: unknown[]): void {
+    const logger = this.logger;
+    (logger[level] as (...a: unknown[]) => void).apply(logger, args);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.log('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.log('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.log('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.log('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.log('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.log('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Record<string, unknown>, options?: ChildLoggerOptions<never>): Logger {
+    return this.logger.child(bindings, options);
+  }
 }
