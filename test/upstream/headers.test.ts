@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/upstream/headers.js';
+import { clientResponseHeaders, DROP_FROM_CLIENT, DROP_FROM_UPSTREAM, upstreamRequestHeaders } from '../../src/upstream/headers.js';
 
 const pairs = (flat: string[]) => {
   const out: [string, string][] = [];
@@ -50,4 +51,34 @@ describe('header policy', () => {
       ['openai-processing-ms', '12'],
     ]);
   });
+
+  it('drops names listed in a Connection header, in any case', () => {
+    const raw = ['Content-Type', 'application/json', 'Connection', 'Close, X-Hop', 'X-Hop', '1', 'x-kept', '2'].map((s) => Buffer.from(s));
+    expect(pairs(clientResponseHeaders(raw).headers)).toEqual([
+      ['Content-Type', 'application/json'],
+      ['x-kept', '2'],
+    ]);
+  });
+
+  it('drops exactly the listed names, whatever their case, and keeps every other header', () => {
+    const dropped = (list: readonly string[]) => new Set(list);
+    const anyCase = (name: string) =>
+      fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''));
+    const token = fc.stringMatching(/^[a-zA-Z0-9-]{1,24}$/);
+    const name = fc.oneof(token, fc.constantFrom(...DROP_FROM_CLIENT, ...DROP_FROM_UPSTREAM, 'set-cookie3', 'te2', 'trailer-x', 'x-bodhi-a').chain(anyCase));
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 12 }), (names) => {
+        // Values with a space: a Connection value then lists no header name that could be generated.
+        const raw = names.flatMap((n, i) => [n, `value ${i}`]);
+        const response = pairs(clientResponseHeaders(raw.map((s) => Buffer.from(s))).headers).map(([n]) => n);
+        const upstreamDrops = dropped(DROP_FROM_UPSTREAM);
+        expect(response).toEqual(names.filter((n) => !upstreamDrops.has(n.toLowerCase())));
+        const request = pairs(upstreamRequestHeaders(raw, null, null)).map(([n]) => n);
+        const clientDrops = dropped(DROP_FROM_CLIENT);
+        expect(request).toEqual([...names.filter((n) => !clientDrops.has(n.toLowerCase()) && !n.toLowerCase().startsWith('x-bodhi-')), 'accept-encoding']);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
+
