@@ -2,7 +2,7 @@
 // hop-by-hop ones and client credentials; the API model's key is added. Responses: the
 // upstream's headers come back except hop-by-hop ones and cookies.
 
-export const HOP_BY_HOP: readonly string[] = [
+const HOP_BY_HOP: readonly string[] = [
   'connection',
   'keep-alive',
   'transfer-encoding',
