@@ -53,6 +53,26 @@ describe('json-validate', () => {
     );
   });
 
+  it('finds every byte that ends plain string content, at any position in a 4-byte word', () => {
+    // Long strings are skipped a 32-bit word at a time: put each interesting byte at each
+    // offset of a long string, itself at each alignment, inside and outside a Buffer's pool slice.
+    const interesting = [...Array.from({ length: 0x20 }, (_, k) => k), 0x22, 0x5c, 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xc3, 0xff];
+    const plain = [...b('abcdefghijklmnopqrstuvwxyz0123456789')];
+    for (const lead of [0, 1, 2, 3]) {
+      for (let at = 0; at < plain.length; at++) {
+        for (const byte of interesting) {
+          const content = plain.slice();
+          content[at] = byte;
+          const raw = [...b(' '.repeat(lead) + '{"k":"'), ...content, ...b('"}')];
+          const inPool = Buffer.from(raw);
+          const ownMemory = Buffer.alloc(raw.length + 1).subarray(1);
+          ownMemory.set(raw);
+          for (const buf of [inPool, ownMemory]) expect(isJson(buf), `byte 0x${byte.toString(16)} at ${at}, lead ${lead}`).toBe(accepts(buf));
+        }
+      }
+    }
+  });
+
   it('agrees with JSON.parse on strings dense in quotes and backslashes, and on raw bytes', () => {
     fc.assert(fc.property(trickyString, (s) => isJson(b(`{"k":"${s}"}`)) === accepts(b(`{"k":"${s}"}`))), { numRuns: 2000 });
     fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (raw) => isJson(Buffer.from(raw)) === accepts(Buffer.from(raw))), { numRuns: 2000 });
