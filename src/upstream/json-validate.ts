@@ -128,7 +128,8 @@ export function checkJson(buf: Uint8Array, keys: readonly string[]): Map<string,
     if (start >= 0 && topObject && open.length === 1) {
       const keyEnd = string(buf, words, keyStart);
       const escaped = hasBackslash(buf, keyStart + 1, keyEnd - 1);
-      pending = keys.find((key) => keyEquals(buf, keyStart, keyEnd, escaped, key));
+      pending = undefined;
+      for (const key of keys) if (keyEquals(buf, keyStart, keyEnd, escaped, key)) pending = key;
       valueStart = start;
     }
     return start;
