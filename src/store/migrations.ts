@@ -62,8 +62,9 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable('request_log')
         // The request id, not a key: a unique index on random ids costs more per row than the
-        // rest of the insert, and rows are only ever read by time range. A batch is one
-        // transaction, so a retried batch never leaves duplicates.
+        // rest of the insert, and rows are only ever read by time range. The writer stores rows
+        // in chunks of one statement each and retries only the chunks that failed, so no row is
+        // stored twice.
         .addColumn('id', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('token_id', 'text')

@@ -1,7 +1,12 @@
 // The request log is written in batches off the hot path: requests only push a row into a
-// bounded in-memory queue; a timer writes the queue in one statement per 200 rows. Old rows
+// bounded in-memory queue; a timer writes the queue, 200 rows per statement. Old rows
 // are pruned on a slow timer (retention).
 import type { RequestLogEntry, Store } from '../store/types.js';
+
+/** Rows per insert: about 0.7 ms of synchronous work with SQLite. */
+const ROWS_PER_WRITE = 200;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface RequestLogOptions {
   flushEveryMs?: number;
@@ -43,16 +48,32 @@ export class RequestLogWriter {
     if (this.queue.length === 0) return this.writing;
     const batch = this.queue;
     this.queue = [];
-    this.writing = this.writing
-      .then(() => this.store.insertRequestLogs(batch))
-      .catch((err) => {
-        // Keep the rows for the next attempt (bounded), e.g. while the database is briefly away.
-        const room = this.maxQueued - this.queue.length;
-        if (room > 0) this.queue.unshift(...batch.slice(0, room));
-        this.dropped += Math.max(0, batch.length - room);
-        this.opts.onError(err, 'write request log');
-      });
+    this.writing = this.writing.then(() => this.write(batch));
     return this.writing;
+  }
+
+  /**
+   * Writes in chunks of ROWS_PER_WRITE (one statement, and with SQLite one transaction, each),
+   * letting the event loop run between them: better-sqlite3 is synchronous, and a second's
+   * worth of rows under load (10,000+ at ~3.5 us each) written in one go stalled every request
+   * in flight for ~40 ms. After a failure only the chunks not yet written are kept for the
+   * next attempt, so a retry never stores a row twice.
+   */
+  private async write(batch: readonly RequestLogEntry[]): Promise<void> {
+    for (let i = 0; i < batch.length; i += ROWS_PER_WRITE) {
+      if (i > 0) await nextTurn();
+      try {
+        await this.store.insertRequestLogs(batch.slice(i, i + ROWS_PER_WRITE));
+      } catch (err) {
+        // Keep the rows for the next attempt (bounded), e.g. while the database is briefly away.
+        const unwritten = batch.slice(i);
+        const room = this.maxQueued - this.queue.length;
+        if (room > 0) this.queue.unshift(...unwritten.slice(0, room));
+        this.dropped += Math.max(0, unwritten.length - room);
+        this.opts.onError(err, 'write request log');
+        return;
+      }
+    }
   }
 
   async prune(now = Date.now()): Promise<number> {

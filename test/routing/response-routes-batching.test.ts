@@ -70,13 +70,21 @@ describe('ResponseRoutes', () => {
     await vi.waitFor(() => expect(store.batches).toEqual([1, 100]), { timeout: 2_000, interval: 5 });
   });
 
-  it('splits a large batch into bounded inserts', async () => {
+  it('splits a large batch into bounded inserts, letting the event loop run between them', async () => {
     const store = fakeStore();
     const routes = new ResponseRoutes(store, { onError: () => undefined });
     for (let i = 0; i < 2500; i++) routes.remember(route(i));
+    // Work the event loop gets to between inserts (requests in flight, with a synchronous store).
+    const turnsSeen: number[] = [];
+    const tick = () => {
+      turnsSeen.push(store.batches.length);
+      if (store.batches.length < 13) setImmediate(tick);
+    };
+    setImmediate(tick);
     await routes.flush();
-    expect(store.batches).toEqual([1000, 1000, 500]);
+    expect(store.batches).toEqual([...Array<number>(12).fill(200), 100]);
     expect(store.rows.size).toBe(2500);
+    expect(new Set(turnsSeen.filter((n) => n > 0 && n < 13)).size).toBeGreaterThanOrEqual(10);
   });
 
   it('counts usage once: a create marks its record (in the insert while queued, else with the next batch); polls claim', async () => {
