@@ -16,6 +16,7 @@
 // and creates stay as fast as with SQLite. Holding A's response until the record commits would
 // not be enough anyway: a streaming client can cancel through B as soon as it has seen
 // `response.created`.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { GatewayError } from '../errors.js';
 import type { ResponseRoute, Store } from '../store/types.js';
 
@@ -24,8 +25,6 @@ import type { ResponseRoute, Store } from '../store/types.js';
  * batch of thousands under load never stalls requests in flight for more than that at a time.
  */
 const ROWS_PER_INSERT = 200;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface ResponseRoutesOptions {
   /** Records read from the store kept in memory (oldest dropped first). */

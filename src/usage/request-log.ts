@@ -1,12 +1,11 @@
 // The request log is written in batches off the hot path: requests only push a row into a
 // bounded in-memory queue; a timer writes the queue, 200 rows per statement. Old rows
 // are pruned on a slow timer (retention).
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RequestLogEntry, Store } from '../store/types.js';
 
 /** Rows per insert: about 0.7 ms of synchronous work with SQLite. */
 const ROWS_PER_WRITE = 200;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface RequestLogOptions {
   flushEveryMs?: number;
