@@ -38,7 +38,9 @@ const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
-const TERMINAL = ['response.completed', 'response.failed', 'response.incomplete'].map((t) => Buffer.from(`"type":"${t}"`));
+const RESPONSE_TYPE = Buffer.from('"type":"response.');
+/** What follows RESPONSE_TYPE in the events that end a Responses stream. */
+const TERMINAL = ['completed', 'failed', 'incomplete'].map((t) => Buffer.from(`${t}"`));
 const CHAT_USAGE = Buffer.from('"usage":{');
 // Producers write a Response's id and status first and usage last (chat and embeddings too).
 const HEAD: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status'], chat: [], embeddings: [] };
@@ -108,8 +110,43 @@ function eventData(event: Buffer): string {
   return data;
 }
 
-/** Whether `needle` occurs within buf[start, end) (searching only that event, not the rest of the chunk). */
-const includesIn = (buf: Buffer, needle: Buffer, start: number, end: number) => buf.subarray(start, end).indexOf(needle) >= 0;
+/**
+ * Where a marker occurs in the events of a chunk. The events of a chunk are handed over in
+ * order, so each chunk is searched once from left to right: the next occurrence found past one
+ * event is kept for the events after it. (A search per event over a view of the event cost more
+ * than the rest of watching a stream.)
+ */
+class Marker {
+  private buf: Buffer | undefined;
+  /** The first occurrence at or after the last search's start (-1: none). */
+  private next = -1;
+
+  constructor(private readonly bytes: Buffer) {}
+
+  /** The first occurrence in buf[start, end), or -1. */
+  find(buf: Buffer, start: number, end: number): number {
+    if (buf !== this.buf || (this.next >= 0 && this.next < start)) {
+      this.buf = buf;
+      this.next = buf.indexOf(this.bytes, start);
+    }
+    return this.next >= 0 && this.next + this.bytes.length <= end ? this.next : -1;
+  }
+}
+
+const bytesAt = (buf: Buffer, at: number, end: number, bytes: Buffer): boolean => {
+  if (at + bytes.length > end) return false;
+  for (let k = 0; k < bytes.length; k++) if (buf[at + k] !== bytes[k]) return false;
+  return true;
+};
+
+/** Whether buf[start, end) holds `"type":"response.completed"` (or failed, incomplete). */
+function hasTerminalType(marker: Marker, buf: Buffer, start: number, end: number): boolean {
+  for (let at = marker.find(buf, start, end); at >= 0; at = marker.find(buf, at + 1, end)) {
+    const after = at + RESPONSE_TYPE.length;
+    for (const type of TERMINAL) if (bytesAt(buf, after, end, type)) return true;
+  }
+  return false;
+}
 
 export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) => void): ResponseObserver {
   const observed: Observation = { stream: false };
@@ -131,12 +168,15 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
     onResponseId?.(id);
   };
 
+  // Set when a stream starts: the event types (Responses) or the usage chunk (chat) to look for.
+  let marker: Marker | undefined;
+
   const onEvent = (buf: Buffer, start: number, end: number) => {
     let interesting: boolean;
     if (kind === 'responses') {
-      interesting = !observed.responseId || TERMINAL.some((t) => includesIn(buf, t, start, end));
+      interesting = !observed.responseId || hasTerminalType(marker!, buf, start, end);
     } else {
-      interesting = includesIn(buf, CHAT_USAGE, start, end);
+      interesting = marker!.find(buf, start, end) >= 0;
     }
     if (!interesting) return;
     let parsed: any;
@@ -198,6 +238,7 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
       if (contentType.startsWith('text/event-stream')) {
         observed.stream = true;
         mode = status >= 200 && status < 300 ? 'sse' : 'off';
+        marker = new Marker(kind === 'responses' ? RESPONSE_TYPE : CHAT_USAGE);
       } else if (contentType.includes('json') && status >= 200 && status < 300) mode = 'json';
       return true;
     },

@@ -43,6 +43,34 @@ describe('observeResponse', () => {
     }
   });
 
+  it('finds the terminal event among many events in one chunk, whichever way the stream ended', () => {
+    const created = 'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_m1","status":"in_progress","usage":null}}\n\n';
+    // Delta text that mentions a terminal type: escaped inside a string, so never a match.
+    const delta = (n: number) => `event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', sequence_number: n, delta: '"type":"response.completed" is how a stream ends' })}\n\n`;
+    const deltas = Array.from({ length: 50 }, (_, n) => delta(n + 1)).join('');
+    for (const status of ['completed', 'failed', 'incomplete']) {
+      const end = `event: response.${status}\ndata: ${JSON.stringify({ type: `response.${status}`, sequence_number: 51, response: { id: 'resp_m1', status, usage } })}\n\n`;
+      const sse = created + deltas + end;
+      for (const chunks of [[sse], cuts(sse, created.length + 7, sse.length - end.length + 30), cuts(sse, 100, sse.length - 40)]) {
+        const { ids, observed } = run('responses', 'text/event-stream', chunks);
+        expect(ids).toEqual(['resp_m1']);
+        expect(observed).toMatchObject({ stream: true, responseId: 'resp_m1', status, usage: expectedUsage });
+      }
+    }
+    // Without a terminal event the stream reports no usage, however many deltas mention one.
+    expect(run('responses', 'text/event-stream', [created + deltas]).observed).toMatchObject({ responseId: 'resp_m1', status: 'in_progress' });
+    expect(run('responses', 'text/event-stream', [created + deltas]).observed.usage).toBeUndefined();
+  });
+
+  it('finds the chat usage chunk after many chunks in one read', () => {
+    const chunk = (n: number) => `data: ${JSON.stringify({ id: 'c1', choices: [{ index: 0, delta: { content: `"usage":{ ${n}` } }], usage: null })}\n\n`;
+    const last = 'data: {"id":"c1","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}\n\ndata: [DONE]\n\n';
+    const sse = Array.from({ length: 40 }, (_, n) => chunk(n)).join('') + last;
+    for (const chunks of [[sse], cuts(sse, 500, sse.length - 60)]) {
+      expect(run('chat', 'text/event-stream', chunks).observed.usage).toEqual({ inputTokens: 9, outputTokens: 4, reasoningTokens: null, cachedTokens: null });
+    }
+  });
+
   it('reads chat usage from the include_usage chunk and embeddings usage from JSON', () => {
     const chat = 'data: {"choices":[{"delta":{"content":"x"}}],"usage":null}\n\ndata: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7,"completion_tokens_details":{"reasoning_tokens":1}}}\n\ndata: [DONE]\n\n';
     expect(run('chat', 'text/event-stream', cuts(chat, 30, 90)).observed.usage).toEqual({ inputTokens: 5, outputTokens: 2, reasoningTokens: 1, cachedTokens: null });
