@@ -65,7 +65,7 @@ function table(header: string[], rows: (string | number)[][]): string {
 }
 
 export function render(r: Results): string {
-  const keys = TARGET_KEYS.filter((k) => r.throughput[k] || r.streaming[k] || r.manyStreams[k]);
+  const keys = TARGET_KEYS.filter((k) => r.throughput[k] || r.fixedRate[k] || r.streaming[k] || r.manyStreams[k]);
   const head = ['', ...keys.map((k) => TARGET_NAMES[k])];
   const row = <T>(label: string, data: PerTarget<T>, pick: (v: T, k: TargetKey) => string) => [label, ...keys.map((k) => (data[k] ? pick(data[k]!, k) : '-'))];
   const p = r.plan;

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --profile] [-- --only=direct,gateway] [-- --tests=1,2,3,4]`
+// `npm run bench [-- --quick] [-- --profile] [-- --only=direct,gateway] (add `framework` for the Fastify floor) [-- --tests=1,2,3,4]`
 // Starts the lab (upstream + hops), runs the measurements, prints the table and budget lines,
 // and (full run with every target and test) writes bench/results.md.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -7,14 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { measureFixedRate, measureManyStreams, measureStreaming, measureThroughput, warmUp } from './measure.js';
 import { FULL, QUICK } from './plan.js';
 import { budgets, loadAverage, render, type Results } from './report.js';
-import { startLab, TARGET_KEYS, type TargetKey } from './targets.js';
+import { DEFAULT_TARGETS, startLab, TARGET_KEYS, type TargetKey } from './targets.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const listFlag = (name: string) => flag(name)?.split('=')[1]?.split(',');
 
 const plan = flag('quick') ? QUICK : FULL;
-const only = (listFlag('only') as TargetKey[] | undefined) ?? [...TARGET_KEYS];
+const only = (listFlag('only') as TargetKey[] | undefined) ?? [...DEFAULT_TARGETS];
+const unknown = only.filter((k) => !TARGET_KEYS.includes(k));
+if (unknown.length) throw new Error(`--only: unknown target ${unknown.join(', ')} (known: ${TARGET_KEYS.join(', ')})`);
 if (!only.includes('direct')) only.unshift('direct');
 const tests = new Set(listFlag('tests') ?? ['1', '2', '3', '4']);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,7 +62,7 @@ try {
 
   const text = render(results);
   process.stdout.write(`\n${text}`);
-  const complete = only.length === TARGET_KEYS.length && tests.size === 4;
+  const complete = DEFAULT_TARGETS.every((k) => only.includes(k)) && tests.size === 4;
   if (plan.name === 'full' && complete) {
     writeFileSync(join(repo, 'bench', 'results.md'), text);
     log('\nwrote bench/results.md');

@@ -1,5 +1,6 @@
-// Starts the upstream and the three hops in front of it, each its own process, and describes
-// how a client reaches the same upstream through each of them.
+// Starts the upstream and the hops in front of it (bare proxy, Bodhi Gateway, Portkey, and on
+// request the Fastify floor), each its own process, and describes how a client reaches the same
+// upstream through each of them.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -8,11 +9,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export type TargetKey = 'direct' | 'bare' | 'gateway' | 'portkey';
-export const TARGET_KEYS: readonly TargetKey[] = ['direct', 'bare', 'gateway', 'portkey'];
+export type TargetKey = 'direct' | 'bare' | 'framework' | 'gateway' | 'portkey';
+/** Every target, in table order. */
+export const TARGET_KEYS: readonly TargetKey[] = ['direct', 'bare', 'framework', 'gateway', 'portkey'];
+/** What a plain `npm run bench` measures; `framework` (the Fastify floor) only when named in `--only`. */
+export const DEFAULT_TARGETS: readonly TargetKey[] = ['direct', 'bare', 'gateway', 'portkey'];
 export const TARGET_NAMES: Record<TargetKey, string> = {
   direct: 'direct',
   bare: 'bare proxy',
+  framework: 'Fastify floor',
   gateway: 'Bodhi Gateway',
   portkey: 'Portkey',
 };
@@ -70,10 +75,10 @@ async function waitForPort(port: number, child: ChildProcess, name: string, time
 }
 
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
-  const wanted = new Set(opts.onlyTargets ?? TARGET_KEYS);
+  const wanted = new Set(opts.onlyTargets ?? DEFAULT_TARGETS);
   const children: { child: ChildProcess; name: string }[] = [];
   const home = mkdtempSync(join(tmpdir(), 'bodhi-bench-'));
-  const ports = await freePorts(4);
+  const ports = await freePorts(TARGET_KEYS.length);
   const start = async (name: string, args: string[], env: Record<string, string> = {}, stdout: number | 'ignore' = 'ignore', profileAs?: TargetKey, stderr: 'inherit' | 'ignore' = 'inherit') => {
     const port = ports.pop()!;
     const profile = opts.profileDir && profileAs ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileAs}.cpuprofile`] : [];
@@ -115,6 +120,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       const bare = await start('bare proxy', [join(here, 'bare-proxy.js'), '{port}', upstream.origin], {}, 'ignore', 'bare');
       targets.bare = { key: 'bare', ...bare, headers: auth };
     };
+    const startFramework = async () => {
+      const framework = await start('Fastify floor', [join(here, 'framework-proxy.js'), '{port}', upstream.origin], {}, 'ignore', 'framework');
+      targets.framework = { key: 'framework', ...framework, headers: auth };
+    };
     const startGateway = async () => {
       // Configured the way a user would: API model and token through the CLI.
       const cli = async (...args: string[]) =>
@@ -150,6 +159,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     };
     const starting: Promise<void>[] = [];
     if (wanted.has('bare')) starting.push(startBare());
+    if (wanted.has('framework')) starting.push(startFramework());
     if (wanted.has('gateway')) starting.push(startGateway());
     if (wanted.has('portkey')) starting.push(startPortkey());
     const started = await Promise.allSettled(starting);
