@@ -70,7 +70,9 @@ export interface GatewayOptions {
 
 export async function createGateway(config: Config, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const box = createSecretBox(keyForConfig(config));
-  const store = await openStore(config, log);
+  const store = await openStore(config, log, {
+    backgroundCheckpoints: { onError: (err) => log.warn({ err }, 'background WAL checkpoints stopped; SQLite checkpoints in line again') },
+  });
   const registry = new ModelRegistry();
   const tokens = new TokenCache();
   const lastUsed = new LastUsedRecorder(store, (err) => log.warn({ err }, 'could not record token use'));

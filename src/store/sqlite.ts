@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
+import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './sqlite-checkpoints.js';
 import { SqlStore } from './sql-store.js';
 import type { RequestLogEntry, ResponseRoute } from './types.js';
 
@@ -69,10 +70,20 @@ class SqliteStore extends SqlStore {
   private readonly writeRoutes: (rows: readonly ResponseRoute[]) => void;
   private readonly writeLogs: (rows: readonly RequestLogEntry[]) => void;
 
-  constructor(db: Kysely<Database>, sqlite: BetterSqlite3.Database, file: string) {
+  constructor(
+    db: Kysely<Database>,
+    sqlite: BetterSqlite3.Database,
+    file: string,
+    private readonly checkpoints: BackgroundCheckpoints | undefined,
+  ) {
     super(db, { kind: 'sqlite', location: file });
     this.writeRoutes = bulkInsert(sqlite, ROUTE_SQL, routeParams);
     this.writeLogs = bulkInsert(sqlite, LOG_SQL, logParams);
+  }
+
+  override async close(): Promise<void> {
+    await this.checkpoints?.close();
+    await super.close();
   }
 
   override async insertResponseRoutes(routes: readonly ResponseRoute[]): Promise<void> {
@@ -84,7 +95,12 @@ class SqliteStore extends SqlStore {
   }
 }
 
-export function openSqliteStore(home: string): SqlStore {
+export interface SqliteOptions {
+  /** WAL checkpoints in a worker thread (the server); the CLI's short-lived connections keep SQLite's own. */
+  backgroundCheckpoints?: BackgroundCheckpointOptions | undefined;
+}
+
+export function openSqliteStore(home: string, opts: SqliteOptions = {}): SqlStore {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const file = join(home, SQLITE_FILE);
   // Create the file private to its owner before SQLite opens it (WAL/SHM files inherit the mode).
@@ -96,5 +112,6 @@ export function openSqliteStore(home: string): SqlStore {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return new SqliteStore(db, sqlite, file);
+  const checkpoints = opts.backgroundCheckpoints && new BackgroundCheckpoints(sqlite, file, opts.backgroundCheckpoints);
+  return new SqliteStore(db, sqlite, file, checkpoints);
 }
