@@ -71,7 +71,10 @@ export interface GatewayOptions {
 export async function createGateway(config: Config, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const box = createSecretBox(keyForConfig(config));
   const store = await openStore(config, log, {
-    backgroundCheckpoints: { onError: (err) => log.warn({ err }, 'background WAL checkpoints stopped; SQLite checkpoints in line again') },
+    backgroundCheckpoints: {
+      onCheckpoint: ({ log: walFrames, checkpointed, ms }) => log.debug({ walFrames, checkpointed, ms: Math.round(ms * 100) / 100 }, 'WAL checkpoint'),
+      onError: (err) => log.warn({ err }, 'background WAL checkpoints stopped; SQLite checkpoints in line again'),
+    },
   });
   const registry = new ModelRegistry();
   const tokens = new TokenCache();
