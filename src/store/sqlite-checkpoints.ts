@@ -21,6 +21,7 @@ const DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
 /** While the worker checkpoints: only a WAL this large (~40 MB) is checkpointed in line. */
 const BACKSTOP_AUTOCHECKPOINT_PAGES = 10_000;
 const CHECKPOINT_EVERY_MS = 100;
+const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export interface CheckpointResult {
   /** Frames in the WAL, and how many of them are now in the database file. */
@@ -64,22 +65,30 @@ parentPort.on('message', () => {
 export class BackgroundCheckpoints {
   private readonly worker: Worker;
   private failed = false;
+  private closing = false;
 
   constructor(
     private readonly sqlite: BetterSqlite3.Database,
     file: string,
-    opts: BackgroundCheckpointOptions = {},
+    private readonly opts: BackgroundCheckpointOptions = {},
   ) {
     sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+    // A WAL that once reached the backstop is cut back when it next starts over.
+    sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     const driver = opts.driver ?? createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, everyMs: opts.everyMs ?? CHECKPOINT_EVERY_MS } });
     this.worker.unref(); // never what keeps the process alive
     this.worker.on('message', (result: CheckpointResult) => opts.onCheckpoint?.(result));
-    this.worker.on('error', (err) => {
-      this.failed = true;
-      if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
-      opts.onError?.(err);
-    });
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => this.fail(new Error(`checkpoint worker exited (code ${code})`)));
+  }
+
+  /** The worker is gone: checkpoints happen in line again, as SQLite does by default. */
+  private fail(err: Error): void {
+    if (this.failed || this.closing) return;
+    this.failed = true;
+    if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    this.opts.onError?.(err);
   }
 
   /** True once the worker failed and checkpoints happen in line again. */
@@ -89,11 +98,20 @@ export class BackgroundCheckpoints {
 
   /** Stops the worker (its connection closed first), before the server's connection closes. */
   async close(): Promise<void> {
-    if (this.failed || this.worker.threadId === -1) return; // gone already
+    if (this.closing || this.failed || this.worker.threadId === -1) return; // gone already
+    this.closing = true;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage('close');
-    const timeout = setTimeout(() => void this.worker.terminate(), 5_000);
-    await exited;
-    clearTimeout(timeout);
+    // A worker stuck in a native call (an fsync on a hung disk) cannot be terminated either:
+    // shutdown goes on without it after a second chance.
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        void this.worker.terminate();
+        timer = setTimeout(resolve, 1_000);
+      }, 5_000);
+    });
+    await Promise.race([exited, giveUp]);
+    clearTimeout(timer);
   }
 }

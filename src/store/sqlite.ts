@@ -112,6 +112,12 @@ export function openSqliteStore(home: string, opts: SqliteOptions = {}): SqlStor
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const checkpoints = opts.backgroundCheckpoints && new BackgroundCheckpoints(sqlite, file, opts.backgroundCheckpoints);
+  let checkpoints: BackgroundCheckpoints | undefined;
+  try {
+    if (opts.backgroundCheckpoints) checkpoints = new BackgroundCheckpoints(sqlite, file, opts.backgroundCheckpoints);
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
   return new SqliteStore(db, sqlite, file, checkpoints);
 }

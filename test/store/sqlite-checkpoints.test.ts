@@ -1,7 +1,7 @@
 // WAL checkpoints in a worker thread: the server's own connection no longer checkpoints at
 // SQLite's 1,000 pages (that happens on the event loop), the worker does it instead, falls back
 // to in-line checkpoints when it cannot run, and lets go of the file before the server does.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -17,6 +17,7 @@ describe('background WAL checkpoints', () => {
   let dir: string;
   let file: string;
   let sqlite: BetterSqlite3.Database;
+  let checkpoints: BackgroundCheckpoints | undefined;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'bodhi-ckpt-'));
@@ -26,7 +27,9 @@ describe('background WAL checkpoints', () => {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.exec('CREATE TABLE t (x BLOB)');
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await checkpoints?.close(); // also when a test failed half-way
+    checkpoints = undefined;
     if (sqlite.open) sqlite.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -48,7 +51,7 @@ describe('background WAL checkpoints', () => {
   });
 
   it('leaves checkpoints to the worker: the server connection lets the WAL grow past 1,000 pages', async () => {
-    const checkpoints = new BackgroundCheckpoints(sqlite, file, { everyMs: 60_000 });
+    checkpoints = new BackgroundCheckpoints(sqlite, file, { everyMs: 60_000 });
     writeRows();
     expect(walPages()).toBeGreaterThanOrEqual(ROWS);
     await checkpoints.close();
@@ -56,7 +59,7 @@ describe('background WAL checkpoints', () => {
 
   it('the worker copies every frame into the database file, and the WAL starts over after it', async () => {
     const seen: CheckpointResult[] = [];
-    const checkpoints = new BackgroundCheckpoints(sqlite, file, { everyMs: 20, onCheckpoint: (r) => seen.push(r) });
+    checkpoints = new BackgroundCheckpoints(sqlite, file, { everyMs: 20, onCheckpoint: (r) => seen.push(r) });
     const dbPagesBefore = statSync(file).size / PAGE;
     writeRows();
     // Only a checkpoint grows the database file in WAL mode, and this connection's own would
@@ -76,9 +79,12 @@ describe('background WAL checkpoints', () => {
     // 4,800 transactions of ~2 frames each: without the worker's restarts the WAL would hold
     // ~9,700 frames (the backstop is 10,000; checkpoints once a second measured 9,728 here).
     const seen: CheckpointResult[] = [];
-    const checkpoints = new BackgroundCheckpoints(sqlite, file, { onCheckpoint: (r) => seen.push(r) }); // the server's interval
+    checkpoints = new BackgroundCheckpoints(sqlite, file, { onCheckpoint: (r) => seen.push(r) }); // the server's interval
     const insert = sqlite.prepare('INSERT INTO t VALUES (?)');
     const row = Buffer.alloc(PAGE - 200, 7);
+    // NOOP only reports (SQLite >= 3.51); an older SQLite would run a PASSIVE checkpoint here.
+    const [major, minor] = (sqlite.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v.split('.').map(Number);
+    expect(major! * 100 + minor!).toBeGreaterThanOrEqual(351);
     let largest = 0;
     for (let burst = 0; burst < 12; burst++) {
       for (let i = 0; i < 400; i++) insert.run(row);
@@ -87,13 +93,13 @@ describe('background WAL checkpoints', () => {
     }
     expect(sqlite.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 4_800 });
     expect(seen.length).toBeGreaterThan(0);
-    expect(largest).toBeLessThan(3_000);
+    expect(largest).toBeLessThan(5_000);
     await checkpoints.close();
   });
 
   it('falls back to in-line checkpoints when the worker cannot run', async () => {
     const errors: Error[] = [];
-    const checkpoints = new BackgroundCheckpoints(sqlite, file, { driver: join(dir, 'no-such-driver.js'), onError: (e) => errors.push(e) });
+    checkpoints = new BackgroundCheckpoints(sqlite, file, { driver: join(dir, 'no-such-driver.js'), onError: (e) => errors.push(e) });
     await until(() => errors.length === 1, 'the worker failed');
     expect(checkpoints.inLine).toBe(true);
     writeRows();
@@ -101,8 +107,20 @@ describe('background WAL checkpoints', () => {
     await checkpoints.close(); // nothing to stop
   });
 
+  it('also falls back when the worker exits without an error', async () => {
+    const errors: Error[] = [];
+    const driver = join(dir, 'exits.cjs');
+    writeFileSync(driver, 'module.exports = function () { process.exit(3); };');
+    checkpoints = new BackgroundCheckpoints(sqlite, file, { driver, onError: (e) => errors.push(e) });
+    await until(() => errors.length === 1, 'the exit was noticed');
+    expect(errors[0]!.message).toContain('code 3');
+    expect(checkpoints.inLine).toBe(true);
+    writeRows();
+    expect(walPages()).toBeLessThan(1_100);
+  });
+
   it('closes its connection first, so the server closing last removes the WAL', async () => {
-    const checkpoints = new BackgroundCheckpoints(sqlite, file, { everyMs: 20 });
+    checkpoints = new BackgroundCheckpoints(sqlite, file, { everyMs: 20 });
     writeRows();
     await checkpoints.close();
     sqlite.close();
