@@ -68,6 +68,12 @@ export class GatewayMetrics {
     labelNames: ['api_model', 'kind'] as const,
     registers: [this.registry],
   });
+  private readonly malformedUsageCount = new Counter({
+    name: 'bodhi_upstream_malformed_usage_total',
+    help: 'Upstream answers whose usage held a count that is not a non-negative integer (that count was ignored).',
+    labelNames: ['api_model'] as const,
+    registers: [this.registry],
+  });
   private readonly tokens = new TallyCounter({
     name: 'bodhi_model_tokens_total',
     help: 'Model tokens reported by upstreams, counted once per response.',
@@ -77,6 +83,7 @@ export class GatewayMetrics {
 
   private readonly streamChild = children((apiModel) => this.streams.labels(apiModel!));
   private readonly errorChild = children((apiModel, kind) => this.upstreamErrors.labels(apiModel!, kind!));
+  private readonly malformedChild = children((apiModel) => this.malformedUsageCount.labels(apiModel!));
 
   constructor(caches: CacheSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'bodhi_' });
@@ -115,6 +122,10 @@ export class GatewayMetrics {
 
   upstreamError(apiModel: string, kind: string): void {
     this.errorChild(apiModel, kind).inc();
+  }
+
+  malformedUsage(apiModel: string): void {
+    this.malformedChild(apiModel).inc();
   }
 
   usage(apiModel: string, model: string, usage: Usage): void {

@@ -73,6 +73,7 @@ export class RequestRecorder {
     if (request.span) this.tracing?.end(request.span, f.status);
     if (!request.url.startsWith('/v1/')) return;
 
+    if (f.observed?.malformedUsage) this.metrics.malformedUsage(apiModelName);
     const usage = f.observed?.usage;
     const responseId = f.observed?.responseId ?? null;
     const write = (usageCounted: boolean) => {

@@ -58,8 +58,9 @@ export class TallyCounter {
     });
   }
 
+  /** A count that is not a non-negative finite number is ignored: one bad value must not break every scrape. */
   inc(labels: string[], by = 1): void {
-    this.row(labels).value += by;
+    if (by >= 0 && by !== Infinity) this.row(labels).value += by;
   }
 }
 

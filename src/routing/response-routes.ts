@@ -1,29 +1,23 @@
 // Routing records: which API model (and token) each response created through the gateway
-// belongs to, so GET/DELETE/cancel/input_items can be routed without `?model=`. New records are
-// written to the store in batches off the hot path and stay in memory only until their batch is
-// written; records read back from the store (a poll loop asks for the same id again and again)
-// are kept in a bounded cache.
+// belongs to, so GET/DELETE/cancel/input_items can be routed without `?model=` and only its
+// owner (or an admin) can reach it. A record is committed before the client can have the id
+// it is about: the forwarder holds the bytes that complete the id until `remember` is done.
+// With SQLite that is one synchronous insert; with PostgreSQL one round trip. Either way a
+// crash right after the client got its id cannot leave the response without an owner.
 //
-// Batches: a record is written `flushDelayMs` after it arrives, but batches start at most every
-// `minFlushIntervalMs`, so under load one insert carries hundreds of rows (a row then costs
-// about a third less CPU than in batches of tens) while a lone record still lands within a few
-// milliseconds. Why not cache every new record: at thousands of responses a second, a large
-// cache of fresh records is pure garbage-collector work, and most are never looked up again.
+// When the store cannot take a record (database down), it is kept in memory, routed from
+// there, and written when the store is back. Usage marks (the create call counted this
+// response's usage) are written in batches off the hot path. Records read back from the store
+// (a poll loop asks for the same id again and again) are kept in a bounded cache.
 //
-// With a shared store (several instances on PostgreSQL) a client may create a response through
-// instance A and poll it through B a millisecond after A answered, before A's batch committed.
-// So on a miss B looks again a few times within `missRetryMs`: only lookups of unknown ids pay,
-// and creates stay as fast as with SQLite. Holding A's response until the record commits would
-// not be enough anyway: a streaming client can cancel through B as soon as it has seen
-// `response.created`.
+// With a shared store (several instances on PostgreSQL) another instance only learns of a
+// record kept in memory during an outage once it is written, so on a miss it looks again a
+// few times within `missRetryMs`: only lookups of unknown ids pay.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { GatewayError } from '../errors.js';
 import type { ResponseRoute, Store } from '../store/types.js';
 
-/**
- * Rows per insert statement: about half a millisecond of synchronous work with SQLite, so a
- * batch of thousands under load never stalls requests in flight for more than that at a time.
- */
+/** Rows per insert statement when writing records kept through an outage. */
 const ROWS_PER_INSERT = 200;
 
 export interface ResponseRoutesOptions {
@@ -52,7 +46,7 @@ export interface ResponseRoutesStats {
   maxLateMs: number;
 }
 
-type RouteStore = Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'deleteResponseRoute' | 'claimResponseUsage' | 'markResponseUsage'>;
+type RouteStore = Pick<Store, 'insertResponseRoutes' | 'insertResponseRouteNow' | 'getResponseRoute' | 'claimResponseUsage' | 'markResponseUsage'>;
 
 const storeUnavailable = () =>
   new GatewayError(503, 'service_unavailable', 'The gateway cannot reach its database to route this response; retry shortly.', null, 'database_unavailable');
@@ -87,11 +81,47 @@ export class ResponseRoutes {
     this.minFlushIntervalMs = opts.minFlushIntervalMs ?? 25;
   }
 
-  remember(route: ResponseRoute): void {
+  /**
+   * Stores a new record. Returns a promise only when the store answers asynchronously
+   * (PostgreSQL): the caller holds the response's id back from the client until it settles.
+   * It never rejects: a record the store refused is kept in memory and written later.
+   */
+  remember(route: ResponseRoute): Promise<void> | undefined {
+    if (this.store.insertResponseRouteNow) {
+      try {
+        this.store.insertResponseRouteNow(route);
+        this.failing = false;
+      } catch (err) {
+        this.keep(route, err);
+      }
+      return undefined;
+    }
+    this.unwritten.set(route.responseId, route);
+    return this.store.insertResponseRoutes([route]).then(
+      () => {
+        this.failing = false;
+        if (this.unwritten.get(route.responseId) === route) this.unwritten.delete(route.responseId);
+      },
+      (err: unknown) => this.keep(route, err),
+    );
+  }
+
+  /** A record the store refused: routed from memory, written with the next batch. */
+  private keep(route: ResponseRoute, err: unknown): void {
     this.unwritten.set(route.responseId, route);
     this.queued.push(route);
     this.queuedIds.add(route.responseId);
-    this.schedule(Math.max(this.flushDelayMs, this.lastFlushAt + this.minFlushIntervalMs - performance.now()));
+    const max = this.opts.maxPending ?? 10_000;
+    while (this.queued.length > max) this.dropOldest();
+    if (!this.failing) this.opts.onError(err);
+    this.failing = true;
+    this.schedule(this.opts.retryFlushMs ?? 1_000);
+  }
+
+  private dropOldest(): void {
+    const oldest = this.queued.shift()!;
+    this.queuedIds.delete(oldest.responseId);
+    if (this.unwritten.get(oldest.responseId) === oldest) this.unwritten.delete(oldest.responseId);
   }
 
   async lookup(responseId: string, now = Date.now()): Promise<ResponseRoute | undefined> {
@@ -124,7 +154,8 @@ export class ResponseRoutes {
       if (this.queuedIds.has(responseId)) return true;
     }
     this.queuedMarks.push(responseId);
-    this.schedule(this.flushDelayMs);
+    // Under load one statement carries the marks of many responses.
+    this.schedule(Math.max(this.flushDelayMs, this.lastFlushAt + this.minFlushIntervalMs - performance.now()));
     return true;
   }
 
@@ -141,14 +172,6 @@ export class ResponseRoutes {
     // Won here or counted elsewhere (another instance): either way, later polls need not ask.
     if (known) known.usageCountedAt = at;
     return won;
-  }
-
-  async forget(responseId: string): Promise<void> {
-    this.unwritten.delete(responseId);
-    this.cache.delete(responseId);
-    this.queued = this.queued.filter((r) => r.responseId !== responseId);
-    this.queuedIds.delete(responseId);
-    await this.store.deleteResponseRoute(responseId);
   }
 
   /** Writes queued records and usage marks; safe to call concurrently (writes are serialised). */
@@ -182,8 +205,9 @@ export class ResponseRoutes {
           // database may be back in a moment, and other instances can only route these
           // responses once they are stored.
           const max = this.opts.maxPending ?? 10_000;
-          this.queued = batch.concat(this.queued).slice(-max);
+          this.queued = batch.concat(this.queued);
           this.queuedIds = new Set(this.queued.map((r) => r.responseId));
+          while (this.queued.length > max) this.dropOldest();
           this.queuedMarks = marks.concat(this.queuedMarks).slice(-max);
           this.schedule(this.opts.retryFlushMs ?? 1_000);
           if (!this.failing) this.opts.onError(err);

@@ -9,13 +9,17 @@ import type { LiveApiModel } from '../models/registry.js';
 import { ClientClosedError } from '../server/client-closed.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 
-/** Watches a response as it passes, without delaying or changing it. */
+/**
+ * Watches a response as it passes, without changing it. A chunk is delayed only when `data`
+ * returns a promise: the chunk goes on to the client once it settles (a routing record that
+ * must be committed before the client can have the id it is about).
+ */
 export interface ResponseTap {
   /** Return false to stop watching (e.g. an error status). */
-  start(status: number, contentType: string): boolean;
-  data(chunk: Buffer): void;
-  /** `complete` is false when the stream broke off. */
-  end(complete: boolean): void;
+  start(status: number, contentType: string, contentEncoding?: string): boolean;
+  data(chunk: Buffer): void | Promise<void>;
+  /** `complete` is false when the stream broke off; the outcome waits for a returned promise. */
+  end(complete: boolean): void | Promise<void>;
 }
 
 export interface ForwardRequest {
@@ -84,6 +88,8 @@ export function forward(dispatcher: Dispatcher, r: ForwardRequest): Promise<Forw
     let resume: (() => void) | undefined;
     let watching = false;
     let settled = false;
+    /** A chunk held back until the tap's promise settles; the upstream is paused meanwhile. */
+    let gated: Promise<void> | undefined;
 
     const settle = (outcome: ForwardOutcome) => {
       if (settled) return;
@@ -114,7 +120,7 @@ export function forward(dispatcher: Dispatcher, r: ForwardRequest): Promise<Forw
         headersAt = performance.now();
         resume = resumeFn;
         const head = clientResponseHeaders(rawHeaders as unknown as Buffer[]);
-        watching = tap ? tap.start(statusCode, head.contentType) : false;
+        watching = tap ? tap.start(statusCode, head.contentType, head.contentEncoding) : false;
         res.writeHead(statusCode, head.headers);
         // A stream's head goes out at once, so a client of a slow stream sees the status
         // before the first event; JSON heads ride along with the first body bytes.
@@ -122,15 +128,31 @@ export function forward(dispatcher: Dispatcher, r: ForwardRequest): Promise<Forw
         return true;
       },
       onData(chunk) {
-        if (watching) tap!.data(chunk);
+        const gate = watching ? tap!.data(chunk) : undefined;
+        if (gate) {
+          const pass = () => {
+            gated = undefined;
+            if (settled || res.destroyed) return;
+            if (res.write(chunk)) resume!();
+            else res.once('drain', onDrain);
+          };
+          gated = gate.then(pass, pass);
+          return false;
+        }
         if (res.write(chunk)) return true;
         res.once('drain', onDrain);
         return false;
       },
       onComplete() {
-        if (watching) tap!.end(true);
-        res.end();
-        settle({ kind: 'completed', status: status!, headersAt: headersAt! });
+        const complete = () => {
+          const observed = watching ? tap!.end(true) : undefined;
+          res.end();
+          const done = () => settle({ kind: 'completed', status: status!, headersAt: headersAt! });
+          if (observed) observed.then(done, done);
+          else done();
+        };
+        if (gated) void gated.then(complete);
+        else complete();
       },
       onError(err) {
         if (clientClosed || err instanceof ClientClosedError) {

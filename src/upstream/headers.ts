@@ -82,12 +82,15 @@ export interface ResponseHeadInfo {
   /** Flat [name, value, ...] list for res.writeHead. */
   headers: string[];
   contentType: string;
+  /** `''` when the body is not encoded. */
+  contentEncoding: string;
 }
 
 /** Filters the upstream's raw response headers (undici hands them over as Buffers). */
 export function clientResponseHeaders(raw: readonly Buffer[]): ResponseHeadInfo {
   let listed: Set<string> | undefined;
   let contentType = '';
+  let contentEncoding = '';
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
@@ -95,13 +98,14 @@ export function clientResponseHeaders(raw: readonly Buffer[]): ResponseHeadInfo 
     const value = raw[i + 1]!.toString('latin1');
     if (lower === 'connection') listed = connectionListed(value);
     else if (lower === 'content-type') contentType = value;
+    else if (lower === 'content-encoding') contentEncoding = value;
     if (listedIn(UPSTREAM_DROPS, lower)) continue;
     out.push(name, value);
   }
   if (listed) {
     const kept: string[] = [];
     for (let i = 0; i < out.length; i += 2) if (!listed.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
-    return { headers: kept, contentType };
+    return { headers: kept, contentType, contentEncoding };
   }
-  return { headers: out, contentType };
+  return { headers: out, contentType, contentEncoding };
 }

@@ -3,6 +3,8 @@
 // the token usage (for the request log), from a JSON body or from the SSE events that carry
 // them (`response.created`, the terminal `response.completed`/`failed`/`incomplete`, or the
 // chat `include_usage` chunk).
+import type { Transform } from 'node:stream';
+import zlib from 'node:zlib';
 import type { ResponseTap } from './forward.js';
 import { decodeSpan } from './json-scan.js';
 import { findTopLevelAtEnds } from './json-scan-ends.js';
@@ -25,16 +27,20 @@ export interface Observation {
   /** The Response object's status (`completed`, `in_progress`, ...). */
   status?: string;
   usage?: Usage;
+  /** Set when the upstream's usage carried a count that is not a non-negative integer. */
+  malformedUsage?: boolean;
 }
 
 export interface ResponseObserver extends ResponseTap {
   readonly observed: Observation;
 }
 
-/** JSON bodies up to this size are held and read at the end; larger ones are scanned as they pass. */
+/** Chat and embeddings JSON bodies up to this size are held and read at the end; larger ones are scanned as they pass. */
 const JSON_PARSE_MAX = 256 * 1024;
 /** A single SSE event larger than this is not inspected. */
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+/** A compressed answer is watched until it has inflated to this much; past it, it only passes. */
+const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -42,34 +48,55 @@ const RESPONSE_TYPE = Buffer.from('"type":"response.');
 /** What follows RESPONSE_TYPE in the events that end a Responses stream. */
 const TERMINAL = ['completed', 'failed', 'incomplete'].map((t) => Buffer.from(`${t}"`));
 const CHAT_USAGE = Buffer.from('"usage":{');
-// Producers write a Response's id and status first and usage last (chat and embeddings too).
-const HEAD: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status'], chat: [], embeddings: [] };
+// Producers write usage last (chat and embeddings): a held body is read from its end.
 const TAIL = ['usage'];
 const WANTED: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status', 'usage'], chat: TAIL, embeddings: TAIL };
 
-const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Reads Responses-style (`input_tokens`) or Chat-style (`prompt_tokens`) usage objects. */
-export function parseUsage(u: unknown): Usage | undefined {
-  if (!u || typeof u !== 'object') return undefined;
+/** Usage read from an upstream's answer; `malformed` when some count was not a usable number. */
+export interface UsageReading {
+  usage: Usage | undefined;
+  malformed: boolean;
+}
+
+/**
+ * Reads Responses-style (`input_tokens`) or Chat-style (`prompt_tokens`) usage objects. A count
+ * is taken only when it is a non-negative safe integer: anything else (negative, fractional,
+ * huge, a string) is left out and the reading is marked malformed, so no upstream can push a
+ * counter backwards or poison the usage totals.
+ */
+export function readUsage(u: unknown): UsageReading {
+  let malformed = false;
+  const count = (v: unknown): number | null => {
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+    malformed = true;
+    return null;
+  };
+  if (!u || typeof u !== 'object') return { usage: undefined, malformed: false };
   const o = u as Record<string, any>;
+  let usage: Usage | undefined;
   if ('input_tokens' in o || 'output_tokens' in o) {
-    return {
+    usage = {
       inputTokens: count(o.input_tokens),
       outputTokens: count(o.output_tokens),
       reasoningTokens: count(o.output_tokens_details?.reasoning_tokens),
       cachedTokens: count(o.input_tokens_details?.cached_tokens),
     };
-  }
-  if ('prompt_tokens' in o) {
-    return {
+  } else if ('prompt_tokens' in o) {
+    const output = count(o.completion_tokens);
+    usage = {
       inputTokens: count(o.prompt_tokens),
-      outputTokens: count(o.completion_tokens) ?? (o.total_tokens !== undefined ? 0 : null),
+      outputTokens: output ?? (o.total_tokens !== undefined ? 0 : null),
       reasoningTokens: count(o.completion_tokens_details?.reasoning_tokens),
       cachedTokens: count(o.prompt_tokens_details?.cached_tokens),
     };
   }
-  return undefined;
+  return { usage, malformed };
+}
+
+export function parseUsage(u: unknown): Usage | undefined {
+  return readUsage(u).usage;
 }
 
 /**
@@ -148,12 +175,19 @@ function hasTerminalType(marker: Marker, buf: Buffer, start: number, end: number
   return false;
 }
 
-export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) => void): ResponseObserver {
+/**
+ * Called with a created response's id before the bytes that complete it go on to the client.
+ * A returned promise holds those bytes until it settles (the routing record is committed).
+ */
+export type OnResponseId = (id: string) => void | Promise<void>;
+
+export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId): ResponseObserver {
   const observed: Observation = { stream: false };
   let mode: 'json' | 'sse' | 'off' = 'off';
-  // JSON bodies up to JSON_PARSE_MAX are kept (as the chunks that passed) and read once at the
-  // end (readHeld). A larger body switches to the streaming scanner, which keeps only the few
-  // fields read, so memory stays bounded.
+  // Chat and embeddings JSON bodies up to JSON_PARSE_MAX are kept (as the chunks that passed)
+  // and read once at the end (readHeld). A larger body switches to the streaming scanner, which
+  // keeps only the few fields read, so memory stays bounded. Responses bodies always go through
+  // the scanner: their id must be known before the bytes that carry it reach the client.
   let held: Buffer[] = [];
   let heldBytes = 0;
   let fields: TopLevelFields | undefined;
@@ -161,11 +195,24 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
   // event completes (a big terminal event then costs one copy, not one per chunk).
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  /** A compressed answer is inflated on the side; the client still gets the bytes as sent. */
+  let inflater: Transform | undefined;
+  let inflated = 0;
+  /** What the caller must wait for before passing the current chunk on (the routing record). */
+  let gate: Promise<void> | undefined;
+  let idSent = false;
 
-  const setId = (id: unknown) => {
-    if (typeof id !== 'string' || observed.responseId) return;
-    observed.responseId = id;
-    onResponseId?.(id);
+  const sendId = (id: unknown) => {
+    if (typeof id !== 'string' || idSent) return;
+    idSent = true;
+    const wait = onResponseId?.(id);
+    if (wait) gate = gate ? gate.then(() => wait) : wait;
+  };
+
+  const takeUsage = (u: unknown) => {
+    const { usage, malformed } = readUsage(u);
+    if (malformed) observed.malformedUsage = true;
+    if (usage) observed.usage = usage;
   };
 
   // Set when a stream starts: the event types (Responses) or the usage chunk (chat) to look for.
@@ -188,13 +235,14 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
     if (kind === 'responses') {
       const response = parsed?.response;
       if (!response || typeof response !== 'object') return;
-      setId(response.id);
+      if (typeof response.id === 'string' && !observed.responseId) {
+        observed.responseId = response.id;
+        sendId(response.id);
+      }
       if (typeof response.status === 'string') observed.status = response.status;
-      const usage = parseUsage(response.usage);
-      if (usage) observed.usage = usage;
+      takeUsage(response.usage);
     } else {
-      const usage = parseUsage(parsed?.usage);
-      if (usage) observed.usage = usage;
+      takeUsage(parsed?.usage);
     }
   };
 
@@ -231,47 +279,147 @@ export function observeResponse(kind: ObservedKind, onResponseId?: (id: string) 
     }
   };
 
+  const scanJson = (chunk: Buffer) => {
+    if (fields) {
+      fields.write(chunk);
+      if (kind === 'responses' && !idSent && fields.raw.has('id')) sendId(fields.value('id'));
+    } else if (heldBytes + chunk.length <= JSON_PARSE_MAX) {
+      held.push(chunk);
+      heldBytes += chunk.length;
+    } else {
+      fields = new TopLevelFields(WANTED[kind]);
+      for (const h of held) fields.write(h);
+      fields.write(chunk);
+      held = [];
+    }
+  };
+
+  const scan = (chunk: Buffer) => {
+    if (mode === 'sse') scanSse(chunk);
+    else if (mode === 'json') scanJson(chunk);
+  };
+
+  const onInflated = (chunk: Buffer) => {
+    inflated += chunk.length;
+    if (inflated > MAX_INFLATED_BYTES) {
+      stopInflating();
+      mode = 'off';
+      return;
+    }
+    scan(chunk);
+  };
+
+  const stopInflating = () => {
+    inflater?.off('data', onInflated);
+    inflater?.destroy();
+    inflater = undefined;
+  };
+
+  const takeGate = (): Promise<void> | undefined => {
+    const g = gate;
+    gate = undefined;
+    return g;
+  };
+
+  /** What a complete body says; only a JSON answer that arrived whole counts, as the client saw it. */
+  const finish = (complete: boolean) => {
+    if (mode === 'json' && complete) {
+      const read = fields ? (key: string) => fields!.value(key) : readHeld(held, [], TAIL);
+      if (kind === 'responses') {
+        const id = read('id');
+        if (typeof id === 'string') {
+          observed.responseId = id;
+          sendId(id);
+        }
+        const status = read('status');
+        if (typeof status === 'string') observed.status = status;
+      }
+      takeUsage(read('usage'));
+    }
+    mode = 'off';
+    fields = undefined;
+    held = [];
+    pending = [];
+    pendingBytes = 0;
+    stopInflating();
+  };
+
   return {
     observed,
-    start(status, contentType) {
+    start(status, contentType, contentEncoding = '') {
       observed.httpStatus = status;
       if (contentType.startsWith('text/event-stream')) {
         observed.stream = true;
         mode = status >= 200 && status < 300 ? 'sse' : 'off';
         marker = new Marker(kind === 'responses' ? RESPONSE_TYPE : CHAT_USAGE);
-      } else if (contentType.includes('json') && status >= 200 && status < 300) mode = 'json';
+      } else if (contentType.includes('json') && status >= 200 && status < 300) {
+        mode = 'json';
+        if (kind === 'responses') fields = new TopLevelFields(WANTED.responses);
+      }
+      if (mode !== 'off' && contentEncoding !== '' && contentEncoding.toLowerCase() !== 'identity') {
+        inflater = inflaterFor(contentEncoding);
+        if (!inflater) mode = 'off';
+        else {
+          inflater.on('data', onInflated);
+          // A body that does not inflate is passed on untouched; it is just not read.
+          inflater.on('error', () => {
+            stopInflating();
+            mode = 'off';
+          });
+        }
+      }
       return true;
     },
     data(chunk) {
-      if (mode === 'sse') scanSse(chunk);
-      else if (mode !== 'json') return;
-      else if (fields) fields.write(chunk);
-      else if (heldBytes + chunk.length <= JSON_PARSE_MAX) {
-        held.push(chunk);
-        heldBytes += chunk.length;
-      } else {
-        fields = new TopLevelFields(WANTED[kind]);
-        for (const h of held) fields.write(h);
-        fields.write(chunk);
-        held = [];
+      if (mode === 'off') return undefined;
+      if (!inflater) {
+        scan(chunk);
+        return takeGate();
       }
+      const inf = inflater;
+      // Until a created response's id is known, each chunk waits for its inflated bytes to be
+      // read (the id must be recorded before the chunk reaches the client); after it, inflating
+      // runs beside the passing bytes.
+      if (kind !== 'responses' || idSent || !onResponseId) {
+        inf.write(chunk);
+        return undefined;
+      }
+      return new Promise<void>((resolve) => inf.write(chunk, () => resolve())).then(takeGate);
     },
     end(complete) {
-      // A JSON answer counts only if it arrived whole, as the client saw it.
-      if (mode === 'json' && complete) {
-        const read = fields ? (key: string) => fields!.value(key) : readHeld(held, HEAD[kind], TAIL);
-        if (kind === 'responses') {
-          setId(read('id'));
-          const status = read('status');
-          if (typeof status === 'string') observed.status = status;
-        }
-        observed.usage = parseUsage(read('usage'));
+      const inf = inflater;
+      if (!inf || !complete || mode === 'off') {
+        finish(complete);
+        return takeGate();
       }
-      mode = 'off';
-      fields = undefined;
-      held = [];
-      pending = [];
-      pendingBytes = 0;
+      return new Promise<void>((resolve) => {
+        inf.once('end', resolve);
+        inf.once('close', resolve);
+        inf.end();
+      }).then(() => {
+        finish(complete);
+        return takeGate();
+      });
     },
   };
+}
+
+/** A decompressor for one Content-Encoding, or undefined when this Node cannot undo it. */
+function inflaterFor(encoding: string): Transform | undefined {
+  const flush = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  switch (encoding.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip(flush);
+    case 'deflate':
+      return zlib.createInflate(flush);
+    case 'br':
+      return zlib.createBrotliDecompress();
+    case 'zstd': {
+      const make = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+      return make?.();
+    }
+    default:
+      return undefined;
+  }
 }

@@ -179,7 +179,8 @@ describe('request log, usage and metrics', () => {
     expect(metric(text, 'bodhi_active_streams', { api_model: 'res' })).toBe(0);
     expect(metric(text, 'bodhi_cache_lookups_total', { cache: 'token', result: 'hit' })).toBeGreaterThanOrEqual(aliceCalls + 6);
     expect(metric(text, 'bodhi_cache_lookups_total', { cache: 'model', result: 'miss' })).toBe(1);
-    expect(metric(text, 'bodhi_cache_lookups_total', { cache: 'response_route', result: 'hit' })).toBeGreaterThanOrEqual(3);
+    // Each id's first lookup reads the store; the polls after it are answered from the cache.
+    expect(metric(text, 'bodhi_cache_lookups_total', { cache: 'response_route', result: 'hit' })).toBeGreaterThanOrEqual(2);
     expect(metric(text, 'bodhi_process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 

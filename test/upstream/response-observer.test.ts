@@ -1,9 +1,10 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { observeResponse, type ObservedKind } from '../../src/upstream/response-observer.js';
 
 function run(kind: ObservedKind, contentType: string, chunks: string[], complete = true, status = 200) {
   const ids: string[] = [];
-  const observer = observeResponse(kind, (id) => ids.push(id));
+  const observer = observeResponse(kind, (id) => void ids.push(id));
   observer.start(status, contentType);
   for (const c of chunks) observer.data(Buffer.from(c));
   observer.end(complete);
@@ -25,8 +26,11 @@ describe('observeResponse', () => {
     }
   });
 
-  it('records nothing for a response cut short, an error status or a body without an id', () => {
-    expect(run('responses', 'application/json', [body.slice(0, 30)], false).ids).toEqual([]);
+  it('records nothing for an error status or a body without an id; a body cut short after its id still gets a record', () => {
+    // The record is written before the id reaches the client, so before it is known how the body ends.
+    const cut = run('responses', 'application/json', [body.slice(0, 30)], false);
+    expect(cut.ids).toEqual(['resp_abc']);
+    expect(cut.observed).toEqual({ httpStatus: 200, stream: false });
     expect(run('responses', 'application/json', [body], true, 400).observed).toEqual({ httpStatus: 400, stream: false });
     expect(run('responses', 'application/json', ['{"object":"list","data":[]}']).ids).toEqual([]);
   });
@@ -76,5 +80,83 @@ describe('observeResponse', () => {
     expect(run('chat', 'text/event-stream', cuts(chat, 30, 90)).observed.usage).toEqual({ inputTokens: 5, outputTokens: 2, reasoningTokens: 1, cachedTokens: null });
     const emb = '{"object":"list","data":[{"embedding":[0.1,0.2],"index":0}],"usage":{"prompt_tokens":4,"total_tokens":4}}';
     expect(run('embeddings', 'application/json', [emb]).observed.usage).toEqual({ inputTokens: 4, outputTokens: 0, reasoningTokens: null, cachedTokens: null });
+  });
+
+  it('reads id, status and usage of Responses and chat JSON bodies over 256 KiB sent in 64 KiB chunks', () => {
+    const filler = 'x'.repeat(300 * 1024);
+    const big = JSON.stringify({ id: 'resp_big', object: 'response', status: 'completed', output: [{ type: 'message', content: [{ text: filler }] }], usage });
+    const in64k = (s: string) => Array.from({ length: Math.ceil(s.length / 65536) }, (_, i) => s.slice(i * 65536, (i + 1) * 65536));
+    for (const withRecord of [true, false]) {
+      const observer = observeResponse('responses', withRecord ? () => undefined : undefined);
+      observer.start(200, 'application/json');
+      for (const c of in64k(big)) observer.data(Buffer.from(c));
+      observer.end(true);
+      expect(observer.observed).toEqual({ httpStatus: 200, stream: false, responseId: 'resp_big', status: 'completed', usage: expectedUsage });
+    }
+    // Chat holds small bodies and switches to the scanner past 256 KiB: the chunks held so far must be replayed.
+    const chat = JSON.stringify({ id: 'chatcmpl-1', choices: [{ message: { content: filler } }], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } });
+    expect(run('chat', 'application/json', in64k(chat)).observed.usage).toEqual({ inputTokens: 9, outputTokens: 4, reasoningTokens: null, cachedTokens: null });
+  });
+
+  it('asks for the record before handing on the chunk that completes the id, and waits for it', () => {
+    let recorded: (() => void) | undefined;
+    const seen: string[] = [];
+    const observer = observeResponse('responses', (id) => {
+      seen.push(id);
+      return new Promise<void>((resolve) => (recorded = resolve));
+    });
+    observer.start(200, 'application/json');
+    expect(observer.data(Buffer.from('{"id":"resp_a'))).toBeUndefined(); // the id is not complete yet
+    const gate = observer.data(Buffer.from('bc","status":"queued"'));
+    expect(seen).toEqual(['resp_abc']);
+    expect(gate).toBeInstanceOf(Promise);
+    expect(observer.data(Buffer.from(',"usage":null}'))).toBeUndefined(); // asked once
+    recorded!();
+
+    const sse = 'event: response.created\ndata: {"type":"response.created","response":{"id":"resp_s","status":"in_progress"}}\n\n';
+    const streamIds: string[] = [];
+    const stream = observeResponse('responses', (id) => {
+      streamIds.push(id);
+      return Promise.resolve();
+    });
+    stream.start(200, 'text/event-stream');
+    expect(stream.data(Buffer.from(sse.slice(0, 60)))).toBeUndefined();
+    expect(stream.data(Buffer.from(sse.slice(60)))).toBeInstanceOf(Promise);
+    expect(streamIds).toEqual(['resp_s']);
+  });
+
+  it('ignores usage counts that are not non-negative integers and says the usage was malformed', () => {
+    const bad = JSON.stringify({ id: 'resp_bad', status: 'completed', usage: { input_tokens: 3, output_tokens: -5, output_tokens_details: { reasoning_tokens: 1.5 }, input_tokens_details: { cached_tokens: 1e300 } } });
+    expect(run('responses', 'application/json', [bad]).observed).toMatchObject({
+      usage: { inputTokens: 3, outputTokens: null, reasoningTokens: null, cachedTokens: null },
+      malformedUsage: true,
+    });
+    const chat = 'data: {"choices":[],"usage":{"prompt_tokens":"9","completion_tokens":4}}\n\n';
+    expect(run('chat', 'text/event-stream', [chat]).observed).toMatchObject({ usage: { inputTokens: null, outputTokens: 4 }, malformedUsage: true });
+    expect(run('responses', 'application/json', [body]).observed.malformedUsage).toBeUndefined();
+  });
+
+  it('reads compressed answers (gzip, deflate, br) while the caller passes the bytes on as they are', async () => {
+    const sse =
+      'event: response.created\ndata: {"type":"response.created","response":{"id":"resp_z","status":"in_progress","usage":null}}\n\n' +
+      `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response: { id: 'resp_z', status: 'completed', usage } })}\n\n`;
+    for (const [encoding, compress] of [['gzip', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]] as const) {
+      for (const [contentType, text] of [['application/json', body], ['text/event-stream', sse]] as const) {
+        const ids: string[] = [];
+        const observer = observeResponse('responses', (id) => void ids.push(id));
+        observer.start(200, contentType, encoding);
+        const bytes = compress(Buffer.from(text));
+        for (let i = 0; i < bytes.length; i += 7) await observer.data(bytes.subarray(i, i + 7));
+        await observer.end(true);
+        expect(ids, `${encoding} ${contentType}`).toEqual([contentType === 'application/json' ? 'resp_abc' : 'resp_z']);
+        expect(observer.observed.usage, `${encoding} ${contentType}`).toEqual(expectedUsage);
+      }
+    }
+    // Something that does not inflate is just not read.
+    const broken = observeResponse('responses');
+    broken.start(200, 'application/json', 'gzip');
+    await broken.data(Buffer.from('not gzip at all'));
+    await broken.end(true);
+    expect(broken.observed.usage).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LiveApiModel } from '../../models/registry.js';
 import type { Gateway } from '../../server/gateway.js';
 import { forward, upstreamErrorKind, type ForwardOutcome } from '../../upstream/forward.js';
-import { observeResponse, type ObservedKind } from '../../upstream/response-observer.js';
+import { observeResponse, type ObservedKind, type OnResponseId } from '../../upstream/response-observer.js';
 
 export interface ProxyCall {
   /** The gateway route pattern, e.g. `/v1/responses/:id`, for metrics and the request log. */
@@ -17,8 +17,8 @@ export interface ProxyCall {
   body: Buffer | null;
   /** What kind of answer to watch for ids and usage. */
   observe: ObservedKind;
-  /** Called as soon as a created response's id is seen (routing records). */
-  onResponseId?: ((id: string) => void) | undefined;
+  /** Called with a created response's id before the client can have it (routing records). */
+  onResponseId?: OnResponseId | undefined;
   /**
    * Usage of a Responses response counts once: `create` counts what it sees (and marks the
    * record), `poll` counts only if it is the first to see a background response's usage.
@@ -43,8 +43,8 @@ export async function proxy(gw: Gateway, request: FastifyRequest, reply: Fastify
   const observer = observeResponse(call.observe, call.onResponseId);
   let streaming = false;
   const tap = {
-    start(status: number, contentType: string) {
-      observer.start(status, contentType);
+    start(status: number, contentType: string, contentEncoding?: string) {
+      observer.start(status, contentType, contentEncoding);
       if (observer.observed.stream) {
         streaming = true;
         gw.metrics.streamStarted(apiModelName);
@@ -53,8 +53,8 @@ export async function proxy(gw: Gateway, request: FastifyRequest, reply: Fastify
     },
     data: observer.data,
     end(complete: boolean) {
-      observer.end(complete);
       if (streaming) gw.metrics.streamEnded(apiModelName);
+      return observer.end(complete);
     },
   };
   const upstreamSpan =

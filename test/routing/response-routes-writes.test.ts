@@ -1,0 +1,128 @@
+// How routing records reach the store: committed before the response's id can reach the client
+// (synchronously with a store that can, else a promise the forwarder waits for), kept in memory
+// and retried while the store refuses them, usage marks written in batches. A fake store counts
+// what it is asked to do.
+import { describe, expect, it, vi } from 'vitest';
+import { ResponseRoutes } from '../../src/routing/response-routes.js';
+import type { ResponseRoute } from '../../src/store/types.js';
+
+// Fresh timestamps: records older than the retention would be treated as absent.
+const T0 = Date.now();
+const route = (n: number): ResponseRoute => ({ responseId: `resp_${n}`, apiModelId: 'am1', model: 'gpt-5', tokenId: 't1', createdAt: T0 + n, usageCountedAt: null });
+
+function fakeStore(opts: { sync?: boolean } = {}) {
+  const rows = new Map<string, ResponseRoute>();
+  const batches: number[] = [];
+  const marks: string[][] = [];
+  const state = { failing: false, reads: 0 };
+  const insert = (routes: readonly ResponseRoute[]) => {
+    if (state.failing) throw new Error('disk full');
+    batches.push(routes.length);
+    for (const r of routes) if (!rows.has(r.responseId)) rows.set(r.responseId, r);
+  };
+  return {
+    rows,
+    batches,
+    marks,
+    state,
+    async insertResponseRoutes(routes: readonly ResponseRoute[]) {
+      insert(routes);
+    },
+    ...(opts.sync ? { insertResponseRouteNow: (r: ResponseRoute) => insert([r]) } : {}),
+    async getResponseRoute(id: string) {
+      state.reads++;
+      return rows.get(id);
+    },
+    async claimResponseUsage(id: string, at: number) {
+      const row = rows.get(id);
+      if (!row || row.usageCountedAt !== null) return false;
+      rows.set(id, { ...row, usageCountedAt: at });
+      return true;
+    },
+    async markResponseUsage(ids: readonly string[], at: number) {
+      if (state.failing) throw new Error('disk full');
+      marks.push([...ids]);
+      for (const id of ids) {
+        const row = rows.get(id);
+        if (row && row.usageCountedAt === null) rows.set(id, { ...row, usageCountedAt: at });
+      }
+    },
+  };
+}
+
+describe('ResponseRoutes writes', () => {
+  it('commits a record synchronously when the store can: stored when remember returns, nothing to wait for', async () => {
+    const store = fakeStore({ sync: true });
+    const routes = new ResponseRoutes(store, { onError: () => undefined });
+    expect(routes.remember(route(1))).toBeUndefined();
+    expect(store.rows.get('resp_1')).toEqual(route(1));
+    expect(await routes.lookup('resp_1')).toEqual(route(1));
+    expect(await routes.lookup('resp_1')).toEqual(route(1));
+    expect(store.state.reads).toBe(1); // read back once, then cached
+  });
+
+  it('hands out a promise with an asynchronous store that settles only once the record is stored', async () => {
+    const store = fakeStore();
+    const routes = new ResponseRoutes(store, { onError: () => undefined });
+    const written = routes.remember(route(1));
+    expect(written).toBeInstanceOf(Promise);
+    expect(await routes.lookup('resp_1')).toEqual(route(1)); // routed from memory meanwhile
+    await written;
+    expect(store.rows.get('resp_1')).toEqual(route(1));
+    expect(store.batches).toEqual([1]);
+  });
+
+  it('keeps a refused record in memory, reports the outage once, and writes it when the store is back', async () => {
+    for (const sync of [true, false]) {
+      const store = fakeStore({ sync });
+      store.state.failing = true;
+      const errors: unknown[] = [];
+      const routes = new ResponseRoutes(store, { retryFlushMs: 10, onError: (e) => errors.push(e) });
+      await routes.remember(route(1)); // never rejects
+      await routes.remember(route(2));
+      expect(errors).toHaveLength(1);
+      expect(await routes.lookup('resp_1')).toEqual(route(1));
+      expect(store.state.reads).toBe(0);
+      store.state.failing = false;
+      await vi.waitFor(() => expect(store.rows.size).toBe(2), { timeout: 2_000, interval: 5 });
+      expect(store.batches).toEqual([2]);
+    }
+  });
+
+  it('counts usage once: a create marks its record with the next batch of marks; polls claim', async () => {
+    const store = fakeStore({ sync: true });
+    const routes = new ResponseRoutes(store, { onError: () => undefined });
+    routes.remember(route(1));
+    expect(routes.markUsage('resp_1')).toBe(true);
+    await routes.flush();
+    expect(store.marks).toEqual([['resp_1']]);
+    expect(store.rows.get('resp_1')!.usageCountedAt).not.toBeNull();
+    expect(await routes.claimUsage('resp_1')).toBe(false);
+
+    routes.remember(route(3)); // a background response: counted by the first poll that sees usage
+    expect(await routes.claimUsage('resp_3')).toBe(true);
+    expect(await routes.claimUsage('resp_3')).toBe(false);
+  });
+
+  it('writes the marks of a burst in one statement', async () => {
+    const store = fakeStore({ sync: true });
+    const routes = new ResponseRoutes(store, { flushDelayMs: 5, onError: () => undefined });
+    for (let i = 0; i < 100; i++) {
+      routes.remember(route(i));
+      routes.markUsage(`resp_${i}`);
+    }
+    await vi.waitFor(() => expect(store.marks.length).toBe(1), { timeout: 2_000, interval: 2 });
+    expect(store.marks[0]).toHaveLength(100);
+  });
+
+  it('splits records kept through an outage into bounded inserts', async () => {
+    const store = fakeStore({ sync: true });
+    store.state.failing = true;
+    const routes = new ResponseRoutes(store, { retryFlushMs: 60_000, onError: () => undefined });
+    for (let i = 0; i < 450; i++) routes.remember(route(i));
+    store.state.failing = false;
+    await routes.flush();
+    expect(store.batches).toEqual([200, 200, 50]);
+    expect(store.rows.size).toBe(450);
+  });
+});
