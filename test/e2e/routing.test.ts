@@ -89,12 +89,17 @@ describe('routing of id-only calls', () => {
     expect((await gw.call(`/v1/responses/${id}`, { token: alice })).status).toBe(200);
   });
 
-  it('deleting a response removes its routing record', async () => {
+  it('a deleted response still routes to its upstream (for its owner only), whose 404 passes through', async () => {
     const id = await create(alice, 'model-a');
-    await gw.server.gateway.responseRoutes.flush();
     expect(await gw.server.gateway.store.getResponseRoute(id)).toMatchObject({ responseId: id, model: 'model-a', apiModelId: expect.any(String) });
     expect((await gw.call(`/v1/responses/${id}`, { method: 'DELETE', token: alice })).status).toBe(200);
-    expect(await gw.server.gateway.store.getResponseRoute(id)).toBeUndefined();
+    expect(await gw.server.gateway.store.getResponseRoute(id)).toMatchObject({ responseId: id });
+    // Two Responses-format API models: without the record this would be a 400 asking for ?model=.
+    const after = await gw.call(`/v1/responses/${id}`, { token: alice });
+    expect(after.status).toBe(404);
+    expect(a.requests.at(-1)!.url).toBe(`/v1/responses/${id}`);
+    await expect(new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: alice }).responses.retrieve(id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect((await gw.call(`/v1/responses/${id}`, { token: bob })).status).toBe(404);
   });
 
   it('a response created with store: false gets no routing record; its usage still counts once', async () => {

@@ -99,8 +99,10 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
     const pattern = `/v1/responses/:id${suffix}`;
     return async (request: FastifyRequest<IdParams>, reply: Parameters<typeof proxy>[2]) => {
       const { id } = request.params;
+      // A deleted response keeps its record (until retention): later calls still reach its
+      // upstream, which answers 404 as the SDKs expect, and still only for its owner.
       const route = await routeById(gw, request.token, id, request.url);
-      const outcome = await proxy(gw, request, reply, {
+      await proxy(gw, request, reply, {
         route: pattern,
         apiModel: route.apiModel,
         model: route.model,
@@ -111,9 +113,6 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
         // A finished background response's usage is counted by the first poll that sees it.
         usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
       });
-      if (method === 'DELETE' && outcome.kind === 'completed' && outcome.status === 200) {
-        await gw.responseRoutes.forget(id).catch((err) => request.log.warn({ err }, 'could not delete routing record'));
-      }
     };
   };
 
