@@ -74,6 +74,7 @@ export class ResponseRoutes {
   private failing = false;
   private lastFlushAt = -Infinity;
   private readonly maxCached: number;
+  private readonly maxPending: number;
   private readonly flushDelayMs: number;
   private readonly minFlushIntervalMs: number;
   readonly stats: ResponseRoutesStats = { hits: 0, misses: 0, lateHits: 0, maxLateMs: 0 };
@@ -83,6 +84,7 @@ export class ResponseRoutes {
     private readonly opts: ResponseRoutesOptions,
   ) {
     this.maxCached = opts.maxCached ?? 10_000;
+    this.maxPending = opts.maxPending ?? 10_000;
     this.flushDelayMs = opts.flushDelayMs ?? 5;
     this.minFlushIntervalMs = opts.minFlushIntervalMs ?? 25;
   }
@@ -91,6 +93,8 @@ export class ResponseRoutes {
     this.unwritten.set(route.responseId, route);
     this.queued.push(route);
     this.queuedIds.add(route.responseId);
+    // While the store fails, the queue (and what memory holds of it) stays within maxPending.
+    if (this.failing && this.queued.length > this.maxPending) this.drop(this.queued.splice(0, this.queued.length - this.maxPending));
     this.schedule(Math.max(this.flushDelayMs, this.lastFlushAt + this.minFlushIntervalMs - performance.now()));
   }
 
@@ -181,9 +185,11 @@ export class ResponseRoutes {
           // Keep them for the next attempt (and keep routing them from memory meanwhile): the
           // database may be back in a moment, and other instances can only route these
           // responses once they are stored.
-          const max = this.opts.maxPending ?? 10_000;
-          this.queued = batch.concat(this.queued).slice(-max);
+          const max = this.maxPending;
+          const all = batch.concat(this.queued);
+          this.queued = all.slice(-max);
           this.queuedIds = new Set(this.queued.map((r) => r.responseId));
+          this.drop(all.slice(0, all.length - this.queued.length));
           this.queuedMarks = marks.concat(this.queuedMarks).slice(-max);
           this.schedule(this.opts.retryFlushMs ?? 1_000);
           if (!this.failing) this.opts.onError(err);
@@ -191,6 +197,14 @@ export class ResponseRoutes {
         },
       );
     return this.flushing;
+  }
+
+  /** Records given up on (the store failed for too long): memory no longer holds them either. */
+  private drop(routes: readonly ResponseRoute[]): void {
+    for (const route of routes) {
+      if (this.unwritten.get(route.responseId) === route) this.unwritten.delete(route.responseId);
+      this.queuedIds.delete(route.responseId);
+    }
   }
 
   private written(batch: readonly ResponseRoute[]): void {
