@@ -29,7 +29,7 @@ const REVOKED = unauthorized('This API token has been revoked.', 'token_revoked'
 const EXPIRED = unauthorized('This API token has expired.', 'token_expired');
 
 /** Tokens already matched against their hash, so a repeat caller skips SHA-256 (bounded). */
-const MAX_VERIFIED = 10_000;
+export const MAX_VERIFIED = 10_000;
 
 function check({ record, auth }: Entry, now: number): AuthResult {
   if (record.status !== 'active') return { ok: false, error: REVOKED };
@@ -46,6 +46,11 @@ export class TokenCache {
   private verified = new Map<string, Entry>();
   /** Lookups that found a stored token (active or not) vs. ones that found none; for /metrics. */
   readonly stats = { hits: 0, misses: 0 };
+
+  /** Tokens held as verified right now (at most MAX_VERIFIED); for tests. */
+  get verifiedCount(): number {
+    return this.verified.size;
+  }
 
   replace(records: readonly TokenRecord[]): void {
     const next = new Map<string, Entry[]>();

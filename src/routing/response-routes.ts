@@ -68,6 +68,7 @@ export class ResponseRoutes {
   private failing = false;
   private lastFlushAt = -Infinity;
   private readonly maxCached: number;
+  private readonly maxPending: number;
   private readonly flushDelayMs: number;
   private readonly minFlushIntervalMs: number;
   readonly stats: ResponseRoutesStats = { hits: 0, misses: 0, lateHits: 0, maxLateMs: 0 };
@@ -77,6 +78,7 @@ export class ResponseRoutes {
     private readonly opts: ResponseRoutesOptions,
   ) {
     this.maxCached = opts.maxCached ?? 10_000;
+    this.maxPending = opts.maxPending ?? 10_000;
     this.flushDelayMs = opts.flushDelayMs ?? 5;
     this.minFlushIntervalMs = opts.minFlushIntervalMs ?? 25;
   }
@@ -111,13 +113,13 @@ export class ResponseRoutes {
     this.unwritten.set(route.responseId, route);
     this.queued.push(route);
     this.queuedIds.add(route.responseId);
-    const max = this.opts.maxPending ?? 10_000;
-    while (this.queued.length > max) this.dropOldest();
+    while (this.queued.length > this.maxPending) this.dropOldest();
     if (!this.failing) this.opts.onError(err);
     this.failing = true;
     this.schedule(this.opts.retryFlushMs ?? 1_000);
   }
 
+  /** A record given up on (the store failed for too long): memory no longer holds it either. */
   private dropOldest(): void {
     const oldest = this.queued.shift()!;
     this.queuedIds.delete(oldest.responseId);
@@ -204,7 +206,7 @@ export class ResponseRoutes {
           // Keep them for the next attempt (and keep routing them from memory meanwhile): the
           // database may be back in a moment, and other instances can only route these
           // responses once they are stored.
-          const max = this.opts.maxPending ?? 10_000;
+          const max = this.maxPending;
           this.queued = batch.concat(this.queued);
           this.queuedIds = new Set(this.queued.map((r) => r.responseId));
           while (this.queued.length > max) this.dropOldest();

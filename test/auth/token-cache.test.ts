@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenCache } from '../../src/auth/token-cache.js';
+import { MAX_VERIFIED, TokenCache } from '../../src/auth/token-cache.js';
 import { generateToken, hashToken, lookupPrefix } from '../../src/auth/token-format.js';
 import type { TokenRecord } from '../../src/store/types.js';
 
@@ -52,5 +52,21 @@ describe('TokenCache', () => {
     const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     expect(code(cache.authenticate(`Bearer ${forged}`))).toBe('invalid_token');
     expect(code(cache.authenticate(undefined))).toBe('missing_token');
+  });
+
+  it('never holds more verified tokens than its bound, after 3x as many distinct tokens', () => {
+    const tokens = Array.from({ length: 3 * MAX_VERIFIED }, () => generateToken());
+    const cache = new TokenCache();
+    cache.replace(tokens.map((t, i) => record({ id: `t${i}`, name: `app${i}`, tokenPrefix: lookupPrefix(t), tokenHash: hashToken(t).toString('hex') })));
+    let most = 0;
+    for (const t of tokens) {
+      expect(cache.authenticate(`Bearer ${t}`).ok).toBe(true);
+      most = Math.max(most, cache.verifiedCount);
+    }
+    expect(most).toBe(MAX_VERIFIED);
+    expect(cache.verifiedCount).toBeGreaterThan(0);
+    expect(cache.verifiedCount).toBeLessThanOrEqual(MAX_VERIFIED);
+    // Every token still authenticates, verified or not.
+    for (const t of tokens.slice(0, 100)) expect(cache.authenticate(`Bearer ${t}`).ok).toBe(true);
   });
 });

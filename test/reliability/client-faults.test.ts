@@ -265,11 +265,14 @@ describe('client faults', () => {
       ['PATCH', (id) => `/v1/responses/${id}/cancel?model=gpt-5`],
     ];
 
-    it.each(ROUTES.map(([m, p]) => [m, p('{id}')] as const))('%s %s: 400 invalid_response_id for every hostile id; nothing forwarded', async (method) => {
-      const route = ROUTES.find(([m, p]) => m === method && p('{id}'))!;
+    // Each case carries its own path builder (two routes share GET, two share the /cancel path).
+    it.each(ROUTES.map(([m, p]) => [m, p('{id}'), p] as const))('%s %s: 400 invalid_response_id for every hostile id; nothing forwarded', async (method, pattern, pathOf) => {
+      expect(pathOf('{id}')).toBe(pattern);
       const before = up.requests.length;
       for (const id of HOSTILE) {
-        const res = await rawRequest(gw.url, { method, path: route[1](id), headers: auth() });
+        const path = pathOf(id);
+        expect(path.includes(id), 'the hostile id is in the path sent').toBe(true);
+        const res = await rawRequest(gw.url, { method, path, headers: auth() });
         expect(res.status, `${method} ${id.slice(0, 40)}`).toBe(400);
         expect(envelope(res.body).error).toMatchObject({ param: 'response_id', code: 'invalid_response_id', type: 'invalid_request_error' });
       }

@@ -92,4 +92,37 @@ describe('RequestLogWriter', () => {
     expect(new Set(ids).size).toBe(1000);
     expect(writer.dropped).toBe(0);
   });
+
+  it('holds at most maxQueued rows while the store fails, counting every other row as dropped', async () => {
+    const store = await sqliteStore();
+    let fail = true;
+    const failing: Store = Object.assign(Object.create(store) as Store, {
+      insertRequestLogs: async (rows: readonly RequestLogEntry[]) => {
+        if (fail) throw new Error('database is locked');
+        return store.insertRequestLogs(rows);
+      },
+    });
+    const MAX = 100;
+    const writer = new RequestLogWriter(failing, { retentionDays: 30, maxQueued: MAX, flushEveryMs: 3_600_000, onError: () => undefined });
+    // Rows arrive before each write and while it is in flight (the failed batch then finds the
+    // queue full again): 6x the bound.
+    let pushed = 0;
+    const push = (n: number) => {
+      for (let i = 0; i < n; i++) writer.push(entry(pushed++));
+    };
+    for (let round = 0; round < 3; round++) {
+      push(MAX);
+      const writing = writer.flush();
+      push(MAX);
+      await writing;
+    }
+    // And 3x the bound with no write attempt at all.
+    push(3 * MAX);
+    expect(pushed).toBe(9 * MAX);
+    fail = false;
+    await writer.stop();
+    const ids = await storedIds(store);
+    expect(ids.length).toBe(MAX);
+    expect(writer.dropped).toBe(8 * MAX);
+  });
 });
