@@ -130,6 +130,15 @@ export class UpstreamChecker {
     if (input.api_model_id === undefined) return { baseUrl, apiKey: null };
     if (typeof input.api_model_id !== 'string') throw badRequest('api_model_id must be a string.', 'api_model_id');
     const stored = await this.deps.apiModels.find(input.api_model_id);
+    // A stored key goes only to the base URL stored with it: anything else could hand it to
+    // whatever listens at a URL the caller picked.
+    if (baseUrl !== stored.baseUrl) {
+      throw badRequest(
+        `base_url differs from the base URL stored with API model '${stored.name}' (${stored.baseUrl}); its stored key is only sent there. Type the key (api_key) to check another URL.`,
+        'base_url',
+        'stored_key_base_url_mismatch',
+      );
+    }
     return { baseUrl, apiKey: stored.apiKeyEnc ? this.deps.box.decrypt(stored.apiKeyEnc) : null };
   }
 

@@ -81,7 +81,7 @@ export const apiFormatListSchema = {
 /** Where an upstream check gets its key: typed in (`api_key`), or stored on an API model. */
 const upstreamCredentials = {
   api_key: { ...nullableString, writeOnly: true, description: 'The key to use. Omit it to use the stored key of `api_model_id`; null for none.' },
-  api_model_id: { type: 'string', description: 'An existing API model (id or name) whose stored key is used when `api_key` is omitted.' },
+  api_model_id: { type: 'string', description: 'An existing API model (id or name) whose stored key is used when `api_key` is omitted. Its key is only sent to its own stored base URL: a different `base_url` is a 400 (type the key instead).' },
 } as const;
 
 export const fetchModelsInputSchema = {
