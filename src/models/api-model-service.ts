@@ -50,11 +50,21 @@ export function toView(m: ApiModelRecord): ApiModelView {
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const NO_SPACE_RE = /^\S+$/;
 
+// The WHATWG parser quietly drops tabs and newlines and forgives a missing host (`http:///v1`
+// becomes `http://v1`), so such input is refused before parsing rather than stored rewritten.
+const URL_BAD_CHAR_RE = /[\p{Cc}\p{Cf}\p{Z}\s]/u;
+const URL_AUTHORITY_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#\\]*)/;
+
 export function normaliseBaseUrl(raw: unknown): string {
   if (typeof raw !== 'string' || raw.trim() === '') throw badRequest('base_url is required.', 'base_url');
+  const text = raw.trim();
+  const authority = URL_AUTHORITY_RE.exec(text)?.[1];
+  if (authority === undefined) throw badRequest(`base_url '${text}' is not a valid URL: expected e.g. https://api.openai.com/v1.`, 'base_url');
+  if (URL_BAD_CHAR_RE.test(text)) throw badRequest(`base_url ${JSON.stringify(text)} must not contain spaces or control characters.`, 'base_url');
+  if (/^(?::\d*)?$/.test(authority.slice(authority.lastIndexOf('@') + 1))) throw badRequest(`base_url '${text}' has no host.`, 'base_url');
   let url: URL;
   try {
-    url = new URL(raw.trim());
+    url = new URL(text);
   } catch {
     throw badRequest(`base_url '${raw}' is not a valid URL.`, 'base_url');
   }

@@ -66,6 +66,19 @@ describe('bodhi CLI', () => {
     }
   });
 
+  it('refuses a base URL the parser would rewrite, with exit code 1', async () => {
+    for (const [url, message] of [
+      ['http:///v1', /base_url 'http:\/\/\/v1' has no host/],
+      ['http://x/v\r\n1', /base_url "http:\/\/x\/v\\r\\n1" must not contain spaces or control characters/],
+    ] as const) {
+      const r = await run('api-models', 'add', '--name', 'bad-url', '--format', 'openai', '--base-url', url, '--models', 'a');
+      expect(r.code, url).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toContain('(base_url)');
+    }
+    expect(JSON.parse((await run('api-models', 'list', '--json')).stdout).map((m: { name: string }) => m.name)).not.toContain('bad-url');
+  });
+
   it('lists API models as a table and as JSON, and removes them', async () => {
     const table = await run('api-models', 'list');
     expect(table.stdout).toMatch(/NAME\s+API_FORMAT/);
