@@ -193,7 +193,7 @@ export function buildCli(): Command {
     .description('create a token; prints it alone on one line, once')
     .requiredOption('--name <name>', 'a name to recognise it by')
     .addOption(new Option('--scope <scope>', 'what it may do').choices([...SCOPES]).default('user'))
-    .option('--expires-at <time>', 'ISO 8601 expiry, e.g. 2027-01-01T00:00:00Z')
+    .option('--expires-at <time>', 'ISO 8601 expiry in the future, e.g. 2027-01-01T00:00:00Z')
     .option('--allowed-models <ids>', 'comma-separated model ids this token may call (default: all)', list)
     .option('--rate-limit-rpm <n>', 'requests per minute allowed to this token', positiveInt)
     .addOption(homeOption())
@@ -223,7 +223,8 @@ export function buildCli(): Command {
         await withContext(storeFlags(opts), async ({ tokens }) => {
           const rows = await tokens.list();
           if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-          else printTable(rows as unknown as Record<string, unknown>[], ['name', 'scope', 'status', 'token_hint', 'created_at', 'last_used_at', 'expires_at']);
+          // The STATUS column shows the state, so an expired token does not read as active.
+          else printTable(rows.map((r) => ({ ...r, status: r.state })), ['name', 'scope', 'status', 'token_hint', 'created_at', 'last_used_at', 'expires_at']);
         });
       }),
     );

@@ -107,6 +107,20 @@ describe('bodhi CLI', () => {
     // the name is free again once revoked
     expect((await run('tokens', 'create', '--name', 'ci')).code).toBe(0);
   });
+
+  it('refuses an expiry in the past and lists an expired token as expired', async () => {
+    const past = await run('tokens', 'create', '--name', 'old', '--expires-at', '2001-01-01T00:00:00Z');
+    expect(past.code).toBe(1);
+    expect(past.stderr).toMatch(/expires_at 2001-01-01T00:00:00.000Z is in the past.*\(expires_at\)/);
+    const expiresAt = Date.now() + 1500;
+    expect((await run('tokens', 'create', '--name', 'brief', '--expires-at', new Date(expiresAt).toISOString())).code).toBe(0);
+    const names = JSON.parse((await run('tokens', 'list', '--json')).stdout).map((t: { name: string }) => t.name);
+    expect(names).not.toContain('old');
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now() + 50)));
+    const brief = JSON.parse((await run('tokens', 'list', '--json')).stdout).find((t: { name: string }) => t.name === 'brief');
+    expect(brief).toMatchObject({ status: 'active', state: 'expired' });
+    expect((await run('tokens', 'list')).stdout).toMatch(/^brief\s+user\s+expired\s/m);
+  });
 });
 
 describe('CLI changes reach a running server within a second', () => {

@@ -175,6 +175,37 @@ describe('management API', () => {
     expect((await gw.call('/bodhi/v1/tokens', { method: 'POST', json: { name: 'user' } })).status).toBe(409);
   });
 
+  it('refuses a past expiry, and lists and counts an expired token as expired', async () => {
+    const past = await gw.call('/bodhi/v1/tokens', { method: 'POST', json: { name: 'born-expired', expires_at: '2001-01-01T00:00:00Z' } });
+    expect(past.status).toBe(400);
+    expect((await json(past)).error).toMatchObject({ param: 'expires_at', message: expect.stringContaining('in the past') });
+
+    const created = await json(await gw.call('/bodhi/v1/tokens', { method: 'POST', json: { name: 'short-lived', expires_at: new Date(Date.now() + 60_000).toISOString() } }));
+    expect(created).toMatchObject({ status: 'active', state: 'active' });
+    const update = await gw.call(`/bodhi/v1/tokens/${created.id}`, { method: 'PUT', json: { expires_at: '2001-01-01T00:00:00Z' } });
+    expect(update.status).toBe(400);
+    expect((await json(update)).error.param).toBe('expires_at');
+    const activeBefore = (await json(await gw.call('/bodhi/v1/info'))).counts.active_tokens;
+
+    // Let its expiry pass (set in the store: the API refuses a past time).
+    const store = gw.server.gateway.store;
+    const record = (await store.listTokens()).find((t) => t.id === created.id)!;
+    const expiredAt = Date.now() - 1000;
+    await store.updateToken({ ...record, expiresAt: expiredAt });
+    await gw.server.gateway.sync.reload();
+
+    expect((await json(await gw.call('/v1/models', { token: created.token }))).error.code).toBe('token_expired');
+    const listed = (await json(await gw.call('/bodhi/v1/tokens'))).data.find((t: Json) => t.id === created.id);
+    expect(listed).toMatchObject({ status: 'active', state: 'expired' });
+    expect(await json(await gw.call(`/bodhi/v1/tokens/${created.id}`))).toMatchObject({ state: 'expired' });
+    expect((await json(await gw.call('/bodhi/v1/info'))).counts.active_tokens).toBe(activeBefore - 1);
+    // Its own (past) expiry passed back unchanged, as a form does, is not a new past expiry.
+    const resent = await gw.call(`/bodhi/v1/tokens/${created.id}`, { method: 'PUT', json: { expires_at: new Date(expiredAt).toISOString(), rate_limit_rpm: 5 } });
+    expect(resent.status).toBe(200);
+    const revoked = await json(await gw.call(`/bodhi/v1/tokens/${created.id}`, { method: 'DELETE' }));
+    expect(revoked).toMatchObject({ status: 'revoked', state: 'revoked' });
+  });
+
   it('reports info', async () => {
     const info = await json(await gw.call('/bodhi/v1/info'));
     expect(info).toMatchObject({ version: expect.any(String), data_dir: gw.home, database: { kind: 'sqlite' } });

@@ -146,6 +146,8 @@ export interface Token {
   name: string;
   scope: Scope;
   status: 'active' | 'revoked';
+  /** `status` plus the clock: a token past its expires_at is `expired`. */
+  state: 'active' | 'expired' | 'revoked';
   token_hint: string;
   created_at: string;
   last_used_at: string | null;

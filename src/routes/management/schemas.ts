@@ -177,7 +177,7 @@ export const tokenInputSchema = {
   properties: {
     name: { type: 'string' },
     scope: { type: 'string', enum: [...SCOPES], description: 'Default `user`. `user` and `power_user` may call /v1; `admin` may also use the management API.' },
-    expires_at: { type: ['string', 'null'], format: 'date-time' },
+    expires_at: { type: ['string', 'null'], format: 'date-time', description: 'When the token stops working; must be in the future (a 400 otherwise). null: never.' },
     allowed_models: { type: ['array', 'null'], items: { type: 'string' }, description: 'Model ids this token may call; null for all.' },
     rate_limit_rpm: { type: ['integer', 'null'], minimum: 1 },
   },
@@ -198,7 +198,12 @@ const tokenProperties = {
   id: { type: 'string' },
   name: { type: 'string' },
   scope: { type: 'string', enum: [...SCOPES] },
-  status: { type: 'string', enum: ['active', 'revoked'] },
+  status: { type: 'string', enum: ['active', 'revoked'], description: 'What was set: `revoked` once revoked, else `active` (also after expiry; see `state`).' },
+  state: {
+    type: 'string',
+    enum: ['active', 'expired', 'revoked'],
+    description: 'What the token is now: `revoked`, `expired` (`expires_at` has passed; requests get 401 `token_expired`) or `active`.',
+  },
   token_hint: { type: 'string', description: 'The first characters of the token, to recognise it.' },
   created_at: { type: 'string', format: 'date-time' },
   updated_at: { type: 'string', format: 'date-time' },
@@ -207,7 +212,7 @@ const tokenProperties = {
   allowed_models: { type: ['array', 'null'], items: { type: 'string' } },
   rate_limit_rpm: { type: ['integer', 'null'] },
 } as const;
-const tokenRequired = ['id', 'name', 'scope', 'status', 'token_hint', 'created_at', 'updated_at', 'last_used_at', 'expires_at', 'allowed_models', 'rate_limit_rpm'] as const;
+const tokenRequired = ['id', 'name', 'scope', 'status', 'state', 'token_hint', 'created_at', 'updated_at', 'last_used_at', 'expires_at', 'allowed_models', 'rate_limit_rpm'] as const;
 
 export const tokenSchema = {
   $id: 'Token',
@@ -240,7 +245,11 @@ export const infoSchema = {
     counts: {
       type: 'object',
       required: ['api_models', 'tokens', 'active_tokens'],
-      properties: { api_models: { type: 'integer' }, tokens: { type: 'integer' }, active_tokens: { type: 'integer' } },
+      properties: {
+        api_models: { type: 'integer' },
+        tokens: { type: 'integer' },
+        active_tokens: { type: 'integer', description: 'Tokens neither revoked nor expired.' },
+      },
     },
   },
 } as const;
