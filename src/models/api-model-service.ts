@@ -6,7 +6,8 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { ApiModelRecord, Store } from '../store/types.js';
 import { API_FORMATS, isApiFormat } from './formats.js';
-import { claimedIds, prefixServes } from './registry.js';
+import { MAX_MODEL_ID_LENGTH, idLength, isPrintable, prefixCovers, prefixesOverlap, sameId, visible } from './model-ids.js';
+import { claimedIds } from './registry.js';
 
 export interface ApiModelInput {
   name?: unknown;
@@ -48,7 +49,6 @@ export function toView(m: ApiModelRecord): ApiModelView {
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const NO_SPACE_RE = /^\S+$/;
 
 // The WHATWG parser quietly drops tabs and newlines and forgives a missing host (`http:///v1`
 // becomes `http://v1`), so such input is refused before parsing rather than stored rewritten.
@@ -92,7 +92,10 @@ function validModels(raw: unknown): string[] {
   if (!Array.isArray(raw)) throw badRequest('models must be an array of model ids.', 'models');
   const out: string[] = [];
   for (const m of raw) {
-    if (typeof m !== 'string' || !NO_SPACE_RE.test(m) || m.length > 256) throw badRequest(`models contains an invalid model id: ${JSON.stringify(m)}.`, 'models');
+    if (typeof m !== 'string' || !isPrintable(m) || idLength(m) > MAX_MODEL_ID_LENGTH) {
+      const shown = typeof m === 'string' ? `'${visible(m)}'` : JSON.stringify(m);
+      throw badRequest(`models contains an invalid model id: ${shown}. Ids are 1-${MAX_MODEL_ID_LENGTH} printable characters, without spaces, control or bidi characters.`, 'models');
+    }
     if (!out.includes(m)) out.push(m);
   }
   return out;
@@ -100,7 +103,9 @@ function validModels(raw: unknown): string[] {
 
 function validPrefix(raw: unknown): string | null {
   if (raw === undefined || raw === null || raw === '') return null;
-  if (typeof raw !== 'string' || !NO_SPACE_RE.test(raw) || raw.length > 64) throw badRequest('prefix must be a short string without spaces, e.g. "res/".', 'prefix');
+  if (typeof raw !== 'string' || !isPrintable(raw) || idLength(raw) > 64) {
+    throw badRequest('prefix must be up to 64 printable characters without spaces, control or bidi characters, e.g. "res/".', 'prefix');
+  }
   return raw;
 }
 
@@ -157,31 +162,52 @@ export class ApiModelService {
     const forwardAll = input.forward_all === true;
     if (forwardAll && !prefix) throw badRequest('forward_all needs a prefix: it forwards every model id that starts with it.', 'prefix');
     if (!forwardAll && models.length === 0) throw badRequest('models must list at least one model id (or set forward_all with a prefix).', 'models');
+    const tooLong = models.find((m) => idLength((prefix ?? '') + m) > MAX_MODEL_ID_LENGTH);
+    if (tooLong) throw badRequest(`Model id '${prefix ?? ''}${tooLong}' is longer than ${MAX_MODEL_ID_LENGTH} characters with its prefix.`, 'models');
     let apiKeyEnc = base.apiKeyEnc;
     if (input.api_key === null) apiKeyEnc = null;
     else if (input.api_key !== undefined) apiKeyEnc = this.box.encrypt(validKey(input.api_key));
     return { ...base, name, apiFormat: input.api_format, baseUrl, apiKeyEnc, models, prefix, forwardAll };
   }
 
+  /** 409s, each naming the API model or local alias it clashes with. Ids compare without case. */
   private async checkConflicts(candidate: ApiModelRecord): Promise<void> {
     const [all, localAliases] = await Promise.all([this.store.listApiModels(), this.store.listLocalAliases()]);
     const others = all.filter((m) => m.id !== candidate.id);
     if (others.some((m) => m.name === candidate.name)) throw conflict(`An API model named '${candidate.name}' already exists.`, 'name');
     const mine = claimedIds(candidate);
+    mine.forEach((id, i) => {
+      const twin = mine.slice(0, i).find((earlier) => sameId(earlier, id));
+      if (twin) throw conflict(`Model '${id}' differs only in case from '${twin}', also listed by API model '${candidate.name}'.`, 'models');
+    });
+    const myPrefix = candidate.forwardAll ? candidate.prefix : null;
     for (const other of others) {
-      const clash = claimedIds(other).find((id) => mine.includes(id));
-      if (clash) throw conflict(`Model '${clash}' is already served by API model '${other.name}'.`, 'models');
-      if (candidate.forwardAll && other.forwardAll && other.prefix === candidate.prefix) {
-        throw conflict(`Prefix '${candidate.prefix}' already forwards all models to API model '${other.name}'.`, 'prefix');
+      const theirs = claimedIds(other);
+      const theirPrefix = other.forwardAll ? other.prefix : null;
+      for (const id of mine) {
+        const twin = theirs.find((t) => sameId(t, id));
+        if (twin === id) throw conflict(`Model '${id}' is already served by API model '${other.name}'.`, 'models');
+        if (twin) throw conflict(`Model '${id}' differs only in case from '${twin}', served by API model '${other.name}'.`, 'models');
+        if (prefixCovers(theirPrefix, id)) throw conflict(`Model '${id}' falls under prefix '${theirPrefix}', which forwards all models to API model '${other.name}'.`, 'models');
+      }
+      if (!myPrefix) continue;
+      const covered = theirs.find((t) => prefixCovers(myPrefix, t));
+      if (covered) throw conflict(`Prefix '${myPrefix}' would also forward '${covered}', which API model '${other.name}' serves.`, 'prefix');
+      if (theirPrefix && prefixesOverlap(myPrefix, theirPrefix)) {
+        throw conflict(
+          sameId(myPrefix, theirPrefix)
+            ? `Prefix '${myPrefix}' already forwards all models to API model '${other.name}'.`
+            : `Prefix '${myPrefix}' overlaps prefix '${theirPrefix}', which forwards all models to API model '${other.name}'.`,
+          'prefix',
+        );
       }
     }
     // Local aliases share the model-id namespace.
-    const prefix = candidate.forwardAll ? candidate.prefix : null;
     for (const alias of localAliases) {
-      if (mine.includes(alias.name)) throw conflict(`Model '${alias.name}' is already a local alias.`, 'models');
-      if (prefix && prefixServes(prefix, alias.name)) {
-        throw conflict(`Prefix '${prefix}' would also forward local alias '${alias.name}'.`, 'prefix');
-      }
+      const twin = mine.find((id) => sameId(id, alias.name));
+      if (twin === alias.name) throw conflict(`Model '${alias.name}' is already a local alias.`, 'models');
+      if (twin) throw conflict(`Model '${twin}' differs only in case from local alias '${alias.name}'.`, 'models');
+      if (prefixCovers(myPrefix, alias.name)) throw conflict(`Prefix '${myPrefix}' would also forward local alias '${alias.name}'.`, 'prefix');
     }
   }
 }
