@@ -84,10 +84,12 @@ export function buildCli(): Command {
     .option('--models <ids>', 'comma-separated model ids, e.g. gpt-5,gpt-4.1', list)
     .option('--prefix <prefix>', 'prefix clients add to model ids, e.g. res/')
     .option('--forward-all', 'forward every model id that starts with the prefix')
+    .option('--openai-organization <id>', 'send OpenAI-Organization: <id> upstream (clients cannot set it), e.g. org-abc123')
+    .option('--openai-project <id>', 'send OpenAI-Project: <id> upstream (clients cannot set it), e.g. proj_abc123')
     .addOption(homeOption())
     .addOption(databaseUrlOption())
     .action(
-      run(async (opts: { name: string; format: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; models?: string[]; prefix?: string; forwardAll?: boolean; home?: string; databaseUrl?: string }) => {
+      run(async (opts: { name: string; format: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; models?: string[]; prefix?: string; forwardAll?: boolean; openaiOrganization?: string; openaiProject?: string; home?: string; databaseUrl?: string }) => {
         let apiKey = opts.apiKey;
         if (opts.apiKeyEnv !== undefined) {
           apiKey = process.env[opts.apiKeyEnv];
@@ -102,6 +104,8 @@ export function buildCli(): Command {
             models: opts.models ?? [],
             prefix: opts.prefix,
             forward_all: opts.forwardAll ?? false,
+            openai_organization: opts.openaiOrganization ?? null,
+            openai_project: opts.openaiProject ?? null,
           });
           process.stdout.write(JSON.stringify(created, null, 2) + '\n');
         });

@@ -18,6 +18,9 @@ export interface ApiModelInput {
   models?: unknown;
   prefix?: unknown;
   forward_all?: unknown;
+  /** Omitted keeps the current value (on update); null or '' clears it. */
+  openai_organization?: unknown;
+  openai_project?: unknown;
 }
 
 export interface ApiModelView {
@@ -29,6 +32,8 @@ export interface ApiModelView {
   models: string[];
   prefix: string | null;
   forward_all: boolean;
+  openai_organization: string | null;
+  openai_project: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -43,6 +48,8 @@ export function toView(m: ApiModelRecord): ApiModelView {
     models: m.models,
     prefix: m.prefix,
     forward_all: m.forwardAll,
+    openai_organization: m.openaiOrganization,
+    openai_project: m.openaiProject,
     created_at: new Date(m.createdAt).toISOString(),
     updated_at: new Date(m.updatedAt).toISOString(),
   };
@@ -109,6 +116,16 @@ function validPrefix(raw: unknown): string | null {
   return raw;
 }
 
+/** An OpenAI organization or project id: it travels in a header, so printable ASCII only. */
+export function validOpenaiId(raw: unknown, field: 'openai_organization' | 'openai_project', current: string | null): string | null {
+  if (raw === undefined) return current;
+  if (raw === null || raw === '') return null;
+  if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(raw)) {
+    throw badRequest(`${field} must be up to 256 printable ASCII characters without spaces, e.g. "${field === 'openai_project' ? 'proj_abc123' : 'org-abc123'}" (or null for none).`, field);
+  }
+  return raw;
+}
+
 export class ApiModelService {
   constructor(
     private readonly store: Store,
@@ -129,7 +146,7 @@ export class ApiModelService {
 
   async create(input: ApiModelInput): Promise<ApiModelView> {
     const now = Date.now();
-    const record = this.build(input, { id: randomUUID(), apiKeyEnc: null, createdAt: now, updatedAt: now });
+    const record = this.build(input, { id: randomUUID(), apiKeyEnc: null, openaiOrganization: null, openaiProject: null, createdAt: now, updatedAt: now });
     await this.checkConflicts(record);
     await this.store.insertApiModel(record);
     return toView(record);
@@ -149,7 +166,7 @@ export class ApiModelService {
     return toView(current);
   }
 
-  private build(input: ApiModelInput, base: Pick<ApiModelRecord, 'id' | 'apiKeyEnc' | 'createdAt' | 'updatedAt'>): ApiModelRecord {
+  private build(input: ApiModelInput, base: Pick<ApiModelRecord, 'id' | 'apiKeyEnc' | 'openaiOrganization' | 'openaiProject' | 'createdAt' | 'updatedAt'>): ApiModelRecord {
     if (input === null || typeof input !== 'object') throw badRequest('Expected a JSON object.');
     const name = validName(input.name);
     if (!isApiFormat(input.api_format)) {
@@ -167,7 +184,9 @@ export class ApiModelService {
     let apiKeyEnc = base.apiKeyEnc;
     if (input.api_key === null) apiKeyEnc = null;
     else if (input.api_key !== undefined) apiKeyEnc = this.box.encrypt(validKey(input.api_key));
-    return { ...base, name, apiFormat: input.api_format, baseUrl, apiKeyEnc, models, prefix, forwardAll };
+    const openaiOrganization = validOpenaiId(input.openai_organization, 'openai_organization', base.openaiOrganization);
+    const openaiProject = validOpenaiId(input.openai_project, 'openai_project', base.openaiProject);
+    return { ...base, name, apiFormat: input.api_format, baseUrl, apiKeyEnc, models, prefix, forwardAll, openaiOrganization, openaiProject };
   }
 
   /** 409s, each naming the API model or local alias it clashes with. Ids compare without case. */

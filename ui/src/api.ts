@@ -90,6 +90,8 @@ export interface ApiModel {
   models: string[];
   prefix: string | null;
   forward_all: boolean;
+  openai_organization: string | null;
+  openai_project: string | null;
   created_at: string;
   updated_at: string;
 }
