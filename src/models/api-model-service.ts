@@ -155,6 +155,14 @@ export class ApiModelService {
   async update(idOrName: string, input: ApiModelInput): Promise<ApiModelView> {
     const current = await this.find(idOrName);
     const record = this.build({ ...input }, { ...current, updatedAt: Date.now() });
+    // A kept key stays with the server it was given for: moving it elsewhere needs it typed again.
+    if (input.api_key === undefined && record.apiKeyEnc && new URL(record.baseUrl).origin !== new URL(current.baseUrl).origin) {
+      throw badRequest(
+        `base_url moves API model '${current.name}' to another server (${new URL(record.baseUrl).origin}); its stored key is only sent to ${new URL(current.baseUrl).origin}. Type the key (api_key), or set it to null.`,
+        'api_key',
+        'stored_key_base_url_mismatch',
+      );
+    }
     await this.checkConflicts(record);
     await this.store.updateApiModel(record);
     return toView(record);
