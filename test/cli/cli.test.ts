@@ -19,7 +19,7 @@ describe('bodhi CLI', () => {
       expect(r.stdout).toMatch(/^Usage: bodhi/);
     }
     const add = await run('api-models', 'add', '--help');
-    for (const flag of ['--name', '--format', '--base-url', '--api-key', '--api-key-env', '--models', '--prefix', '--forward-all']) expect(add.stdout).toContain(flag);
+    for (const flag of ['--name', '--format', '--base-url', '--api-key', '--api-key-env', '--models', '--prefix', '--forward-all', '--openai-organization', '--openai-project']) expect(add.stdout).toContain(flag);
     const serve = await run('serve', '--help');
     for (const flag of ['--host', '--port', '--home']) expect(serve.stdout).toContain(flag);
   });
