@@ -1,7 +1,7 @@
 // Which headers cross the gateway. Requests: the client's own headers go upstream except
-// hop-by-hop ones, client credentials and the billing account; the API model's key (and its
-// OpenAI organization and project, if set) are added. Responses: the
-// upstream's headers come back except hop-by-hop ones and cookies.
+// hop-by-hop ones, client credentials and the billed account; the API model's key (and its
+// OpenAI organization and project, if set) are added. Responses: the upstream's headers come
+// back except hop-by-hop ones and cookies.
 
 const HOP_BY_HOP: readonly string[] = [
   'connection',
