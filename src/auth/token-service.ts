@@ -16,11 +16,15 @@ export interface TokenInput {
   rate_limit_rpm?: unknown;
 }
 
+/** What a token is right now: `status` is only what was set (active or revoked); this adds the clock. */
+export type TokenState = 'active' | 'expired' | 'revoked';
+
 export interface TokenView {
   id: string;
   name: string;
   scope: Scope;
   status: TokenStatus;
+  state: TokenState;
   /** The first characters of the token, enough to recognise it. */
   token_hint: string;
   created_at: string;
@@ -34,12 +38,18 @@ export interface TokenView {
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$/;
 
-export function toTokenView(t: TokenRecord, pendingUse?: number): TokenView {
+export function tokenState(t: Pick<TokenRecord, 'status' | 'expiresAt'>, now = Date.now()): TokenState {
+  if (t.status === 'revoked') return 'revoked';
+  return t.expiresAt !== null && t.expiresAt <= now ? 'expired' : 'active';
+}
+
+export function toTokenView(t: TokenRecord, pendingUse?: number, now = Date.now()): TokenView {
   return {
     id: t.id,
     name: t.name,
     scope: t.scope,
     status: t.status,
+    state: tokenState(t, now),
     token_hint: `${TOKEN_PREFIX}${t.tokenPrefix}...`,
     created_at: iso(t.createdAt)!,
     updated_at: iso(t.updatedAt)!,
@@ -50,10 +60,13 @@ export function toTokenView(t: TokenRecord, pendingUse?: number): TokenView {
   };
 }
 
-function parseExpiry(raw: unknown): number | null {
+/** A new expiry must lie ahead: a token born expired only looks usable. `unchanged` is the stored one, which may be passed back as it is. */
+function parseExpiry(raw: unknown, unchanged: number | null = null): number | null {
   if (raw === null) return null;
   if (typeof raw !== 'string' || Number.isNaN(Date.parse(raw))) throw badRequest('expires_at must be an ISO 8601 date-time or null.', 'expires_at');
-  return Date.parse(raw);
+  const at = Date.parse(raw);
+  if (at <= Date.now() && at !== unchanged) throw badRequest(`expires_at ${new Date(at).toISOString()} is in the past; give a future time (or null for no expiry).`, 'expires_at');
+  return at;
 }
 
 function parseAllowed(raw: unknown): string[] | null {
@@ -130,7 +143,7 @@ export class TokenService {
       if (input.status !== 'active' && input.status !== 'revoked') throw badRequest('status must be active or revoked.', 'status');
       next.status = input.status;
     }
-    if (input.expires_at !== undefined) next.expiresAt = parseExpiry(input.expires_at);
+    if (input.expires_at !== undefined) next.expiresAt = parseExpiry(input.expires_at, current.expiresAt);
     if (input.allowed_models !== undefined) next.allowedModels = parseAllowed(input.allowed_models);
     if (input.rate_limit_rpm !== undefined) next.rateLimitRpm = parseRpm(input.rate_limit_rpm);
     if (next.status === 'active' && (next.name !== current.name || current.status !== 'active')) await this.checkNameFree(next.name, current.id);

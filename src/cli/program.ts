@@ -84,10 +84,12 @@ export function buildCli(): Command {
     .option('--models <ids>', 'comma-separated model ids, e.g. gpt-5,gpt-4.1', list)
     .option('--prefix <prefix>', 'prefix clients add to model ids, e.g. res/')
     .option('--forward-all', 'forward every model id that starts with the prefix')
+    .option('--openai-organization <id>', 'send OpenAI-Organization: <id> upstream (clients cannot set it), e.g. org-abc123')
+    .option('--openai-project <id>', 'send OpenAI-Project: <id> upstream (clients cannot set it), e.g. proj_abc123')
     .addOption(homeOption())
     .addOption(databaseUrlOption())
     .action(
-      run(async (opts: { name: string; format: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; models?: string[]; prefix?: string; forwardAll?: boolean; home?: string; databaseUrl?: string }) => {
+      run(async (opts: { name: string; format: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; models?: string[]; prefix?: string; forwardAll?: boolean; openaiOrganization?: string; openaiProject?: string; home?: string; databaseUrl?: string }) => {
         let apiKey = opts.apiKey;
         if (opts.apiKeyEnv !== undefined) {
           apiKey = process.env[opts.apiKeyEnv];
@@ -102,6 +104,8 @@ export function buildCli(): Command {
             models: opts.models ?? [],
             prefix: opts.prefix,
             forward_all: opts.forwardAll ?? false,
+            openai_organization: opts.openaiOrganization ?? null,
+            openai_project: opts.openaiProject ?? null,
           });
           process.stdout.write(JSON.stringify(created, null, 2) + '\n');
         });
@@ -193,7 +197,7 @@ export function buildCli(): Command {
     .description('create a token; prints it alone on one line, once')
     .requiredOption('--name <name>', 'a name to recognise it by')
     .addOption(new Option('--scope <scope>', 'what it may do').choices([...SCOPES]).default('user'))
-    .option('--expires-at <time>', 'ISO 8601 expiry, e.g. 2027-01-01T00:00:00Z')
+    .option('--expires-at <time>', 'ISO 8601 expiry in the future, e.g. 2027-01-01T00:00:00Z')
     .option('--allowed-models <ids>', 'comma-separated model ids this token may call (default: all)', list)
     .option('--rate-limit-rpm <n>', 'requests per minute allowed to this token', positiveInt)
     .addOption(homeOption())
@@ -223,7 +227,8 @@ export function buildCli(): Command {
         await withContext(storeFlags(opts), async ({ tokens }) => {
           const rows = await tokens.list();
           if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-          else printTable(rows as unknown as Record<string, unknown>[], ['name', 'scope', 'status', 'token_hint', 'created_at', 'last_used_at', 'expires_at']);
+          // The STATUS column shows the state, so an expired token does not read as active.
+          else printTable(rows.map((r) => ({ ...r, status: r.state })), ['name', 'scope', 'status', 'token_hint', 'created_at', 'last_used_at', 'expires_at']);
         });
       }),
     );

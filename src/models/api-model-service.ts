@@ -6,7 +6,8 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { ApiModelRecord, Store } from '../store/types.js';
 import { API_FORMATS, isApiFormat } from './formats.js';
-import { claimedIds, prefixServes } from './registry.js';
+import { MAX_MODEL_ID_LENGTH, idLength, isPrintable, prefixCovers, prefixesOverlap, sameId, visible } from './model-ids.js';
+import { claimedIds } from './registry.js';
 
 export interface ApiModelInput {
   name?: unknown;
@@ -17,6 +18,9 @@ export interface ApiModelInput {
   models?: unknown;
   prefix?: unknown;
   forward_all?: unknown;
+  /** Omitted keeps the current value (on update); null or '' clears it. */
+  openai_organization?: unknown;
+  openai_project?: unknown;
 }
 
 export interface ApiModelView {
@@ -28,6 +32,8 @@ export interface ApiModelView {
   models: string[];
   prefix: string | null;
   forward_all: boolean;
+  openai_organization: string | null;
+  openai_project: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -42,19 +48,30 @@ export function toView(m: ApiModelRecord): ApiModelView {
     models: m.models,
     prefix: m.prefix,
     forward_all: m.forwardAll,
+    openai_organization: m.openaiOrganization,
+    openai_project: m.openaiProject,
     created_at: new Date(m.createdAt).toISOString(),
     updated_at: new Date(m.updatedAt).toISOString(),
   };
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const NO_SPACE_RE = /^\S+$/;
+
+// The WHATWG parser quietly drops tabs and newlines and forgives a missing host (`http:///v1`
+// becomes `http://v1`), so such input is refused before parsing rather than stored rewritten.
+const URL_BAD_CHAR_RE = /[\p{Cc}\p{Cf}\p{Z}\s]/u;
+const URL_AUTHORITY_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#\\]*)/;
 
 export function normaliseBaseUrl(raw: unknown): string {
   if (typeof raw !== 'string' || raw.trim() === '') throw badRequest('base_url is required.', 'base_url');
+  const text = raw.trim();
+  const authority = URL_AUTHORITY_RE.exec(text)?.[1];
+  if (authority === undefined) throw badRequest(`base_url '${text}' is not a valid URL: expected e.g. https://api.openai.com/v1.`, 'base_url');
+  if (URL_BAD_CHAR_RE.test(text)) throw badRequest(`base_url ${JSON.stringify(text)} must not contain spaces or control characters.`, 'base_url');
+  if (/^(?::\d*)?$/.test(authority.slice(authority.lastIndexOf('@') + 1))) throw badRequest(`base_url '${text}' has no host.`, 'base_url');
   let url: URL;
   try {
-    url = new URL(raw.trim());
+    url = new URL(text);
   } catch {
     throw badRequest(`base_url '${raw}' is not a valid URL.`, 'base_url');
   }
@@ -82,7 +99,10 @@ function validModels(raw: unknown): string[] {
   if (!Array.isArray(raw)) throw badRequest('models must be an array of model ids.', 'models');
   const out: string[] = [];
   for (const m of raw) {
-    if (typeof m !== 'string' || !NO_SPACE_RE.test(m) || m.length > 256) throw badRequest(`models contains an invalid model id: ${JSON.stringify(m)}.`, 'models');
+    if (typeof m !== 'string' || !isPrintable(m) || idLength(m) > MAX_MODEL_ID_LENGTH) {
+      const shown = typeof m === 'string' ? `'${visible(m)}'` : JSON.stringify(m);
+      throw badRequest(`models contains an invalid model id: ${shown}. Ids are 1-${MAX_MODEL_ID_LENGTH} printable characters, without spaces, control or bidi characters.`, 'models');
+    }
     if (!out.includes(m)) out.push(m);
   }
   return out;
@@ -90,7 +110,19 @@ function validModels(raw: unknown): string[] {
 
 function validPrefix(raw: unknown): string | null {
   if (raw === undefined || raw === null || raw === '') return null;
-  if (typeof raw !== 'string' || !NO_SPACE_RE.test(raw) || raw.length > 64) throw badRequest('prefix must be a short string without spaces, e.g. "res/".', 'prefix');
+  if (typeof raw !== 'string' || !isPrintable(raw) || idLength(raw) > 64) {
+    throw badRequest('prefix must be up to 64 printable characters without spaces, control or bidi characters, e.g. "res/".', 'prefix');
+  }
+  return raw;
+}
+
+/** An OpenAI organization or project id: it travels in a header, so printable ASCII only. */
+export function validOpenaiId(raw: unknown, field: 'openai_organization' | 'openai_project', current: string | null): string | null {
+  if (raw === undefined) return current;
+  if (raw === null || raw === '') return null;
+  if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(raw)) {
+    throw badRequest(`${field} must be up to 256 printable ASCII characters without spaces, e.g. "${field === 'openai_project' ? 'proj_abc123' : 'org-abc123'}" (or null for none).`, field);
+  }
   return raw;
 }
 
@@ -114,7 +146,7 @@ export class ApiModelService {
 
   async create(input: ApiModelInput): Promise<ApiModelView> {
     const now = Date.now();
-    const record = this.build(input, { id: randomUUID(), apiKeyEnc: null, createdAt: now, updatedAt: now });
+    const record = this.build(input, { id: randomUUID(), apiKeyEnc: null, openaiOrganization: null, openaiProject: null, createdAt: now, updatedAt: now });
     await this.checkConflicts(record);
     await this.store.insertApiModel(record);
     return toView(record);
@@ -123,6 +155,14 @@ export class ApiModelService {
   async update(idOrName: string, input: ApiModelInput): Promise<ApiModelView> {
     const current = await this.find(idOrName);
     const record = this.build({ ...input }, { ...current, updatedAt: Date.now() });
+    // A kept key stays with the server it was given for: moving it elsewhere needs it typed again.
+    if (input.api_key === undefined && record.apiKeyEnc && new URL(record.baseUrl).origin !== new URL(current.baseUrl).origin) {
+      throw badRequest(
+        `base_url moves API model '${current.name}' to another server (${new URL(record.baseUrl).origin}); its stored key is only sent to ${new URL(current.baseUrl).origin}. Type the key (api_key), or set it to null.`,
+        'api_key',
+        'stored_key_base_url_mismatch',
+      );
+    }
     await this.checkConflicts(record);
     await this.store.updateApiModel(record);
     return toView(record);
@@ -134,7 +174,7 @@ export class ApiModelService {
     return toView(current);
   }
 
-  private build(input: ApiModelInput, base: Pick<ApiModelRecord, 'id' | 'apiKeyEnc' | 'createdAt' | 'updatedAt'>): ApiModelRecord {
+  private build(input: ApiModelInput, base: Pick<ApiModelRecord, 'id' | 'apiKeyEnc' | 'openaiOrganization' | 'openaiProject' | 'createdAt' | 'updatedAt'>): ApiModelRecord {
     if (input === null || typeof input !== 'object') throw badRequest('Expected a JSON object.');
     const name = validName(input.name);
     if (!isApiFormat(input.api_format)) {
@@ -147,31 +187,54 @@ export class ApiModelService {
     const forwardAll = input.forward_all === true;
     if (forwardAll && !prefix) throw badRequest('forward_all needs a prefix: it forwards every model id that starts with it.', 'prefix');
     if (!forwardAll && models.length === 0) throw badRequest('models must list at least one model id (or set forward_all with a prefix).', 'models');
+    const tooLong = models.find((m) => idLength((prefix ?? '') + m) > MAX_MODEL_ID_LENGTH);
+    if (tooLong) throw badRequest(`Model id '${prefix ?? ''}${tooLong}' is longer than ${MAX_MODEL_ID_LENGTH} characters with its prefix.`, 'models');
     let apiKeyEnc = base.apiKeyEnc;
     if (input.api_key === null) apiKeyEnc = null;
     else if (input.api_key !== undefined) apiKeyEnc = this.box.encrypt(validKey(input.api_key));
-    return { ...base, name, apiFormat: input.api_format, baseUrl, apiKeyEnc, models, prefix, forwardAll };
+    const openaiOrganization = validOpenaiId(input.openai_organization, 'openai_organization', base.openaiOrganization);
+    const openaiProject = validOpenaiId(input.openai_project, 'openai_project', base.openaiProject);
+    return { ...base, name, apiFormat: input.api_format, baseUrl, apiKeyEnc, models, prefix, forwardAll, openaiOrganization, openaiProject };
   }
 
+  /** 409s, each naming the API model or local alias it clashes with. Ids compare without case. */
   private async checkConflicts(candidate: ApiModelRecord): Promise<void> {
     const [all, localAliases] = await Promise.all([this.store.listApiModels(), this.store.listLocalAliases()]);
     const others = all.filter((m) => m.id !== candidate.id);
     if (others.some((m) => m.name === candidate.name)) throw conflict(`An API model named '${candidate.name}' already exists.`, 'name');
     const mine = claimedIds(candidate);
+    mine.forEach((id, i) => {
+      const twin = mine.slice(0, i).find((earlier) => sameId(earlier, id));
+      if (twin) throw conflict(`Model '${id}' differs only in case from '${twin}', also listed by API model '${candidate.name}'.`, 'models');
+    });
+    const myPrefix = candidate.forwardAll ? candidate.prefix : null;
     for (const other of others) {
-      const clash = claimedIds(other).find((id) => mine.includes(id));
-      if (clash) throw conflict(`Model '${clash}' is already served by API model '${other.name}'.`, 'models');
-      if (candidate.forwardAll && other.forwardAll && other.prefix === candidate.prefix) {
-        throw conflict(`Prefix '${candidate.prefix}' already forwards all models to API model '${other.name}'.`, 'prefix');
+      const theirs = claimedIds(other);
+      const theirPrefix = other.forwardAll ? other.prefix : null;
+      for (const id of mine) {
+        const twin = theirs.find((t) => sameId(t, id));
+        if (twin === id) throw conflict(`Model '${id}' is already served by API model '${other.name}'.`, 'models');
+        if (twin) throw conflict(`Model '${id}' differs only in case from '${twin}', served by API model '${other.name}'.`, 'models');
+        if (prefixCovers(theirPrefix, id)) throw conflict(`Model '${id}' falls under prefix '${theirPrefix}', which forwards all models to API model '${other.name}'.`, 'models');
+      }
+      if (!myPrefix) continue;
+      const covered = theirs.find((t) => prefixCovers(myPrefix, t));
+      if (covered) throw conflict(`Prefix '${myPrefix}' would also forward '${covered}', which API model '${other.name}' serves.`, 'prefix');
+      if (theirPrefix && prefixesOverlap(myPrefix, theirPrefix)) {
+        throw conflict(
+          sameId(myPrefix, theirPrefix)
+            ? `Prefix '${myPrefix}' already forwards all models to API model '${other.name}'.`
+            : `Prefix '${myPrefix}' overlaps prefix '${theirPrefix}', which forwards all models to API model '${other.name}'.`,
+          'prefix',
+        );
       }
     }
     // Local aliases share the model-id namespace.
-    const prefix = candidate.forwardAll ? candidate.prefix : null;
     for (const alias of localAliases) {
-      if (mine.includes(alias.name)) throw conflict(`Model '${alias.name}' is already a local alias.`, 'models');
-      if (prefix && prefixServes(prefix, alias.name)) {
-        throw conflict(`Prefix '${prefix}' would also forward local alias '${alias.name}'.`, 'prefix');
-      }
+      const twin = mine.find((id) => sameId(id, alias.name));
+      if (twin === alias.name) throw conflict(`Model '${alias.name}' is already a local alias.`, 'models');
+      if (twin) throw conflict(`Model '${twin}' differs only in case from local alias '${alias.name}'.`, 'models');
+      if (prefixCovers(myPrefix, alias.name)) throw conflict(`Prefix '${myPrefix}' would also forward local alias '${alias.name}'.`, 'prefix');
     }
   }
 }

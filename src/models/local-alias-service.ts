@@ -11,7 +11,8 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { GgufError, readGgufSummary } from '../local/gguf-header.js';
 import { parseRequestParams } from '../local/sampling-params.js';
 import type { ApiModelRecord, LocalAliasRecord, Store } from '../store/types.js';
-import { claimedIds, prefixServes } from './registry.js';
+import { prefixCovers, sameId } from './model-ids.js';
+import { claimedIds } from './registry.js';
 
 export interface LocalAliasInput {
   name?: unknown;
@@ -133,18 +134,24 @@ export class LocalAliasService {
 
   private async checkConflicts(candidate: LocalAliasRecord): Promise<void> {
     const [aliases, apiModels] = await Promise.all([this.store.listLocalAliases(), this.store.listApiModels()]);
-    if (aliases.some((a) => a.id !== candidate.id && a.name === candidate.name)) {
-      throw conflict(`A local alias named '${candidate.name}' already exists.`, 'name');
-    }
+    // Names compare without case, like API model ids: `Llama3` beside `llama3` reads as one id.
+    const twin = aliases.find((a) => a.id !== candidate.id && sameId(a.name, candidate.name));
+    if (twin?.name === candidate.name) throw conflict(`A local alias named '${candidate.name}' already exists.`, 'name');
+    if (twin) throw conflict(`Model '${candidate.name}' differs only in case from local alias '${twin.name}'.`, 'name');
     const clash = apiModelServing(apiModels, candidate.name);
-    if (clash) throw conflict(`Model '${candidate.name}' is already served by API model '${clash.name}'.`, 'name');
+    if (!clash) return;
+    if (clash.id === candidate.name) throw conflict(`Model '${candidate.name}' is already served by API model '${clash.apiModel.name}'.`, 'name');
+    if (clash.id) throw conflict(`Model '${candidate.name}' differs only in case from '${clash.id}', served by API model '${clash.apiModel.name}'.`, 'name');
+    throw conflict(`Model '${candidate.name}' falls under prefix '${clash.apiModel.prefix}', which forwards all models to API model '${clash.apiModel.name}'.`, 'name');
   }
 }
 
-/** The API model that would also answer for `id`: an explicit model id, or a forward-all prefix. */
-export function apiModelServing(apiModels: readonly ApiModelRecord[], id: string): ApiModelRecord | undefined {
-  return (
-    apiModels.find((m) => claimedIds(m).includes(id)) ??
-    apiModels.find((m) => m.forwardAll && prefixServes(m.prefix, id))
-  );
+/** The API model that would also answer for `id` (ignoring case): an explicit model id (`id` set), or a forward-all prefix. */
+export function apiModelServing(apiModels: readonly ApiModelRecord[], id: string): { apiModel: ApiModelRecord; id?: string } | undefined {
+  for (const apiModel of apiModels) {
+    const claimed = claimedIds(apiModel).find((c) => sameId(c, id));
+    if (claimed) return { apiModel, id: claimed };
+  }
+  const forwarding = apiModels.find((m) => m.forwardAll && prefixCovers(m.prefix, id));
+  return forwarding && { apiModel: forwarding };
 }

@@ -15,6 +15,8 @@ export interface LiveApiModel {
   readonly basePath: string;
   /** `Bearer <key>`, or null when the API model has no key. */
   readonly authorization: string | null;
+  /** Headers the API model adds to every upstream request, flat [name, value, ...]: its OpenAI organization and project. */
+  readonly extraHeaders: readonly string[];
   readonly models: readonly string[];
   readonly prefix: string | null;
   readonly forwardAll: boolean;
@@ -69,11 +71,20 @@ export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
     origin: url.origin,
     basePath: url.pathname.replace(/\/+$/, ''),
     authorization: apiKey ? `Bearer ${apiKey}` : null,
+    extraHeaders: openaiHeaders(record),
     models: record.models,
     prefix: record.prefix,
     forwardAll: record.forwardAll,
     createdAt: record.createdAt,
   };
+}
+
+/** The OpenAI-Organization / OpenAI-Project headers an API model sends, flat [name, value, ...]. */
+export function openaiHeaders(m: Pick<ApiModelRecord, 'openaiOrganization' | 'openaiProject'>): string[] {
+  const out: string[] = [];
+  if (m.openaiOrganization) out.push('OpenAI-Organization', m.openaiOrganization);
+  if (m.openaiProject) out.push('OpenAI-Project', m.openaiProject);
+  return out;
 }
 
 /** Client-visible ids an API model claims explicitly. */

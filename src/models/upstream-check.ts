@@ -7,8 +7,9 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { badRequest, upstreamError } from '../errors.js';
 import { networkErrorText } from '../upstream/forward.js';
 import type { ApiModelService } from './api-model-service.js';
-import { normaliseBaseUrl } from './api-model-service.js';
+import { normaliseBaseUrl, validOpenaiId } from './api-model-service.js';
 import { ENDPOINT_FORMAT, isApiFormat } from './formats.js';
+import { openaiHeaders } from './registry.js';
 
 export interface UpstreamCheckInput {
   base_url?: unknown;
@@ -17,6 +18,9 @@ export interface UpstreamCheckInput {
   api_model_id?: unknown;
   api_format?: unknown;
   model?: unknown;
+  /** Omitted: the stored ones of api_model_id when its stored key is used; null or '' for none. */
+  openai_organization?: unknown;
+  openai_project?: unknown;
 }
 
 export interface ConnectionResult {
@@ -29,6 +33,8 @@ export interface ConnectionResult {
 interface Target {
   baseUrl: string;
   apiKey: string | null;
+  /** OpenAI-Organization / OpenAI-Project, flat [name, value, ...]. */
+  extraHeaders: string[];
 }
 
 type Probe =
@@ -120,17 +126,32 @@ export class UpstreamChecker {
   private async target(input: UpstreamCheckInput): Promise<Target> {
     if (input === null || typeof input !== 'object') throw badRequest('Expected a JSON object.');
     const baseUrl = normaliseBaseUrl(input.base_url);
-    if (input.api_key === null) return { baseUrl, apiKey: null };
+    // Organization and project as typed, else (below) the stored ones of a stored model.
+    const typed = (stored: { openaiOrganization: string | null; openaiProject: string | null } = { openaiOrganization: null, openaiProject: null }) =>
+      openaiHeaders({
+        openaiOrganization: validOpenaiId(input.openai_organization, 'openai_organization', stored.openaiOrganization),
+        openaiProject: validOpenaiId(input.openai_project, 'openai_project', stored.openaiProject),
+      });
+    if (input.api_key === null) return { baseUrl, apiKey: null, extraHeaders: typed() };
     if (input.api_key !== undefined) {
       if (typeof input.api_key !== 'string' || !/^[\x21-\x7e]+$/.test(input.api_key)) {
         throw badRequest('api_key must be printable ASCII without spaces (or null for none).', 'api_key');
       }
-      return { baseUrl, apiKey: input.api_key };
+      return { baseUrl, apiKey: input.api_key, extraHeaders: typed() };
     }
-    if (input.api_model_id === undefined) return { baseUrl, apiKey: null };
+    if (input.api_model_id === undefined) return { baseUrl, apiKey: null, extraHeaders: typed() };
     if (typeof input.api_model_id !== 'string') throw badRequest('api_model_id must be a string.', 'api_model_id');
     const stored = await this.deps.apiModels.find(input.api_model_id);
-    return { baseUrl, apiKey: stored.apiKeyEnc ? this.deps.box.decrypt(stored.apiKeyEnc) : null };
+    // A stored key goes only to the base URL stored with it: anything else could hand it to
+    // whatever listens at a URL the caller picked.
+    if (baseUrl !== stored.baseUrl) {
+      throw badRequest(
+        `base_url differs from the base URL stored with API model '${stored.name}' (${stored.baseUrl}); its stored key is only sent there. Type the key (api_key) to check another URL.`,
+        'base_url',
+        'stored_key_base_url_mismatch',
+      );
+    }
+    return { baseUrl, apiKey: stored.apiKeyEnc ? this.deps.box.decrypt(stored.apiKeyEnc) : null, extraHeaders: typed(stored) };
   }
 
   private async probe(target: Target, method: 'GET' | 'POST', path: string, body?: object): Promise<Probe> {
@@ -141,6 +162,7 @@ export class UpstreamChecker {
     const signal = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': userAgent };
     if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+    for (let i = 0; i < target.extraHeaders.length; i += 2) headers[target.extraHeaders[i]!] = target.extraHeaders[i + 1]!;
     if (body) headers['content-type'] = 'application/json';
     try {
       const res = await request(url, {

@@ -111,6 +111,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('local_aliases').execute();
     },
   },
+  '0004_api_model_openai_org_project': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('api_models').addColumn('openai_organization', 'text').execute();
+      await db.schema.alterTable('api_models').addColumn('openai_project', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('api_models').dropColumn('openai_project').execute();
+      await db.schema.alterTable('api_models').dropColumn('openai_organization').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

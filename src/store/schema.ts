@@ -11,6 +11,8 @@ export interface ApiModelsTable {
   models: string;
   prefix: string | null;
   forward_all: number;
+  openai_organization: string | null;
+  openai_project: string | null;
   created_at: number | string;
   updated_at: number | string;
 }

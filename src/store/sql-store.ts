@@ -32,6 +32,8 @@ function toApiModel(r: ApiModelsTable): ApiModelRecord {
     models: JSON.parse(r.models) as string[],
     prefix: r.prefix,
     forwardAll: r.forward_all === 1,
+    openaiOrganization: r.openai_organization,
+    openaiProject: r.openai_project,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };
@@ -47,6 +49,8 @@ function fromApiModel(m: ApiModelRecord): ApiModelsTable {
     models: JSON.stringify(m.models),
     prefix: m.prefix,
     forward_all: m.forwardAll ? 1 : 0,
+    openai_organization: m.openaiOrganization,
+    openai_project: m.openaiProject,
     created_at: m.createdAt,
     updated_at: m.updatedAt,
   };

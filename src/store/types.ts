@@ -15,6 +15,9 @@ export interface ApiModelRecord {
   models: string[];
   prefix: string | null;
   forwardAll: boolean;
+  /** Sent upstream as OpenAI-Organization / OpenAI-Project (clients' own are dropped); null: not sent. */
+  openaiOrganization: string | null;
+  openaiProject: string | null;
   createdAt: number;
   updatedAt: number;
 }

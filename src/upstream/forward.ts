@@ -182,7 +182,7 @@ export function forward(dispatcher: Dispatcher, r: ForwardRequest): Promise<Forw
         origin: r.apiModel.origin,
         path: r.apiModel.basePath + r.path + r.query,
         method: r.method as Dispatcher.HttpMethod,
-        headers: upstreamRequestHeaders(r.req.rawHeaders, r.apiModel.authorization, r.body ? r.body.length : null),
+        headers: upstreamRequestHeaders(r.req.rawHeaders, r.apiModel.authorization, r.body ? r.body.length : null, r.apiModel.extraHeaders),
         body: r.body,
       },
       handler,

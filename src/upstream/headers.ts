@@ -1,6 +1,7 @@
 // Which headers cross the gateway. Requests: the client's own headers go upstream except
-// hop-by-hop ones and client credentials; the API model's key is added. Responses: the
-// upstream's headers come back except hop-by-hop ones and cookies.
+// hop-by-hop ones, client credentials and the billed account; the API model's key (and its
+// OpenAI organization and project, if set) are added. Responses: the upstream's headers come
+// back except hop-by-hop ones and cookies.
 
 const HOP_BY_HOP: readonly string[] = [
   'connection',
@@ -23,6 +24,10 @@ export const DROP_FROM_CLIENT: readonly string[] = [
   'cookie',
   'x-api-key',
   'api-key',
+  // Which OpenAI organization and project are billed is the operator's choice, made on the
+  // API model; a client must not pick another one the operator's key can reach.
+  'openai-organization',
+  'openai-project',
   'content-length',
   // The gateway reads response bodies as they pass (routing records, usage), so it asks for
   // them uncompressed; a compressed body would still be passed through untouched.
@@ -56,11 +61,13 @@ function connectionListed(value: string | undefined): Set<string> | undefined {
   return names.length ? new Set(names) : undefined;
 }
 
+const NONE: readonly string[] = [];
+
 /**
  * Builds the upstream request headers as a flat [name, value, ...] list from the client's raw
- * headers (order and case kept).
+ * headers (order and case kept). `extra` is the API model's own flat list, prepared once per model.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], authorization: string | null, bodyLength: number | null): string[] {
+export function upstreamRequestHeaders(rawHeaders: readonly string[], authorization: string | null, bodyLength: number | null, extra: readonly string[] = NONE): string[] {
   let listed: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if (rawHeaders[i]!.toLowerCase() === 'connection') listed = connectionListed(rawHeaders[i + 1]);
@@ -73,6 +80,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authorizat
     out.push(name, rawHeaders[i + 1]!);
   }
   if (authorization) out.push('authorization', authorization);
+  for (let i = 0; i < extra.length; i++) out.push(extra[i]!);
   if (bodyLength !== null) out.push('content-length', String(bodyLength));
   out.push('accept-encoding', 'identity');
   return out;

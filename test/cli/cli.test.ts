@@ -19,7 +19,7 @@ describe('bodhi CLI', () => {
       expect(r.stdout).toMatch(/^Usage: bodhi/);
     }
     const add = await run('api-models', 'add', '--help');
-    for (const flag of ['--name', '--format', '--base-url', '--api-key', '--api-key-env', '--models', '--prefix', '--forward-all']) expect(add.stdout).toContain(flag);
+    for (const flag of ['--name', '--format', '--base-url', '--api-key', '--api-key-env', '--models', '--prefix', '--forward-all', '--openai-organization', '--openai-project']) expect(add.stdout).toContain(flag);
     const serve = await run('serve', '--help');
     for (const flag of ['--host', '--port', '--home']) expect(serve.stdout).toContain(flag);
   });
@@ -66,6 +66,19 @@ describe('bodhi CLI', () => {
     }
   });
 
+  it('refuses a base URL the parser would rewrite, with exit code 1', async () => {
+    for (const [url, message] of [
+      ['http:///v1', /base_url 'http:\/\/\/v1' has no host/],
+      ['http://x/v\r\n1', /base_url "http:\/\/x\/v\\r\\n1" must not contain spaces or control characters/],
+    ] as const) {
+      const r = await run('api-models', 'add', '--name', 'bad-url', '--format', 'openai', '--base-url', url, '--models', 'a');
+      expect(r.code, url).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toContain('(base_url)');
+    }
+    expect(JSON.parse((await run('api-models', 'list', '--json')).stdout).map((m: { name: string }) => m.name)).not.toContain('bad-url');
+  });
+
   it('lists API models as a table and as JSON, and removes them', async () => {
     const table = await run('api-models', 'list');
     expect(table.stdout).toMatch(/NAME\s+API_FORMAT/);
@@ -93,6 +106,20 @@ describe('bodhi CLI', () => {
     expect(JSON.parse((await run('tokens', 'list', '--json')).stdout)[0].status).toBe('revoked');
     // the name is free again once revoked
     expect((await run('tokens', 'create', '--name', 'ci')).code).toBe(0);
+  });
+
+  it('refuses an expiry in the past and lists an expired token as expired', async () => {
+    const past = await run('tokens', 'create', '--name', 'old', '--expires-at', '2001-01-01T00:00:00Z');
+    expect(past.code).toBe(1);
+    expect(past.stderr).toMatch(/expires_at 2001-01-01T00:00:00.000Z is in the past.*\(expires_at\)/);
+    const expiresAt = Date.now() + 1500;
+    expect((await run('tokens', 'create', '--name', 'brief', '--expires-at', new Date(expiresAt).toISOString())).code).toBe(0);
+    const names = JSON.parse((await run('tokens', 'list', '--json')).stdout).map((t: { name: string }) => t.name);
+    expect(names).not.toContain('old');
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now() + 50)));
+    const brief = JSON.parse((await run('tokens', 'list', '--json')).stdout).find((t: { name: string }) => t.name === 'brief');
+    expect(brief).toMatchObject({ status: 'active', state: 'expired' });
+    expect((await run('tokens', 'list')).stdout).toMatch(/^brief\s+user\s+expired\s/m);
   });
 });
 

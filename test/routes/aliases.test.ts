@@ -113,5 +113,19 @@ describe('management API: local aliases', () => {
     const prefixClash = await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { name: 'fwd2', api_format: 'openai', base_url: 'http://127.0.0.1:9/v1', prefix: 'mi', forward_all: true } });
     expect(prefixClash.status).toBe(409);
     expect((await json(prefixClash)).error).toMatchObject({ param: 'prefix', message: "Prefix 'mi' would also forward local alias 'mine'." });
+
+    // Ids that differ only in case are one id twice, both ways.
+    for (const [name, message] of [
+      ['GPT-4o', "Model 'GPT-4o' differs only in case from 'gpt-4o', served by API model 'oai'."],
+      ['MINE', "Model 'MINE' differs only in case from local alias 'mine'."],
+      ['FW-local', "Model 'FW-local' falls under prefix 'fw-', which forwards all models to API model 'fwd'."],
+    ]) {
+      const res = await post({ name, model_file: modelFile });
+      expect(res.status, name).toBe(409);
+      expect((await json(res)).error).toMatchObject({ param: 'name', message });
+    }
+    const caseClash = await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { name: 'oai3', api_format: 'openai', base_url: 'http://127.0.0.1:9/v1', models: ['Mine'] } });
+    expect(caseClash.status).toBe(409);
+    expect((await json(caseClash)).error).toMatchObject({ param: 'models', message: "Model 'Mine' differs only in case from local alias 'mine'." });
   });
 });

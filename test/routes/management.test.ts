@@ -80,9 +80,27 @@ describe('management API', () => {
     [{ ...valid, base_url: 'not a url' }, 'base_url'],
     [{ ...valid, base_url: 'https://user:pw@host/v1' }, 'base_url'],
     [{ ...valid, base_url: 5 }, 'base_url'],
+    // Refused, never stored rewritten (the URL parser would make these http://v1, http://x/v1, ...).
+    [{ ...valid, base_url: 'http:///v1' }, 'base_url'],
+    [{ ...valid, base_url: 'https://:8443/v1' }, 'base_url'],
+    [{ ...valid, base_url: 'http://x/v\r\n1' }, 'base_url'],
+    [{ ...valid, base_url: 'http://x/v\t1' }, 'base_url'],
+    [{ ...valid, base_url: 'http://x/v1 /y' }, 'base_url'],
+    [{ ...valid, base_url: 'http://x/\u0000v1' }, 'base_url'],
+    [{ ...valid, base_url: 'http://x/\u202ev1' }, 'base_url'],
+    [{ ...valid, base_url: 'http:x/v1' }, 'base_url'],
     [{ ...valid, models: 'gpt-5' }, 'models'],
     [{ ...valid, models: [] }, 'models'],
     [{ ...valid, models: ['has space'] }, 'models'],
+    // Ids are printable: no NUL, ESC, bidi override, zero-width or other format characters.
+    [{ ...valid, models: ['nul\u0000id'] }, 'models'],
+    [{ ...valid, models: ['esc\u001b[31mid'] }, 'models'],
+    [{ ...valid, models: ['evil\u202eid'] }, 'models'],
+    [{ ...valid, models: ['zero\u200bwidth'] }, 'models'],
+    [{ ...valid, models: ['del\u007fid'] }, 'models'],
+    [{ ...valid, models: ['x'.repeat(257)] }, 'models'],
+    [{ ...valid, models: ['x'.repeat(250)], prefix: 'longer/' }, 'models'],
+    [{ ...valid, prefix: 'p\u202e/' }, 'prefix'],
     [{ ...valid, forward_all: true, prefix: null }, 'prefix'],
     [{ ...valid, forward_all: 'yes' }, 'forward_all'],
     [{ ...valid, api_key: 'bad\nkey' }, 'api_key'],
@@ -108,6 +126,35 @@ describe('management API', () => {
     const fwd = { ...valid, name: 'fwd1', models: [], prefix: 'all/', forward_all: true };
     expect((await gw.call('/bodhi/v1/api-models', { method: 'POST', json: fwd })).status).toBe(201);
     expect((await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...fwd, name: 'fwd2' } })).status).toBe(409);
+  });
+
+  it('answers 409 naming the other API model for ids that differ only in case and for prefix overlaps', async () => {
+    const base = { api_format: 'openai', base_url: 'http://127.0.0.1:9/v1' };
+    const create = (json: Json) => gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...base, ...json } });
+    expect((await create({ name: 'case-a', models: ['fake-reasoner'] })).status).toBe(201);
+    for (const [input, param, message] of [
+      [{ name: 'case-b', models: ['FAKE-REASONER'] }, 'models', "Model 'FAKE-REASONER' differs only in case from 'fake-reasoner', served by API model 'case-a'."],
+      [{ name: 'case-c', models: ['x-one', 'X-ONE'] }, 'models', "Model 'X-ONE' differs only in case from 'x-one', also listed by API model 'case-c'."],
+      // A forward-all prefix that covers another API model's explicit id, in any case.
+      [{ name: 'fwd-fake', prefix: 'fake-', forward_all: true }, 'prefix', "Prefix 'fake-' would also forward 'fake-reasoner', which API model 'case-a' serves."],
+      [{ name: 'fwd-fake', prefix: 'FAKE-', forward_all: true }, 'prefix', "Prefix 'FAKE-' would also forward 'fake-reasoner', which API model 'case-a' serves."],
+      // An explicit id under another API model's forward-all prefix ('all/' of fwd1).
+      [{ name: 'under', models: ['all/gpt-5'] }, 'models', "Model 'all/gpt-5' falls under prefix 'all/', which forwards all models to API model 'fwd1'."],
+      [{ name: 'under', models: ['ALL/gpt-5'] }, 'models', "Model 'ALL/gpt-5' falls under prefix 'all/', which forwards all models to API model 'fwd1'."],
+      [{ name: 'nested', prefix: 'all/deep/', forward_all: true }, 'prefix', "Prefix 'all/deep/' overlaps prefix 'all/', which forwards all models to API model 'fwd1'."],
+      [{ name: 'outer', prefix: 'a', forward_all: true }, 'prefix', "Prefix 'a' overlaps prefix 'all/', which forwards all models to API model 'fwd1'."],
+    ] as const) {
+      const res = await create(input);
+      expect(res.status, JSON.stringify(input)).toBe(409);
+      expect((await json(res)).error).toMatchObject({ type: 'conflict_error', param, message });
+    }
+    // An update is checked the same way.
+    const b = await json(await create({ name: 'case-b', models: ['other-id'] }));
+    const renamed = await gw.call(`/bodhi/v1/api-models/${b.id}`, { method: 'PUT', json: { ...base, name: 'case-b', models: ['Fake-Reasoner'] } });
+    expect(renamed.status).toBe(409);
+    expect((await json(renamed)).error.message).toContain("API model 'case-a'");
+    const ids = (await json(await gw.call('/v1/models'))).data.map((m: Json) => m.id);
+    expect(ids.filter((id: string) => id.toLowerCase() === 'fake-reasoner')).toEqual(['fake-reasoner']);
   });
 
   it('answers 404 for unknown ids', async () => {
@@ -164,6 +211,37 @@ describe('management API', () => {
       expect((await json(res)).error.param).toBe(field);
     }
     expect((await gw.call('/bodhi/v1/tokens', { method: 'POST', json: { name: 'user' } })).status).toBe(409);
+  });
+
+  it('refuses a past expiry, and lists and counts an expired token as expired', async () => {
+    const past = await gw.call('/bodhi/v1/tokens', { method: 'POST', json: { name: 'born-expired', expires_at: '2001-01-01T00:00:00Z' } });
+    expect(past.status).toBe(400);
+    expect((await json(past)).error).toMatchObject({ param: 'expires_at', message: expect.stringContaining('in the past') });
+
+    const created = await json(await gw.call('/bodhi/v1/tokens', { method: 'POST', json: { name: 'short-lived', expires_at: new Date(Date.now() + 60_000).toISOString() } }));
+    expect(created).toMatchObject({ status: 'active', state: 'active' });
+    const update = await gw.call(`/bodhi/v1/tokens/${created.id}`, { method: 'PUT', json: { expires_at: '2001-01-01T00:00:00Z' } });
+    expect(update.status).toBe(400);
+    expect((await json(update)).error.param).toBe('expires_at');
+    const activeBefore = (await json(await gw.call('/bodhi/v1/info'))).counts.active_tokens;
+
+    // Let its expiry pass (set in the store: the API refuses a past time).
+    const store = gw.server.gateway.store;
+    const record = (await store.listTokens()).find((t) => t.id === created.id)!;
+    const expiredAt = Date.now() - 1000;
+    await store.updateToken({ ...record, expiresAt: expiredAt });
+    await gw.server.gateway.sync.reload();
+
+    expect((await json(await gw.call('/v1/models', { token: created.token }))).error.code).toBe('token_expired');
+    const listed = (await json(await gw.call('/bodhi/v1/tokens'))).data.find((t: Json) => t.id === created.id);
+    expect(listed).toMatchObject({ status: 'active', state: 'expired' });
+    expect(await json(await gw.call(`/bodhi/v1/tokens/${created.id}`))).toMatchObject({ state: 'expired' });
+    expect((await json(await gw.call('/bodhi/v1/info'))).counts.active_tokens).toBe(activeBefore - 1);
+    // Its own (past) expiry passed back unchanged, as a form does, is not a new past expiry.
+    const resent = await gw.call(`/bodhi/v1/tokens/${created.id}`, { method: 'PUT', json: { expires_at: new Date(expiredAt).toISOString(), rate_limit_rpm: 5 } });
+    expect(resent.status).toBe(200);
+    const revoked = await json(await gw.call(`/bodhi/v1/tokens/${created.id}`, { method: 'DELETE' }));
+    expect(revoked).toMatchObject({ status: 'revoked', state: 'revoked' });
   });
 
   it('reports info', async () => {

@@ -61,6 +61,37 @@ describe('upstream checks', () => {
     expect((await post('fetch-models', { base_url: upstream.url, api_model_id: 'nope' })).status).toBe(404);
   });
 
+  it('never sends a stored key to any base URL but its own', async () => {
+    const other = await startFakeUpstream();
+    try {
+      for (const [path, extra] of [
+        ['fetch-models', {}],
+        ['test', { api_format: 'openai_responses' }],
+        ['test', { api_format: 'openai_responses', model: 'gpt-5' }],
+      ] as const) {
+        const { status, body } = await post(path, { ...extra, base_url: other.url, api_model_id: storedId });
+        expect(status, path).toBe(400);
+        expect(body.error).toMatchObject({ param: 'base_url', code: 'stored_key_base_url_mismatch' });
+        expect(body.error.message).toContain('Type the key');
+      }
+      expect(other.requests).toEqual([]);
+      // Nor by moving the API model there while keeping its key.
+      const moved = await gw.call(`/bodhi/v1/api-models/${storedId}`, { method: 'PUT', json: { name: 'stored', api_format: 'openai_responses', base_url: other.url, models: ['gpt-5'] } });
+      expect(moved.status).toBe(400);
+      expect(((await moved.json()) as Json).error).toMatchObject({ param: 'api_key', code: 'stored_key_base_url_mismatch' });
+      expect((await gw.call('/bodhi/v1/api-models/stored').then((r) => r.json()) as Json).base_url).toBe(upstream.url);
+      // Another path on the same server keeps the key.
+      const put = (base_url: string) => gw.call(`/bodhi/v1/api-models/${storedId}`, { method: 'PUT', json: { name: 'stored', api_format: 'openai_responses', base_url, models: ['gpt-5'] } });
+      expect(await (await put(upstream.url + '/x')).json()).toMatchObject({ has_api_key: true, base_url: upstream.url + '/x' });
+      expect((await put(upstream.url)).status).toBe(200);
+      // The stored URL written differently (upper-case scheme, trailing slash) is still its own.
+      const same = await post('fetch-models', { base_url: upstream.url.replace('http://', 'HTTP://') + '/', api_model_id: 'stored' });
+      expect(same.status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("reports the upstream's own error message on a rejected key", async () => {
     const { status, body } = await post('fetch-models', { base_url: upstream.url, api_key: 'sk-wrong-key-000' });
     expect(status).toBe(502);

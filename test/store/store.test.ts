@@ -45,6 +45,8 @@ const apiModel = (over: Partial<ApiModelRecord> = {}): ApiModelRecord => ({
   models: ['gpt-5', 'gpt-4.1'],
   prefix: 'res/',
   forwardAll: false,
+  openaiOrganization: null,
+  openaiProject: null,
   createdAt: T0,
   updatedAt: T0,
   ...over,
@@ -118,7 +120,7 @@ describe.each([
     // Ordered by creation time, then name.
     expect(listed.filter((m) => [a.id, b.id].includes(m.id))).toEqual([b, a]);
 
-    const changed = { ...a, baseUrl: 'https://other.example.com/v1', models: ['o3'], forwardAll: true, updatedAt: T0 + 99 };
+    const changed = { ...a, baseUrl: 'https://other.example.com/v1', models: ['o3'], forwardAll: true, openaiOrganization: 'org-abc', openaiProject: 'proj_abc', updatedAt: T0 + 99 };
     await store.updateApiModel(changed);
     expect((await store.listApiModels()).find((m) => m.id === a.id)).toEqual(changed);
 

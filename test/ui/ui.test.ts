@@ -143,9 +143,12 @@ describe('web UI', () => {
     await available.getByLabel('gpt-4.1', { exact: true }).check();
     expect(await page.getByRole('list', { name: 'Selected models' }).getByRole('listitem').allTextContents()).toEqual(['gpt-5×', 'gpt-4.1×']);
 
+    // The billed organization goes with the check, and is stored with the model.
+    await page.getByRole('textbox', { name: 'OpenAI organization' }).fill('org-ui');
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText("Connected: POST /responses with model 'gpt-5' answered 200.").waitFor();
     expect(JSON.parse(upstream.requests.at(-1)!.body.toString())).toMatchObject({ model: 'gpt-5' });
+    expect(upstream.requests.at(-1)!.headers['openai-organization']).toBe('org-ui');
     await screenshot(page, 'api-model-form');
 
     await page.getByRole('button', { name: 'Create API model' }).click();
@@ -163,10 +166,19 @@ describe('web UI', () => {
     await page.getByText('Stored key:').waitFor();
     expect(await page.locator('.key-status').textContent()).toBe('Stored key: set');
     expect(await page.getByRole('radio', { name: 'Keep' }).isChecked()).toBe(true);
+    expect(await page.getByRole('textbox', { name: 'OpenAI organization' }).inputValue()).toBe('org-ui');
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText('Connection works.').waitFor();
     expect(await page.content()).not.toContain(UPSTREAM_KEY);
     await screenshot(page, 'api-model-edit');
+    // The stored key only goes to its own base URL: another one asks for the key.
+    const baseUrl = page.getByRole('textbox', { name: 'Base URL' });
+    const checks = upstream.requests.length;
+    await baseUrl.fill(upstream.url.replace('127.0.0.1', 'localhost'));
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText(/its stored key is only sent there\. Type the key/).waitFor();
+    expect(await fieldError(page, baseUrl)).toContain('Type the key (api_key)');
+    expect(upstream.requests.length).toBe(checks);
     await page.getByRole('link', { name: 'Cancel' }).click();
     await page.getByRole('heading', { name: 'API Models', level: 1 }).waitFor();
   });
@@ -202,6 +214,17 @@ describe('web UI', () => {
     expect(row).toContain('active');
     expect(row).not.toContain('never'); // last used: just now, by curl
     expect(row).not.toContain(userToken);
+
+    // A token whose expiry has passed is listed as expired, not active.
+    await gw.createToken('ui-expired', 'user', { expires_at: new Date(Date.now() + 60_000).toISOString() });
+    const store = gw.server.gateway.store;
+    const record = (await store.listTokens()).find((t) => t.name === 'ui-expired')!;
+    await store.updateToken({ ...record, expiresAt: Date.now() - 1000 });
+    await page.reload();
+    const expired = page.getByRole('row', { name: /ui-expired/ });
+    await expired.waitFor();
+    expect(await expired.textContent()).toContain('expired');
+    expect(await expired.textContent()).not.toContain('active');
     await screenshot(page, 'tokens');
   });
 

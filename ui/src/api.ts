@@ -90,6 +90,8 @@ export interface ApiModel {
   models: string[];
   prefix: string | null;
   forward_all: boolean;
+  openai_organization: string | null;
+  openai_project: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -146,6 +148,8 @@ export interface Token {
   name: string;
   scope: Scope;
   status: 'active' | 'revoked';
+  /** `status` plus the clock: a token past its expires_at is `expired`. */
+  state: 'active' | 'expired' | 'revoked';
   token_hint: string;
   created_at: string;
   last_used_at: string | null;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { tokenState } from '../../auth/token-service.js';
 import type { Gateway } from '../../server/gateway.js';
 import { errorResponses, ref } from '../error-schema.js';
 
@@ -8,6 +9,7 @@ export function infoRoutes(app: FastifyInstance, gw: Gateway): void {
     { schema: { tags: ['Server'], operationId: 'getInfo', summary: 'Version, data dir, database and counts', response: { 200: ref('Info'), ...errorResponses(401, 403) } } },
     async () => {
       const [models, tokens] = await Promise.all([gw.store.listApiModels(), gw.store.listTokens()]);
+      const now = Date.now();
       return {
         version: gw.version,
         data_dir: gw.config.home,
@@ -15,7 +17,7 @@ export function infoRoutes(app: FastifyInstance, gw: Gateway): void {
         counts: {
           api_models: models.length,
           tokens: tokens.length,
-          active_tokens: tokens.filter((t) => t.status === 'active').length,
+          active_tokens: tokens.filter((t) => tokenState(t, now) === 'active').length,
         },
       };
     },

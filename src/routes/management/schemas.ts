@@ -6,6 +6,16 @@ import { SCOPES } from '../../auth/scopes.js';
 import { aliasSchemas } from './alias-schemas.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
+const openaiOrganization = {
+  ...nullableString,
+  description: 'Sent upstream as `OpenAI-Organization` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.',
+  examples: ['org-abc123'],
+} as const;
+const openaiProject = {
+  ...nullableString,
+  description: 'Sent upstream as `OpenAI-Project` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.',
+  examples: ['proj_abc123'],
+} as const;
 const list = (id: string, item: string, description?: string) =>
   ({
     $id: id,
@@ -30,6 +40,8 @@ export const apiModelInputSchema = {
     models: { type: 'array', items: { type: 'string' }, description: 'Upstream model ids served by this API model.' },
     prefix: { ...nullableString, description: 'Optional prefix clients add to model ids, e.g. "res/".' },
     forward_all: { type: 'boolean', description: 'Forward every model id that starts with the prefix.' },
+    openai_organization: openaiOrganization,
+    openai_project: openaiProject,
   },
   examples: [{ name: 'openai-responses', api_format: 'openai_responses', base_url: 'https://api.openai.com/v1', api_key: 'YOUR_OPENAI_API_KEY', models: ['gpt-5', 'gpt-4.1'] }],
 } as const;
@@ -39,7 +51,7 @@ export const apiModelSchema = {
   title: 'ApiModel',
   description: 'An API model as the management API shows it: never the key, only whether one is set.',
   type: 'object',
-  required: ['id', 'name', 'api_format', 'base_url', 'has_api_key', 'models', 'prefix', 'forward_all', 'created_at', 'updated_at'],
+  required: ['id', 'name', 'api_format', 'base_url', 'has_api_key', 'models', 'prefix', 'forward_all', 'openai_organization', 'openai_project', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -49,6 +61,8 @@ export const apiModelSchema = {
     models: { type: 'array', items: { type: 'string' } },
     prefix: nullableString,
     forward_all: { type: 'boolean' },
+    openai_organization: { ...nullableString, description: 'Sent upstream as `OpenAI-Organization`; null: not sent.' },
+    openai_project: { ...nullableString, description: 'Sent upstream as `OpenAI-Project`; null: not sent.' },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
   },
@@ -81,7 +95,9 @@ export const apiFormatListSchema = {
 /** Where an upstream check gets its key: typed in (`api_key`), or stored on an API model. */
 const upstreamCredentials = {
   api_key: { ...nullableString, writeOnly: true, description: 'The key to use. Omit it to use the stored key of `api_model_id`; null for none.' },
-  api_model_id: { type: 'string', description: 'An existing API model (id or name) whose stored key is used when `api_key` is omitted.' },
+  openai_organization: { ...nullableString, description: 'Sent as `OpenAI-Organization`. Omitted: the stored one of `api_model_id` when its stored key is used; null for none.' },
+  openai_project: { ...nullableString, description: 'Sent as `OpenAI-Project`. Omitted: the stored one of `api_model_id` when its stored key is used; null for none.' },
+  api_model_id: { type: 'string', description: 'An existing API model (id or name) whose stored key is used when `api_key` is omitted. Its key is only sent to its own stored base URL: a different `base_url` is a 400 (type the key instead).' },
 } as const;
 
 export const fetchModelsInputSchema = {
@@ -177,7 +193,7 @@ export const tokenInputSchema = {
   properties: {
     name: { type: 'string' },
     scope: { type: 'string', enum: [...SCOPES], description: 'Default `user`. `user` and `power_user` may call /v1; `admin` may also use the management API.' },
-    expires_at: { type: ['string', 'null'], format: 'date-time' },
+    expires_at: { type: ['string', 'null'], format: 'date-time', description: 'When the token stops working; must be in the future (a 400 otherwise). null: never.' },
     allowed_models: { type: ['array', 'null'], items: { type: 'string' }, description: 'Model ids this token may call; null for all.' },
     rate_limit_rpm: { type: ['integer', 'null'], minimum: 1 },
   },
@@ -198,7 +214,12 @@ const tokenProperties = {
   id: { type: 'string' },
   name: { type: 'string' },
   scope: { type: 'string', enum: [...SCOPES] },
-  status: { type: 'string', enum: ['active', 'revoked'] },
+  status: { type: 'string', enum: ['active', 'revoked'], description: 'What was set: `revoked` once revoked, else `active` (also after expiry; see `state`).' },
+  state: {
+    type: 'string',
+    enum: ['active', 'expired', 'revoked'],
+    description: 'What the token is now: `revoked`, `expired` (`expires_at` has passed; requests get 401 `token_expired`) or `active`.',
+  },
   token_hint: { type: 'string', description: 'The first characters of the token, to recognise it.' },
   created_at: { type: 'string', format: 'date-time' },
   updated_at: { type: 'string', format: 'date-time' },
@@ -207,7 +228,7 @@ const tokenProperties = {
   allowed_models: { type: ['array', 'null'], items: { type: 'string' } },
   rate_limit_rpm: { type: ['integer', 'null'] },
 } as const;
-const tokenRequired = ['id', 'name', 'scope', 'status', 'token_hint', 'created_at', 'updated_at', 'last_used_at', 'expires_at', 'allowed_models', 'rate_limit_rpm'] as const;
+const tokenRequired = ['id', 'name', 'scope', 'status', 'state', 'token_hint', 'created_at', 'updated_at', 'last_used_at', 'expires_at', 'allowed_models', 'rate_limit_rpm'] as const;
 
 export const tokenSchema = {
   $id: 'Token',
@@ -240,7 +261,11 @@ export const infoSchema = {
     counts: {
       type: 'object',
       required: ['api_models', 'tokens', 'active_tokens'],
-      properties: { api_models: { type: 'integer' }, tokens: { type: 'integer' }, active_tokens: { type: 'integer' } },
+      properties: {
+        api_models: { type: 'integer' },
+        tokens: { type: 'integer' },
+        active_tokens: { type: 'integer', description: 'Tokens neither revoked nor expired.' },
+      },
     },
   },
 } as const;

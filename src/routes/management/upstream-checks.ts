@@ -24,7 +24,7 @@ export function upstreamCheckRoutes(app: FastifyInstance, gw: Gateway): void {
         operationId: 'fetchUpstreamModels',
         summary: "List an upstream's models",
         description:
-          'Calls `GET {base_url}/models` from the server with the given key, or with the stored key of `api_model_id`, and returns the model ids. A failed call is a 502 whose message carries the upstream\'s own error message.',
+          'Calls `GET {base_url}/models` from the server with the given key, or with the stored key of `api_model_id` (only to the base URL stored with it), and returns the model ids. A failed call is a 502 whose message carries the upstream\'s own error message.',
         body: ref('FetchModelsInput'),
         response: { 200: ref('FetchModelsResult'), ...errorResponses(400, 401, 403, 404, 502) },
       },

@@ -20,10 +20,12 @@ interface Draft {
   prefix: string;
   forward_all: boolean;
   models: string[];
+  openai_organization: string;
+  openai_project: string;
 }
 
-const EMPTY: Draft = { name: '', api_format: 'openai_responses', base_url: DEFAULT_BASE_URL, prefix: '', forward_all: false, models: [] };
-const FIELDS = new Set(['name', 'api_format', 'base_url', 'api_key', 'prefix', 'forward_all', 'models']);
+const EMPTY: Draft = { name: '', api_format: 'openai_responses', base_url: DEFAULT_BASE_URL, prefix: '', forward_all: false, models: [], openai_organization: '', openai_project: '' };
+const FIELDS = new Set(['name', 'api_format', 'base_url', 'api_key', 'prefix', 'forward_all', 'models', 'openai_organization', 'openai_project']);
 
 export function ApiModelForm({ id }: { id?: string }) {
   const editing = id !== undefined;
@@ -46,7 +48,16 @@ export function ApiModelForm({ id }: { id?: string }) {
   useEffect(() => {
     const m = existing.data;
     if (!m) return;
-    setDraft({ name: m.name, api_format: m.api_format, base_url: m.base_url, prefix: m.prefix ?? '', forward_all: m.forward_all, models: m.models });
+    setDraft({
+      name: m.name,
+      api_format: m.api_format,
+      base_url: m.base_url,
+      prefix: m.prefix ?? '',
+      forward_all: m.forward_all,
+      models: m.models,
+      openai_organization: m.openai_organization ?? '',
+      openai_project: m.openai_project ?? '',
+    });
     setHasKey(m.has_api_key);
     setKeyMode(m.has_api_key ? 'keep' : 'replace');
   }, [existing.data]);
@@ -63,6 +74,9 @@ export function ApiModelForm({ id }: { id?: string }) {
     if (editing && hasKey) return { api_model_id: existing.data?.id ?? id };
     return {};
   };
+
+  /** The billed OpenAI organization and project, as the upstream gets them. */
+  const billing = () => ({ openai_organization: draft.openai_organization.trim() || null, openai_project: draft.openai_project.trim() || null });
 
   /** Puts an API error next to the field it names, else above the form. */
   const showError = (err: unknown, fallback: (message: string) => void) => {
@@ -82,7 +96,7 @@ export function ApiModelForm({ id }: { id?: string }) {
     setFetching(true);
     setErrors((e) => ({ ...e, models: undefined, base_url: undefined, api_key: undefined }));
     try {
-      const result = await sendJson<{ models: string[] }>('POST', '/bodhi/v1/api-models/fetch-models', { base_url: draft.base_url, ...credentials() });
+      const result = await sendJson<{ models: string[] }>('POST', '/bodhi/v1/api-models/fetch-models', { base_url: draft.base_url, ...credentials(), ...billing() });
       setFetched(result.models);
     } catch (err) {
       setFetched(undefined);
@@ -101,6 +115,7 @@ export function ApiModelForm({ id }: { id?: string }) {
         api_format: draft.api_format,
         base_url: draft.base_url,
         ...credentials(),
+        ...billing(),
         ...(model ? { model } : {}),
       });
       setTest(result);
@@ -126,6 +141,7 @@ export function ApiModelForm({ id }: { id?: string }) {
       prefix: draft.prefix.trim() || null,
       forward_all: draft.forward_all,
       models: draft.models,
+      ...billing(),
     };
     if (keyMode === 'clear') body.api_key = null;
     else if (keyMode === 'replace' && apiKey.trim()) body.api_key = apiKey.trim();
@@ -232,6 +248,15 @@ export function ApiModelForm({ id }: { id?: string }) {
             </label>
             <p className="hint">Forward every model id that starts with the prefix, listed or not.</p>
           </div>
+        </div>
+
+        <div className="grid-2">
+          <Field label="OpenAI organization" error={errors.openai_organization} hint="Optional. Sent upstream as OpenAI-Organization; clients cannot set it.">
+            {(p) => <input {...p} value={draft.openai_organization} onChange={(e) => set('openai_organization', e.target.value)} autoComplete="off" spellCheck={false} placeholder="org-..." />}
+          </Field>
+          <Field label="OpenAI project" error={errors.openai_project} hint="Optional. Sent upstream as OpenAI-Project; clients cannot set it.">
+            {(p) => <input {...p} value={draft.openai_project} onChange={(e) => set('openai_project', e.target.value)} autoComplete="off" spellCheck={false} placeholder="proj_..." />}
+          </Field>
         </div>
 
         <fieldset className={`field${errors.models ? ' field--invalid' : ''}`}>

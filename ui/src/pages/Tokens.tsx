@@ -79,7 +79,8 @@ export function Tokens() {
   };
 
   const tokens = data?.data ?? [];
-  const sorted = [...tokens].sort((a, b) => (a.status === b.status ? b.created_at.localeCompare(a.created_at) : a.status === 'active' ? -1 : 1));
+  const rank = { active: 0, expired: 1, revoked: 2 } as const;
+  const sorted = [...tokens].sort((a, b) => rank[a.state] - rank[b.state] || b.created_at.localeCompare(a.created_at));
 
   return (
     <section>
@@ -134,7 +135,7 @@ export function Tokens() {
             </thead>
             <tbody>
               {sorted.map((t) => (
-                <tr key={t.id} className={t.status === 'revoked' ? 'dim' : ''}>
+                <tr key={t.id} className={t.state === 'active' ? '' : 'dim'}>
                   <td data-label="Name">
                     <div>
                       <strong>{t.name}</strong>
@@ -144,7 +145,9 @@ export function Tokens() {
                   <td data-label="Scope">{t.scope}</td>
                   <td data-label="Created">{formatDate(t.created_at)}</td>
                   <td data-label="Last used">{formatDate(t.last_used_at)}</td>
-                  <td data-label="Status">{t.status === 'active' ? <Badge tone="green">active</Badge> : <Badge tone="grey">revoked</Badge>}</td>
+                  <td data-label="Status">
+                    {t.state === 'active' ? <Badge tone="green">active</Badge> : <Badge tone={t.state === 'expired' ? 'amber' : 'grey'}>{t.state}</Badge>}
+                  </td>
                   <td className="actions">
                     {t.status === 'active' && (
                       <ConfirmAction verb="Revoke" name={t.name} confirming={confirming === t.id} onAsk={() => setConfirming(t.id)} onCancel={() => setConfirming(undefined)} onConfirm={() => revoke(t)} />
