@@ -17,7 +17,7 @@ import { completionsRoutes } from '../routes/openai/chat.js';
 import { modelsRoutes } from '../routes/openai/models.js';
 import { responsesRoutes } from '../routes/openai/responses.js';
 import { registerJsonBody, registerPassThroughBody } from './body.js';
-import { clientErrorHandler, clientTimeouts } from './client-limits.js';
+import { answerConnect, clientErrorHandler, clientTimeouts } from './client-limits.js';
 import { registerDocs } from './docs.js';
 import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
 import { LazyRequestLogger } from './logger.js';
@@ -51,6 +51,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  app.server.on('connect', answerConnect);
 
   app.decorateRequest('token', null);
   app.decorateRequest('rawBody', undefined);
