@@ -33,11 +33,14 @@ export function authHook(tokens: TokenCache, lastUsed: LastUsedRecorder, need: S
     refresh().then(
       (reached) => {
         const again = tokens.authenticate(request.headers.authorization);
-        // Only a store that answered proves the token does not exist (yet).
-        if (!again.ok && again.unknown && reached) tokens.rememberUnknown(again.unknown);
+        // Only a store that answered proves the token does not exist.
+        if (!again.ok && again.unknown) tokens.missed(again.unknown, reached);
         admit(request, again, done);
       },
-      () => admit(request, result, done),
+      () => {
+        tokens.missed(result.unknown!, false);
+        admit(request, result, done);
+      },
     );
   };
 }

@@ -97,11 +97,9 @@ export class TokenCache {
       }
       this.unknown.delete(token);
     }
+    // An unknown token is counted as a miss once the caller is done looking (`missed`).
     const candidates = this.byPrefix.get(lookupPrefix(token));
-    if (!candidates) {
-      this.stats.misses++;
-      return { ok: false, error: INVALID, unknown: token };
-    }
+    if (!candidates) return { ok: false, error: INVALID, unknown: token };
     const hash = hashToken(token);
     for (const entry of candidates) {
       if (!hashMatches(entry.record.tokenHash, hash)) continue;
@@ -110,12 +108,16 @@ export class TokenCache {
       this.verified.set(token, entry);
       return check(entry, now);
     }
-    this.stats.misses++;
     return { ok: false, error: INVALID, unknown: token };
   }
 
-  /** A token still unknown after a fresh look at the store: refused at once for UNKNOWN_TTL_MS. */
-  rememberUnknown(token: string, now = Date.now()): void {
+  /**
+   * A token found nowhere: counted as a miss, and, when the store was looked at afresh
+   * (`remember`), refused at once for UNKNOWN_TTL_MS.
+   */
+  missed(token: string, remember: boolean, now = Date.now()): void {
+    this.stats.misses++;
+    if (!remember) return;
     if (this.unknown.size >= MAX_UNKNOWN) this.unknown.delete(this.unknown.keys().next().value!);
     this.unknown.set(token, now + UNKNOWN_TTL_MS);
   }
