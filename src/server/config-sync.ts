@@ -33,6 +33,7 @@ export class ConfigSync {
   private version: string | undefined;
   private lastMissCheckAt = -Infinity;
   private missCheck: Promise<boolean> | undefined;
+  private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private checking: Promise<void> | undefined;
@@ -56,6 +57,7 @@ export class ConfigSync {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.unsubscribe?.();
@@ -91,6 +93,8 @@ export class ConfigSync {
    * Resolves true when the check reached the store.
    */
   refreshOnMiss(): Promise<boolean> {
+    // Shutting down: the store may be closing, and the caches are as fresh as they will get.
+    if (this.stopped) return Promise.resolve(false);
     if (this.missCheck) return this.missCheck;
     const wait = this.lastMissCheckAt + MISS_CHECK_INTERVAL_MS - performance.now();
     const run = () => {
