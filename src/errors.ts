@@ -59,6 +59,16 @@ export const upstreamError = (message: string, code: string, status = 502) =>
 export const internalError = () =>
   new GatewayError(500, 'server_error', 'The gateway hit an internal error; the request id is in its log.', null, 'internal_error');
 
+/**
+ * Set on every error answer the gateway itself produces and never on an upstream's error passed
+ * through, so a client (and the web UI) can tell the gateway's 401 from an upstream's.
+ */
+export const GATEWAY_ERROR_HEADER = 'x-bodhi-error';
+export const GATEWAY_ERROR_HEADERS: Readonly<Record<string, string>> = { [GATEWAY_ERROR_HEADER]: 'gateway' };
+
+/** The headers of a gateway error answer: the error's own (e.g. retry-after) and the marker. */
+export const errorHeaders = (err: GatewayError): Record<string, string> => ({ ...err.headers, ...GATEWAY_ERROR_HEADERS });
+
 export function errorJson(err: GatewayError): string {
   return JSON.stringify(err.toBody());
 }

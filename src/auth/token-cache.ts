@@ -1,5 +1,7 @@
-// In-memory view of the tokens table: authentication never queries the database. The
-// config sync (server/config-sync.ts) replaces the contents whenever the table changes.
+// In-memory view of the tokens table: a known token never waits for the database. The config
+// sync (server/config-sync.ts) replaces the contents whenever the table changes; a well-formed
+// token not in here makes the auth hook ask the sync for a fresh look first (it may have just
+// been created), and one still unknown after that is remembered for a while.
 import { unauthorized, type GatewayError } from '../errors.js';
 import type { Scope, TokenRecord } from '../store/types.js';
 import { hashMatches, hashToken, isTokenShaped, lookupPrefix } from './token-format.js';
@@ -18,7 +20,8 @@ interface Entry {
   auth: AuthToken;
 }
 
-export type AuthResult = { ok: true; token: AuthToken } | { ok: false; error: GatewayError };
+/** `unknown`: a well-formed token this cache has never seen (it may have been created a moment ago). */
+export type AuthResult = { ok: true; token: AuthToken } | { ok: false; error: GatewayError; unknown?: string };
 
 const MISSING = unauthorized(
   "You didn't provide an API token. Send your Bodhi token in an Authorization header using Bearer auth (Authorization: Bearer <token>).",
@@ -30,6 +33,13 @@ const EXPIRED = unauthorized('This API token has expired.', 'token_expired');
 
 /** Tokens already matched against their hash, so a repeat caller skips SHA-256 (bounded). */
 export const MAX_VERIFIED = 10_000;
+/**
+ * Tokens found in no store after a fresh look, answered 401 at once (no version check) for a
+ * while. Safe to remember: a token is 256 random bits, so a value seen before it was created
+ * cannot occur; the bounds only keep memory small.
+ */
+export const MAX_UNKNOWN = 10_000;
+export const UNKNOWN_TTL_MS = 2_000;
 
 function check({ record, auth }: Entry, now: number): AuthResult {
   if (record.status !== 'active') return { ok: false, error: REVOKED };
@@ -44,6 +54,8 @@ export class TokenCache {
    * rebuilt on every reload so revocation and expiry apply at once). Held in memory only.
    */
   private verified = new Map<string, Entry>();
+  /** Token -> when it may be looked for again (insertion order = age, the oldest goes first). */
+  private unknown = new Map<string, number>();
   /** Lookups that found a stored token (active or not) vs. ones that found none; for /metrics. */
   readonly stats = { hits: 0, misses: 0 };
 
@@ -82,11 +94,17 @@ export class TokenCache {
       return check(known, now);
     }
     if (!isTokenShaped(token)) return { ok: false, error: INVALID };
-    const candidates = this.byPrefix.get(lookupPrefix(token));
-    if (!candidates) {
-      this.stats.misses++;
-      return { ok: false, error: INVALID };
+    const knownUnknown = this.unknown.get(token);
+    if (knownUnknown !== undefined) {
+      if (knownUnknown > now) {
+        this.stats.misses++;
+        return { ok: false, error: INVALID };
+      }
+      this.unknown.delete(token);
     }
+    // An unknown token is counted as a miss once the caller is done looking (`missed`).
+    const candidates = this.byPrefix.get(lookupPrefix(token));
+    if (!candidates) return { ok: false, error: INVALID, unknown: token };
     const hash = hashToken(token);
     for (const entry of candidates) {
       if (!hashMatches(entry.record.tokenHash, hash)) continue;
@@ -95,7 +113,22 @@ export class TokenCache {
       this.verified.set(token, entry);
       return check(entry, now);
     }
+    return { ok: false, error: INVALID, unknown: token };
+  }
+
+  /**
+   * A token found nowhere: counted as a miss, and, when the store was looked at afresh
+   * (`remember`), refused at once for UNKNOWN_TTL_MS.
+   */
+  missed(token: string, remember: boolean, now = Date.now()): void {
     this.stats.misses++;
-    return { ok: false, error: INVALID };
+    if (!remember) return;
+    if (this.unknown.size >= MAX_UNKNOWN) this.unknown.delete(this.unknown.keys().next().value!);
+    this.unknown.set(token, now + UNKNOWN_TTL_MS);
+  }
+
+  /** How many unknown tokens are remembered (for tests of the bound). */
+  get unknownCount(): number {
+    return this.unknown.size;
   }
 }

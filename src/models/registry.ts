@@ -128,6 +128,11 @@ export class ModelRegistry {
     return hit;
   }
 
+  /** Whether some API model or alias serves this id (not counted in the lookup stats). */
+  serves(model: string): boolean {
+    return this.exact.has(model) || this.locals.has(model) || this.byPrefix(model) !== undefined;
+  }
+
   private byPrefix(model: string): Resolved | undefined {
     for (const apiModel of this.forwardAll) {
       const prefix = apiModel.prefix!;

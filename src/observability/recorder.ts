@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { RequestLogWriter } from '../usage/request-log.js';
 import type { Observation } from '../upstream/response-observer.js';
 import type { GatewayMetrics } from './metrics.js';
+import { redactSecrets } from './redact.js';
 import type { Tracing } from './tracing.js';
 
 export interface FinishedRequest {
@@ -38,7 +39,7 @@ export class RequestRecorder {
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly log: RequestLogWriter,
-    /** The access log: its fields are fixed and carry no credentials, so it skips redaction (half a line's cost). */
+    /** The access log: fixed fields, and the client-picked ones (URL, model) redacted here; it skips the logger's redaction. */
     private readonly accessLog: Logger,
     private readonly tracing: Tracing | undefined,
     private readonly onError: (err: unknown) => void,
@@ -56,11 +57,11 @@ export class RequestRecorder {
       {
         reqId: request.id,
         method: request.method,
-        url: request.url,
+        url: redactSecrets(request.url),
         status: f.status,
         ms: Math.round(durationMs * 100) / 100,
         tokenName: request.token?.name,
-        model: f.model,
+        model: f.model === undefined ? undefined : redactSecrets(f.model),
         apiModel: f.apiModel?.name,
         outcome: f.outcome,
       },
@@ -84,8 +85,8 @@ export class RequestRecorder {
         tokenId: request.token?.id ?? null,
         tokenName: request.token?.name ?? null,
         method: request.method,
-        route: route === 'unmatched' ? request.url.split('?')[0]! : route,
-        model: f.model ?? null,
+        route: route === 'unmatched' ? redactSecrets(request.url.split('?')[0]!) : route,
+        model: f.model === undefined ? null : redactSecrets(f.model),
         apiModelId: f.apiModel?.id ?? null,
         apiModelName: f.apiModel?.name ?? null,
         status: f.status,

@@ -6,6 +6,7 @@ import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { VERSION } from '../version.js';
+import { redactSecrets } from './redact.js';
 
 export interface Tracing {
   startRequest(method: string, url: string): Span;
@@ -24,15 +25,16 @@ export function startTracing(spanProcessors?: SpanProcessor[]): Tracing {
   const tracer: Tracer = trace.getTracer('bodhi-gateway', VERSION);
   return {
     startRequest(method, url) {
-      return tracer.startSpan(`${method} ${url.split('?')[0]}`, {
+      const path = redactSecrets(url.split('?')[0]!); // a client may put a token in the path
+      return tracer.startSpan(`${method} ${path}`, {
         kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': method, 'url.path': url.split('?')[0]! },
+        attributes: { 'http.request.method': method, 'url.path': path },
       });
     },
     startUpstream(parent, apiModel, method, url) {
       return tracer.startSpan(
         `upstream ${method}`,
-        { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.full': url, 'bodhi.api_model': apiModel } },
+        { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.full': redactSecrets(url), 'bodhi.api_model': apiModel } },
         trace.setSpan(context.active(), parent),
       );
     },

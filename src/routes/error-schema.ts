@@ -37,9 +37,18 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'Not ready (database unreachable)',
 };
 
+/** The header that tells the gateway's own errors from an upstream's passed through. */
+export const gatewayErrorHeader = {
+  'x-bodhi-error': {
+    type: 'string',
+    enum: ['gateway'],
+    description: "Present on every error the gateway itself produces; absent on an upstream's error passed through (e.g. the upstream's 401 for a wrong provider key).",
+  },
+} as const;
+
 /** Response entries for the given error statuses, all in the error envelope. */
 export function errorResponses(...statuses: number[]): Record<number, object> {
   const out: Record<number, object> = {};
-  for (const status of statuses) out[status] = { description: ERROR_TEXT[status] ?? 'Error', ...ref('ErrorResponse') };
+  for (const status of statuses) out[status] = { description: ERROR_TEXT[status] ?? 'Error', headers: gatewayErrorHeader, ...ref('ErrorResponse') };
   return out;
 }

@@ -2,6 +2,8 @@
 // database is unreachable (the instance still serves cached tokens and models meanwhile, but
 // sees no config changes, e.g. revoked tokens), so a load balancer or orchestrator can tell.
 import type { FastifyInstance } from 'fastify';
+import { GATEWAY_ERROR_HEADERS } from '../errors.js';
+import { gatewayErrorHeader } from './error-schema.js';
 import type { Gateway } from '../server/gateway.js';
 
 /** A probe must answer quickly even when the database hangs instead of refusing. */
@@ -49,7 +51,7 @@ export function healthRoutes(app: FastifyInstance, gw: Gateway): void {
         operationId: 'health',
         summary: 'Readiness: the database answers',
         security: [],
-        response: { 200: { description: 'Ready', ...healthSchema }, 503: { description: 'The database is unreachable', ...healthSchema } },
+        response: { 200: { description: 'Ready', ...healthSchema }, 503: { description: 'The database is unreachable', headers: gatewayErrorHeader, ...healthSchema } },
       },
     },
     async (_request, reply) => {
@@ -60,6 +62,7 @@ export function healthRoutes(app: FastifyInstance, gw: Gateway): void {
         database = 'unreachable';
       }
       const ok = database === 'ok';
+      if (!ok) void reply.headers(GATEWAY_ERROR_HEADERS);
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', version: gw.version, database, store: gw.store.kind });
     },
   );

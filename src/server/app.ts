@@ -15,9 +15,10 @@ import { tokenRoutes } from '../routes/management/tokens.js';
 import { upstreamCheckRoutes } from '../routes/management/upstream-checks.js';
 import { completionsRoutes } from '../routes/openai/chat.js';
 import { modelsRoutes } from '../routes/openai/models.js';
+import { refreshUnknownModels } from '../routes/openai/model-refresh.js';
 import { responsesRoutes } from '../routes/openai/responses.js';
 import { registerJsonBody, registerPassThroughBody } from './body.js';
-import { clientErrorHandler, clientTimeouts } from './client-limits.js';
+import { answerConnect, clientErrorHandler, clientTimeouts } from './client-limits.js';
 import { registerDocs } from './docs.js';
 import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
 import { LazyRequestLogger } from './logger.js';
@@ -51,7 +52,10 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  app.server.on('connect', answerConnect);
 
+  // Something the CLI or another instance created a moment ago is usable at once.
+  const refresh = () => gw.sync.refreshOnMiss();
   app.decorateRequest('token', null);
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('proxy', undefined);
@@ -88,15 +92,16 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
 
   // Prometheus scrape endpoint, admin token required (or see BODHI_METRICS_PORT for an unauthenticated port).
   void app.register(async (scope) => {
-    scope.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits));
+    scope.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits, refresh));
     metricsRoutes(scope, gw);
   });
 
   void app.register(
     async (v1) => {
-      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits));
+      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits, refresh));
       // Bodies here pass through: checked to be JSON, only `model` and `store` decoded.
       registerPassThroughBody(v1);
+      v1.addHook('preHandler', refreshUnknownModels(gw.registry, refresh));
       responsesRoutes(v1, gw);
       completionsRoutes(v1, gw);
       modelsRoutes(v1, gw);
@@ -106,7 +111,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
 
   void app.register(
     async (admin) => {
-      admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits));
+      admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits, refresh));
       apiModelRoutes(admin, gw);
       localAliasRoutes(admin, gw);
       upstreamCheckRoutes(admin, gw);

@@ -5,11 +5,12 @@
 // nothing), and it checks for expired requests only every `connectionsCheckingInterval`
 // (default 30 s, far coarser than the timeouts themselves). Responses are not timed: once a
 // request is in, a long stream or a slow reasoning model is never cut.
-import { STATUS_CODES, type ServerOptions, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { GatewayError } from '../errors.js';
+import { GATEWAY_ERROR_HEADER, GatewayError } from '../errors.js';
 
 export function clientTimeouts(config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs'>): Pick<ServerOptions, 'headersTimeout' | 'requestTimeout' | 'connectionsCheckingInterval'> {
   const request = config.requestTimeoutMs;
@@ -40,11 +41,23 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
   this.log.debug({ code: err.code, status: error.status }, 'client error; closing the connection');
   // A response already on its way (e.g. a 401 sent while the body still trickles in) can't get a second status line.
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (socket.writable && !inFlight?.headersSent) {
-    const body = JSON.stringify(error.toBody());
-    socket.write(
-      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  }
+  if (socket.writable && !inFlight?.headersSent) socket.write(closingAnswer(error));
   socket.destroy();
+}
+
+/** An error answer written straight to the socket, for a connection that closes after it. */
+function closingAnswer(error: GatewayError, extra = ''): string {
+  const body = JSON.stringify(error.toBody());
+  return `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nconnection: close\r\n${GATEWAY_ERROR_HEADER}: gateway\r\n${extra}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/**
+ * Node's 'connect' listener: CONNECT requests never reach Fastify, and without a listener Node
+ * closes the socket unanswered. The gateway is no proxy: 405 like any method no route serves.
+ */
+export function answerConnect(req: IncomingMessage, socket: Duplex): void {
+  const error = new GatewayError(405, 'invalid_request_error', 'The CONNECT method is not supported: the gateway is not a forward proxy.', null, 'method_not_allowed');
+  socket.on('error', () => undefined);
+  req.resume();
+  socket.end(closingAnswer(error, 'allow: GET, HEAD, POST, PUT, DELETE\r\n'));
 }

@@ -23,8 +23,17 @@ export interface ConfigSyncDeps {
   onBadApiModel?: (model: ApiModelRecord, err: unknown) => void;
 }
 
+/**
+ * Lookups that miss (an unknown token or model name) check the version at most this often,
+ * together: a flood of unknown names costs at most 20 version reads a second per instance.
+ */
+export const MISS_CHECK_INTERVAL_MS = 50;
+
 export class ConfigSync {
   private version: string | undefined;
+  private lastMissCheckAt = -Infinity;
+  private missCheck: Promise<boolean> | undefined;
+  private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private checking: Promise<void> | undefined;
@@ -48,6 +57,7 @@ export class ConfigSync {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.unsubscribe?.();
@@ -73,6 +83,28 @@ export class ConfigSync {
       this.checking = undefined;
     });
     return this.checking;
+  }
+
+  /**
+   * For a lookup that missed: has what was committed before now been loaded? Something the CLI
+   * (or another instance) created a moment ago is then usable at once, not after the next poll.
+   * Checks start at most once per MISS_CHECK_INTERVAL_MS; a caller inside that window waits for
+   * the next one, which starts after its miss, so no change it depends on is ever missed.
+   * Resolves true when the check reached the store.
+   */
+  refreshOnMiss(): Promise<boolean> {
+    // Shutting down: the store may be closing, and the caches are as fresh as they will get.
+    if (this.stopped) return Promise.resolve(false);
+    if (this.missCheck) return this.missCheck;
+    const wait = this.lastMissCheckAt + MISS_CHECK_INTERVAL_MS - performance.now();
+    const run = () => {
+      this.missCheck = undefined;
+      this.lastMissCheckAt = performance.now();
+      return this.checkSoon().then(() => this.lastError === undefined);
+    };
+    if (wait <= 0) return run();
+    this.missCheck = new Promise<void>((resolve) => setTimeout(resolve, wait)).then(run);
+    return this.missCheck;
   }
 
   /** Reloads if the stored version moved since the last load. */

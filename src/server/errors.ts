@@ -1,6 +1,6 @@
 // Every error the gateway produces leaves in the OpenAI envelope, whichever layer raised it.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, badRequest, internalError, unknownUrl } from '../errors.js';
+import { GATEWAY_ERROR_HEADERS, GatewayError, badRequest, errorHeaders, internalError, unknownUrl } from '../errors.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -50,12 +50,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
       reply.raw.destroy();
       return;
     }
-    void reply.code(error.status).headers(error.headers).type('application/json').send(error.toBody());
+    void reply.code(error.status).headers(errorHeaders(error)).type('application/json').send(error.toBody());
   });
 
   app.setNotFoundHandler((request, reply) => {
     const error = unknownUrl(request.method, request.url);
-    void reply.code(404).type('application/json').send(error.toBody());
+    void reply.code(404).headers(GATEWAY_ERROR_HEADERS).type('application/json').send(error.toBody());
   });
 }
 
@@ -70,5 +70,5 @@ export function frameworkErrorHandler(err: FastifyError, _request: FastifyReques
       : err.code === 'FST_ERR_BAD_URL'
         ? badRequest('The request URL is malformed (invalid percent-encoding).', null, 'invalid_url')
         : internalError();
-  void reply.code(error.status).type('application/json').send(error.toBody());
+  void reply.code(error.status).headers(GATEWAY_ERROR_HEADERS).type('application/json').send(error.toBody());
 }

@@ -24,6 +24,7 @@ import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { VERSION } from '../version.js';
 import { ConfigSync } from './config-sync.js';
+import { createAccessLogger } from './logger.js';
 
 export interface Gateway {
   readonly config: Config;
@@ -126,7 +127,7 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     onError: (err, what) => log.warn({ err }, `could not ${what}`),
   });
   const tracing = config.otelEnabled ? startTracing(options.spanProcessors) : undefined;
-  const recorder = new RequestRecorder(metrics, requestLog, log.child({}, { redact: [] }), tracing, (err) => log.warn({ err }, 'could not claim response usage'));
+  const recorder = new RequestRecorder(metrics, requestLog, createAccessLogger(log), tracing, (err) => log.warn({ err }, 'could not claim response usage'));
 
   return {
     config,

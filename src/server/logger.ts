@@ -1,22 +1,36 @@
 import { writeSync } from 'node:fs';
 import pino, { type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
+import { redactSecrets } from '../observability/redact.js';
+
+const BASE = { service: 'bodhi-gateway' };
 
 /**
- * Structured JSON logs. Tokens and API keys are never logged on purpose; the redaction below
- * is a second line of defence should a header or key field ever be passed to a log call.
+ * Structured JSON logs. Tokens and API keys are never logged on purpose; two lines of defence
+ * follow should one reach a log call anyway: pino's redaction of credential fields, and a scan
+ * of each line's text for credential shapes (a token in a URL, an error's text or any field).
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
-      base: { service: 'bodhi-gateway' },
+      base: BASE,
       redact: {
         paths: ['authorization', 'headers.authorization', 'req.headers.authorization', 'api_key', '*.api_key', 'apiKey', '*.apiKey', 'token', '*.token'],
         censor: '[redacted]',
       },
+      hooks: { streamWrite: redactSecrets },
     },
     destination ?? stdoutDestination(),
   );
+}
+
+/**
+ * The access log, on the same destination: its fields are fixed and the ones a client picks
+ * (URL, model) are redacted by the recorder, so it skips both defences (about 1 µs a line).
+ */
+export function createAccessLogger(parent: Logger): Logger {
+  const destination = (parent as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
+  return pino({ level: parent.level, base: BASE }, destination);
 }
 
 /**

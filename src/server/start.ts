@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { GATEWAY_ERROR_HEADERS } from '../errors.js';
 import { buildApp } from './app.js';
 import { trackConnections } from './connections.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
@@ -73,12 +74,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 async function listenMetrics(gateway: Gateway, host: string, port: number): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      res.writeHead(404, { ...GATEWAY_ERROR_HEADERS, 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
     gateway.metrics.render().then(
       ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-      () => res.writeHead(500).end(),
+      () => res.writeHead(500, GATEWAY_ERROR_HEADERS).end(),
     );
   });
   await new Promise<void>((resolve, reject) => {

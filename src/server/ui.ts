@@ -6,7 +6,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { unknownUrl } from '../errors.js';
+import { GATEWAY_ERROR_HEADERS, unknownUrl } from '../errors.js';
 
 export const UI_DIR = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
 
@@ -35,7 +35,7 @@ export function registerUi(app: FastifyInstance, dir: string = UI_DIR): void {
     async (ui) => {
       if (!existsSync(join(dir, 'index.html'))) {
         ui.get('/*', hidden, (_request, reply) =>
-          reply.code(503).type('text/plain; charset=utf-8').send('The web UI is not built. Run `npm run build` (npm ci does it) and restart.'),
+          reply.code(503).headers(GATEWAY_ERROR_HEADERS).type('text/plain; charset=utf-8').send('The web UI is not built. Run `npm run build` (npm ci does it) and restart.'),
         );
         return;
       }
@@ -46,7 +46,7 @@ export function registerUi(app: FastifyInstance, dir: string = UI_DIR): void {
         const path = request.url.split('?')[0] ?? '';
         if (request.method !== 'GET' || extname(path) !== '') {
           const error = unknownUrl(request.method, path);
-          return reply.code(404).type('application/json').send(error.toBody());
+          return reply.code(404).headers(GATEWAY_ERROR_HEADERS).type('application/json').send(error.toBody());
         }
         pageHeaders(reply.raw, 'index.html');
         return reply.type('text/html; charset=utf-8').sendFile('index.html');

@@ -4,7 +4,7 @@
 // res.write, with backpressure both ways and an abort as soon as the client goes away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { errorJson, upstreamError, type GatewayError } from '../errors.js';
+import { GATEWAY_ERROR_HEADERS, errorJson, upstreamError, type GatewayError } from '../errors.js';
 import type { LiveApiModel } from '../models/registry.js';
 import { ClientClosedError } from '../server/client-closed.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
@@ -163,7 +163,7 @@ export function forward(dispatcher: Dispatcher, r: ForwardRequest): Promise<Forw
           const error = upstreamFailure(r.apiModel, err);
           if (!res.headersSent && !res.destroyed) {
             const body = errorJson(error);
-            res.writeHead(error.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+            res.writeHead(error.status, { ...GATEWAY_ERROR_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
             res.end(body);
           }
           settle({ kind: 'upstream_failed_before_headers', error, cause: err });

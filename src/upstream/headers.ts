@@ -35,7 +35,8 @@ export const DROP_FROM_CLIENT: readonly string[] = [
   'expect',
 ];
 
-export const DROP_FROM_UPSTREAM: readonly string[] = [...HOP_BY_HOP, 'set-cookie', 'set-cookie2'];
+/** Upstream headers that never reach the client; `x-bodhi-error` marks the gateway's own errors only. */
+export const DROP_FROM_UPSTREAM: readonly string[] = [...HOP_BY_HOP, 'set-cookie', 'set-cookie2', 'x-bodhi-error'];
 
 // The two lists above as lookups by length first. Header names arrive as fresh strings, and a
 // Set lookup hashes each one; most names are ruled out by their length alone (measured: the

@@ -282,6 +282,21 @@ describe('web UI', () => {
     await screenshot(page, 'playground-chat');
   });
 
+  it("an upstream's 401 (wrong provider key) shows as an error in the Playground and does not sign out", async () => {
+    await gw.addApiModel({ name: 'wrong-key', api_format: 'openai', base_url: upstream.url, api_key: 'sk-wrong-provider-key', models: ['gpt-wrong'] });
+    await page.reload();
+    await page.getByRole('radiogroup', { name: 'API' }).getByText('Chat Completions').click();
+    await page.getByLabel('Model').selectOption('gpt-wrong');
+    await page.getByLabel('Input').fill('Hello');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('Incorrect API key provided').waitFor();
+    expect(await page.getByText('You were signed out').count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    await nav('Tokens').click();
+    await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
+    await screenshot(page, 'playground-upstream-401');
+  });
+
   it('revokes the token; curl then gets 401', async () => {
     await nav('Tokens').click();
     await page.getByRole('button', { name: 'Revoke curl-app' }).click();

@@ -19,7 +19,7 @@ interface Envelope {
   error?: { message?: string; param?: string | null; code?: string | null };
 }
 
-/** Listeners told when the gateway rejects the token (revoked, expired): the app signs out. */
+/** Listeners told when the gateway itself rejects the token (revoked, expired): the app signs out. */
 const unauthorizedListeners = new Set<(message: string) => void>();
 export const onUnauthorized = (fn: (message: string) => void) => {
   unauthorizedListeners.add(fn);
@@ -57,7 +57,10 @@ export async function call(path: string, init: RequestInit & { json?: unknown; t
   }
   if (!res.ok) {
     const error = await errorFrom(res);
-    if (res.status === 401 && token === undefined) for (const fn of unauthorizedListeners) fn(error.message);
+    // Only the gateway's own 401 means the token is no good: an upstream's 401 (a wrong provider
+    // key, seen in the Playground) passes through without the marker.
+    const fromGateway = res.headers.get('x-bodhi-error') === 'gateway';
+    if (res.status === 401 && fromGateway && token === undefined) for (const fn of unauthorizedListeners) fn(error.message);
     throw error;
   }
   return res;

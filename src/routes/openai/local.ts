@@ -3,7 +3,7 @@
 // its generation, or its place in the queue.
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { internalError } from '../../errors.js';
+import { errorHeaders, internalError } from '../../errors.js';
 import { generateChat } from '../../local/chat-completion.js';
 import { ChatStream, completionBody, newCompletionMeta, writeJson } from '../../local/chat-format.js';
 import { parseChatRequest } from '../../local/chat-request.js';
@@ -39,7 +39,7 @@ function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream
   if (!known) request.log.error({ err }, 'local inference failed');
   const error = known ?? internalError();
   if (stream) stream.fail(error);
-  else if (!res.headersSent) writeJson(res, error.status, error.toBody(), error.headers);
+  else if (!res.headersSent) writeJson(res, error.status, error.toBody(), errorHeaders(error));
   else res.destroy();
 }
 
