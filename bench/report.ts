@@ -94,6 +94,9 @@ export function baselineChecks(r: Results): Budget[] {
   ];
 }
 
+/** "main (1a2b3c4)", or only the short sha when the ref is one. */
+const refAndSha = (b: { ref: string; sha: string; short: string }) => (b.sha.startsWith(b.ref.toLowerCase()) ? b.short : `${b.ref} (${b.short})`);
+
 function baselineSection(r: Results): string {
   const b = r.baseline;
   if (!b) return '';
@@ -123,7 +126,7 @@ function baselineSection(r: Results): string {
   const checks = baselineChecks(r);
   const passed = checks.filter((k) => k.pass).length;
   return `
-## Bodhi Gateway vs baseline ${b.ref} (${b.short}), same run
+## Bodhi Gateway vs baseline ${refAndSha(b)}, same run
 
 Below 1.00x is better for latency, CPU and memory; above 1.00x is better for req/s. Ratios of latencies compare whole round trips (upstream and client included), not only the hop's share.
 
