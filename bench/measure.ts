@@ -17,6 +17,8 @@ export interface ThroughputFigures {
   /** Median over rounds of this target's req/s divided by direct's (bare's) in the same round. */
   vsDirect: number;
   vsBare: number;
+  /** The same against the baseline build (--baseline; NaN without it). */
+  vsBaseline: number;
   /** Hop CPU time per request, microseconds (null for direct). */
   cpuUsPerRequest: number | null;
   errors: number;
@@ -82,7 +84,7 @@ export async function warmUp(targets: Target[], plan: Plan): Promise<PerTarget<s
     if (r.requests === 0) throw new Error(`${t.key}: no successful request during warm-up (${r.errors} errors)`);
     const s = await runStreams(t, { streams: 4, concurrency: 4, events: 20, intervalMs: 5 });
     if (s.failed) {
-      if (t.key === 'direct' || t.key === 'gateway') throw new Error(`${t.key}: streaming check failed: ${s.firstError}`);
+      if (t.key === 'direct' || t.key === 'gateway' || t.key === 'baseline') throw new Error(`${t.key}: streaming check failed: ${s.firstError}`);
       cannotStream[t.key] = s.firstError ?? 'failed';
     }
     log(`  warm-up ${t.key}: ${fmt(r.rps, 0)} req/s, streams ${s.failed ? `FAIL (${s.firstError})` : 'ok'}`);
@@ -118,6 +120,7 @@ export async function measureThroughput(targets: Target[], plan: Plan): Promise<
       p99: median(p.p99),
       vsDirect: ratioTo(t.key, 'direct'),
       vsBare: ratioTo(t.key, 'bare'),
+      vsBaseline: ratioTo(t.key, 'baseline'),
       cpuUsPerRequest: t.pid ? (p.cpuMs * 1000) / p.requests : null,
       errors: p.errors,
     };

@@ -1,4 +1,5 @@
-// Turns the measurements into the printed table, the budget lines and bench/results.md.
+// Turns the measurements into the printed table, the budget lines, the comparison with a baseline
+// build (--baseline) and bench/results.md.
 import { cpus, loadavg } from 'node:os';
 import type { LatencyFigures, ManyStreamsFigures, PerTarget, StreamingFigures, ThroughputFigures } from './measure.js';
 import type { Plan } from './plan.js';
@@ -10,6 +11,8 @@ export interface Results {
   seconds: number;
   loadBefore: number[];
   gatewayLogLines: number;
+  /** With --baseline: the git ref measured as the `baseline` target, built in a temporary worktree. */
+  baseline?: { ref: string; sha: string; short: string; lockDiffers: boolean; logLines: number } | undefined;
   /** Targets left out of the streaming tests, and why (their streaming check failed). */
   cannotStream: PerTarget<string>;
   throughput: PerTarget<ThroughputFigures>;
@@ -24,6 +27,12 @@ export interface Budget {
   limit: string;
   pass: boolean;
 }
+
+/** How a target is named in the tables (the baseline after its commit). */
+export const targetName = (r: Pick<Results, 'baseline'>, k: TargetKey) => (k === 'baseline' && r.baseline ? `Bodhi Gateway @ ${r.baseline.short}` : TARGET_NAMES[k]);
+
+/** How far the current build may fall behind the baseline build at 64 connections (--baseline). */
+export const BASELINE_TOLERANCE = 0.05;
 
 const f = (n: number | null | undefined, digits = 2) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
 const x = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : `${n.toFixed(2)}x`);
@@ -60,13 +69,82 @@ export function budgets(r: Results): Budget[] {
   return out;
 }
 
+/** current / baseline, or undefined when either is missing or zero. */
+const ratio = (cur: number | null | undefined, base: number | null | undefined) =>
+  cur === null || cur === undefined || base === null || base === undefined || Number.isNaN(cur) || Number.isNaN(base) || base === 0 ? undefined : cur / base;
+
+/**
+ * The regression guard (only with --baseline): throughput and CPU per request of the current
+ * build at 64 connections within BASELINE_TOLERANCE of the baseline build measured in the same
+ * run. Being faster or leaner than the baseline always passes.
+ */
+export function baselineChecks(r: Results): Budget[] {
+  if (!r.baseline) return [];
+  const t = r.throughput;
+  const pct = `${(BASELINE_TOLERANCE * 100).toFixed(0)} %`;
+  const check = (what: string, actual: number | undefined, limit: number, atLeast: boolean): Budget => ({
+    what,
+    actual: actual === undefined || Number.isNaN(actual) ? 'not measured' : `${actual.toFixed(3)}x`,
+    limit: `${atLeast ? '>=' : '<='} ${limit.toFixed(2)}x`,
+    pass: actual !== undefined && !Number.isNaN(actual) && (atLeast ? actual >= limit : actual <= limit),
+  });
+  return [
+    check(`Throughput at ${r.plan.throughput.connections} connections within ${pct} of baseline (current / baseline)`, t.gateway?.vsBaseline, 1 - BASELINE_TOLERANCE, true),
+    check(`CPU per request at ${r.plan.throughput.connections} connections within ${pct} of baseline (current / baseline)`, ratio(t.gateway?.cpuUsPerRequest, t.baseline?.cpuUsPerRequest), 1 + BASELINE_TOLERANCE, false),
+  ];
+}
+
+/** "main (1a2b3c4)", or only the short sha when the ref is one. */
+const refAndSha = (b: { ref: string; sha: string; short: string }) => (b.sha.startsWith(b.ref.toLowerCase()) ? b.short : `${b.ref} (${b.short})`);
+
+function baselineSection(r: Results): string {
+  const b = r.baseline;
+  if (!b) return '';
+  const p = r.plan;
+  const rows: (string | number)[][] = [];
+  const add = <T>(label: string, data: Partial<Record<TargetKey, T>>, pick: (v: T) => number | null | undefined, digits: number, paired?: number) => {
+    const cur = data.gateway ? pick(data.gateway) : undefined;
+    const base = data.baseline ? pick(data.baseline) : undefined;
+    if (cur === undefined && base === undefined) return;
+    rows.push([label, f(cur, digits), f(base, digits), x(paired ?? ratio(cur, base))]);
+  };
+  const c = p.throughput.connections;
+  add(`req/s at ${c} connections (ratio: median of per-round ratios)`, r.throughput, (v) => v.rps, 0, r.throughput.gateway?.vsBaseline);
+  add(`p50 latency at ${c} connections (ms)`, r.throughput, (v) => v.p50, 2);
+  add(`p99 latency at ${c} connections (ms)`, r.throughput, (v) => v.p99, 2);
+  add(`hop CPU per request at ${c} connections (µs)`, r.throughput, (v) => v.cpuUsPerRequest, 1);
+  add(`p50 at ${p.fixedRate.rate} req/s (ms)`, r.fixedRate, (v) => v.p50, 3);
+  add(`p99 at ${p.fixedRate.rate} req/s (ms)`, r.fixedRate, (v) => v.p99, 3);
+  add(`hop CPU per request at ${p.fixedRate.rate} req/s (µs)`, r.fixedRate, (v) => v.cpuUsPerRequest, 1);
+  add('streaming: TTFB p50 (ms)', r.streaming, (v) => v.ttfbP50, 3);
+  add('streaming: TTFB p99 (ms)', r.streaming, (v) => v.ttfbP99, 3);
+  add('streaming: event delay p50 (ms)', r.streaming, (v) => v.delayP50, 3);
+  add('streaming: event delay p99 (ms)', r.streaming, (v) => v.delayP99, 3);
+  add(`${p.manyStreams.streams} streams: event delay p50 (ms)`, r.manyStreams, (v) => v.delayP50, 2);
+  add(`${p.manyStreams.streams} streams: event delay p99 (ms)`, r.manyStreams, (v) => v.delayP99, 2);
+  add(`${p.manyStreams.streams} streams: hop peak RSS (MB)`, r.manyStreams, (v) => v.peakRssMb, 0);
+  const checks = baselineChecks(r);
+  const passed = checks.filter((k) => k.pass).length;
+  return `
+## Bodhi Gateway vs baseline ${refAndSha(b)}, same run
+
+Below 1.00x is better for latency, CPU and memory; above 1.00x is better for req/s. Ratios of latencies compare whole round trips (upstream and client included), not only the hop's share.
+
+${rows.length ? table(['', TARGET_NAMES.gateway, targetName(r, 'baseline'), 'current / baseline'], rows) : '(no test measured both)'}
+
+### Regression guard (${passed}/${checks.length} pass)
+
+${checks.map((k) => `- ${k.pass ? 'PASS' : 'FAIL'} ${k.what}: ${k.actual} (limit ${k.limit})`).join('\n')}
+`;
+}
+
 function table(header: string[], rows: (string | number)[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 export function render(r: Results): string {
   const keys = TARGET_KEYS.filter((k) => r.throughput[k] || r.fixedRate[k] || r.streaming[k] || r.manyStreams[k]);
-  const head = ['', ...keys.map((k) => TARGET_NAMES[k])];
+  const head = ['', ...keys.map((k) => targetName(r, k))];
   const row = <T>(label: string, data: PerTarget<T>, pick: (v: T, k: TargetKey) => string) => [label, ...keys.map((k) => (data[k] ? pick(data[k]!, k) : '-'))];
   const p = r.plan;
   const cpu = cpus();
@@ -80,7 +158,7 @@ Run: ${r.startedAt.toISOString()} (${p.name}, ${r.seconds.toFixed(0)} s); load a
 Everything ran on this one machine: a lean node:http upstream, the hop under test, and the client (autocannon / an undici SSE client), each its own process.
 The targets alternate in short rounds (the order rotates every round); figures are medians over rounds, and "added" figures are paired per round (via − direct) before the median.
 Bodhi Gateway ran as \`bodhi serve\` with an API model and token created with the CLI, SQLite, info-level logging to a file (${r.gatewayLogLines} log lines written).
-
+${baselineNote(r)}
 ## 1. Non-streaming \`POST /v1/responses\`, ${p.throughput.connections} connections (${p.throughput.rounds} rounds × ${p.throughput.seconds} s per target)
 
 ${table(head, [
@@ -135,7 +213,7 @@ ${table(head, [
 
 ## 5. Hop CPU time per request (utime + stime of the hop process from /proc, over the runs above, / requests)
 
-${table(['', ...keys.filter((k) => k !== 'direct').map((k) => TARGET_NAMES[k]), 'Bodhi Gateway / bare proxy'], [
+${table(['', ...keys.filter((k) => k !== 'direct').map((k) => targetName(r, k)), 'Bodhi Gateway / bare proxy'], [
   cpuRow('at 64 connections (µs)', r.throughput, keys),
   cpuRow(`at ${p.fixedRate.rate} req/s (µs)`, r.fixedRate, keys),
 ])}
@@ -143,7 +221,17 @@ ${table(['', ...keys.filter((k) => k !== 'direct').map((k) => TARGET_NAMES[k]), 
 ## Budgets (${passed}/${budgetLines.length} pass)
 
 ${budgetLines.map((b) => `- ${b.pass ? 'PASS' : 'FAIL'} ${b.what}: ${b.actual} (budget ${b.limit})`).join('\n')}
-`;
+${baselineSection(r)}`;
+}
+
+function baselineNote(r: Results): string {
+  const b = r.baseline;
+  if (!b) return '';
+  return (
+    `${targetName(r, 'baseline')} is the baseline, ${b.ref} (${b.sha}): built with tsc in a temporary git worktree that uses this checkout's node_modules, and run and set up exactly like Bodhi Gateway with its own data dir (${b.logLines} log lines written).` +
+    (b.lockDiffers ? ` Its package-lock.json differs from this checkout's, so it ran with dependency versions other than the ones it pins.` : '') +
+    '\n'
+  );
 }
 
 function cpuRow(label: string, data: PerTarget<{ cpuUsPerRequest: number | null }>, keys: TargetKey[]): string[] {
@@ -155,7 +243,7 @@ function cpuRow(label: string, data: PerTarget<{ cpuUsPerRequest: number | null 
 
 function streamNotes(r: Results): string {
   const notes = Object.entries(r.cannotStream).map(
-    ([k, why]) => `${TARGET_NAMES[k as TargetKey]} is left out of the streaming tests: its streaming check failed (${why}).${k === 'portkey' ? ' Portkey 1.15.2 on Node answers `/v1/responses` with `stream: true` with a 500 (`TypeError: immutable` in its response header handling; Portkey-AI/gateway issue #1550).' : ''}`,
+    ([k, why]) => `${targetName(r, k as TargetKey)} is left out of the streaming tests: its streaming check failed (${why}).${k === 'portkey' ? ' Portkey 1.15.2 on Node answers `/v1/responses` with `stream: true` with a 500 (`TypeError: immutable` in its response header handling; Portkey-AI/gateway issue #1550).' : ''}`,
   );
   return notes.length ? `${notes.join('\n')}\n` : '';
 }

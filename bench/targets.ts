@@ -1,6 +1,6 @@
 // Starts the upstream and the hops in front of it (bare proxy, Bodhi Gateway, Portkey, and on
-// request the Fastify floor), each its own process, and describes how a client reaches the same
-// upstream through each of them.
+// request the Fastify floor and a baseline build of Bodhi Gateway from another git ref), each its
+// own process, and describes how a client reaches the same upstream through each of them.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -9,16 +9,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export type TargetKey = 'direct' | 'bare' | 'framework' | 'gateway' | 'portkey';
+export type TargetKey = 'direct' | 'bare' | 'framework' | 'gateway' | 'baseline' | 'portkey';
 /** Every target, in table order. */
-export const TARGET_KEYS: readonly TargetKey[] = ['direct', 'bare', 'framework', 'gateway', 'portkey'];
-/** What a plain `npm run bench` measures; `framework` (the Fastify floor) only when named in `--only`. */
+export const TARGET_KEYS: readonly TargetKey[] = ['direct', 'bare', 'framework', 'gateway', 'baseline', 'portkey'];
+/**
+ * What a plain `npm run bench` measures; `framework` (the Fastify floor) only when named in
+ * `--only`, `baseline` (Bodhi Gateway built from another git ref) only with `--baseline <ref>`.
+ */
 export const DEFAULT_TARGETS: readonly TargetKey[] = ['direct', 'bare', 'gateway', 'portkey'];
 export const TARGET_NAMES: Record<TargetKey, string> = {
   direct: 'direct',
   bare: 'bare proxy',
   framework: 'Fastify floor',
   gateway: 'Bodhi Gateway',
+  baseline: 'baseline', // the report names it after its commit: "Bodhi Gateway @ <short sha>"
   portkey: 'Portkey',
 };
 
@@ -36,6 +40,8 @@ export interface Lab {
   targets: Record<TargetKey, Target>;
   /** Where the gateway writes its log (info level, one line per request). */
   gatewayLog: string;
+  /** The same for the baseline target. */
+  baselineLog: string;
   stop(): Promise<void>;
 }
 
@@ -43,6 +49,8 @@ export interface LabOptions {
   /** Write a V8 CPU profile of every hop process (`<target>.cpuprofile`) into this dir. */
   profileDir?: string | undefined;
   onlyTargets?: readonly TargetKey[];
+  /** Root of another build of Bodhi Gateway (a checkout with bin/ and dist/): the `baseline` target. */
+  baselineDir?: string | undefined;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -77,13 +85,16 @@ async function waitForPort(port: number, child: ChildProcess, name: string, time
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const wanted = new Set(opts.onlyTargets ?? DEFAULT_TARGETS);
   const children: { child: ChildProcess; name: string }[] = [];
+  if (wanted.has('baseline') && !opts.baselineDir) throw new Error('the baseline target needs a baseline build (--baseline <ref>)');
   const home = mkdtempSync(join(tmpdir(), 'bodhi-bench-'));
+  // The baseline gateway gets its own data dir (BODHI_HOME), like a second installation.
+  const baselineHome = mkdtempSync(join(tmpdir(), 'bodhi-bench-baseline-home-'));
   const ports = await freePorts(TARGET_KEYS.length);
-  const start = async (name: string, args: string[], env: Record<string, string> = {}, stdout: number | 'ignore' = 'ignore', profileAs?: TargetKey, stderr: 'inherit' | 'ignore' = 'inherit') => {
+  const start = async (name: string, args: string[], env: Record<string, string> = {}, stdout: number | 'ignore' = 'ignore', profileAs?: TargetKey, stderr: 'inherit' | 'ignore' = 'inherit', cwd = repo) => {
     const port = ports.pop()!;
     const profile = opts.profileDir && profileAs ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileAs}.cpuprofile`] : [];
     const child = spawn(process.execPath, [...profile, ...args.map((a) => a.replace('{port}', String(port)))], {
-      cwd: repo,
+      cwd,
       env: { ...process.env, ...env },
       stdio: ['ignore', stdout, stderr],
     });
@@ -105,8 +116,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       ),
     );
     rmSync(home, { recursive: true, force: true });
+    rmSync(baselineHome, { recursive: true, force: true });
   };
-  process.once('exit', () => children.forEach(({ child }) => child.exitCode === null && child.kill('SIGKILL')));
+  process.once('exit', () => {
+    children.forEach(({ child }) => child.exitCode === null && child.kill('SIGKILL'));
+    // Interrupted (run.ts turns SIGINT/SIGTERM into an exit): the data dirs go too.
+    rmSync(home, { recursive: true, force: true });
+    rmSync(baselineHome, { recursive: true, force: true });
+  });
 
   try {
     const upstream = await start('upstream', [join(here, 'upstream.js'), '{port}']);
@@ -115,6 +132,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     targets.direct = { key: 'direct', origin: upstream.origin, headers: auth, pid: null };
 
     const gatewayLog = join(home, 'gateway.log');
+    const baselineLog = join(baselineHome, 'gateway.log');
     // The hops start in parallel: each only needs the upstream.
     const startBare = async () => {
       const bare = await start('bare proxy', [join(here, 'bare-proxy.js'), '{port}', upstream.origin], {}, 'ignore', 'bare');
@@ -124,11 +142,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       const framework = await start('Fastify floor', [join(here, 'framework-proxy.js'), '{port}', upstream.origin], {}, 'ignore', 'framework');
       targets.framework = { key: 'framework', ...framework, headers: auth };
     };
-    const startGateway = async () => {
+    // The current build (`gateway`) and the baseline build are started the same way, each from
+    // its own checkout (`root`) with its own data dir and log file.
+    const startBodhi = async (key: 'gateway' | 'baseline', name: string, root: string, dataDir: string, logFile: string) => {
       // Configured the way a user would: API model and token through the CLI.
       const cli = async (...args: string[]) =>
         (
-          await promisify(execFile)(process.execPath, [join(repo, 'bin', 'bodhi'), ...args, '--home', home], {
+          await promisify(execFile)(process.execPath, [join(root, 'bin', 'bodhi'), ...args, '--home', dataDir], {
+            cwd: root,
             env: { ...process.env, BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
             encoding: 'utf8',
           })
@@ -136,14 +157,18 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       await cli('api-models', 'add', '--name', 'bench-upstream', '--format', 'openai_responses', '--base-url', `${upstream.origin}/v1`, '--api-key-env', 'BENCH_UPSTREAM_KEY', '--models', MODEL);
       const token = await cli('tokens', 'create', '--name', 'bench');
       const gateway = await start(
-        'Bodhi Gateway',
-        [join(repo, 'bin', 'bodhi'), 'serve', '--port', '{port}', '--home', home],
+        name,
+        [join(root, 'bin', 'bodhi'), 'serve', '--port', '{port}', '--home', dataDir],
         { BODHI_LOG_LEVEL: 'info' },
-        openSync(gatewayLog, 'a'),
-        'gateway',
+        openSync(logFile, 'a'),
+        key,
+        'inherit',
+        root,
       );
-      targets.gateway = { key: 'gateway', ...gateway, headers: { authorization: `Bearer ${token}` } };
+      targets[key] = { key, ...gateway, headers: { authorization: `Bearer ${token}` } };
     };
+    const startGateway = () => startBodhi('gateway', 'Bodhi Gateway', repo, home, gatewayLog);
+    const startBaseline = () => startBodhi('baseline', 'Bodhi Gateway (baseline)', opts.baselineDir!, baselineHome, baselineLog);
     const startPortkey = async () => {
       const portkey = await start('Portkey', [join(repo, 'node_modules/@portkey-ai/gateway/build/start-server.js'), '--port={port}', '--headless'], { NODE_ENV: 'production' }, 'ignore', 'portkey', 'ignore'); // it prints a stack per failed stream
       targets.portkey = {
@@ -161,11 +186,12 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     if (wanted.has('bare')) starting.push(startBare());
     if (wanted.has('framework')) starting.push(startFramework());
     if (wanted.has('gateway')) starting.push(startGateway());
+    if (wanted.has('baseline')) starting.push(startBaseline());
     if (wanted.has('portkey')) starting.push(startPortkey());
     const started = await Promise.allSettled(starting);
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    return { upstream, targets, gatewayLog, stop };
+    return { upstream, targets, gatewayLog, baselineLog, stop };
   } catch (err) {
     await stop();
     throw err;
