@@ -1,9 +1,10 @@
 // Routing records: which API model (and token) each response created through the gateway
 // belongs to, so GET/DELETE/cancel/input_items can be routed without `?model=` and only its
 // owner (or an admin) can reach it. A record is committed before the client can have the id
-// it is about: the forwarder holds the bytes that complete the id until `remember` is done.
-// With SQLite that is one synchronous insert; with PostgreSQL one round trip. Either way a
-// crash right after the client got its id cannot leave the response without an owner.
+// it is about: the forwarder holds the bytes that complete the id until `remember` settles.
+// The records of one event-loop turn share a commit (SQLite: one synchronous transaction;
+// PostgreSQL: one round trip). Either way a crash right after the client got its id cannot
+// leave the response without an owner.
 //
 // When the store cannot take a record (database down), it is kept in memory, routed from
 // there, and written when the store is back. Usage marks (the create call counted this
@@ -46,7 +47,7 @@ export interface ResponseRoutesStats {
   maxLateMs: number;
 }
 
-type RouteStore = Pick<Store, 'insertResponseRoutes' | 'insertResponseRouteNow' | 'getResponseRoute' | 'claimResponseUsage' | 'markResponseUsage'>;
+type RouteStore = Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'claimResponseUsage' | 'markResponseUsage'>;
 
 const storeUnavailable = () =>
   new GatewayError(503, 'service_unavailable', 'The gateway cannot reach its database to route this response; retry shortly.', null, 'database_unavailable');
@@ -56,6 +57,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class ResponseRoutes {
   /** Remembered but not yet written (queued or being written), by response id. */
   private unwritten = new Map<string, ResponseRoute>();
+  /** Records remembered in this turn of the event loop, and the promise of their commit. */
+  private turn: ResponseRoute[] = [];
+  private turnCommitted: Promise<void> | undefined;
   private queued: ResponseRoute[] = [];
   /** Ids in `queued`: their insert has not been built yet, so it will carry a usage mark. */
   private queuedIds = new Set<string>();
@@ -84,33 +88,35 @@ export class ResponseRoutes {
   }
 
   /**
-   * Stores a new record. Returns a promise only when the store answers asynchronously
-   * (PostgreSQL): the caller holds the response's id back from the client until it settles.
-   * It never rejects: a record the store refused is kept in memory and written later.
+   * Stores a new record. The returned promise settles once it is committed (or, if the store
+   * refused it, kept in memory for a later write); it never rejects. The caller holds the
+   * response's id back from the client until then. Records remembered in the same turn of the
+   * event loop are committed together, so a busy gateway pays one commit per turn, not one per
+   * response, for at most one turn of delay.
    */
-  remember(route: ResponseRoute): Promise<void> | undefined {
-    if (this.store.insertResponseRouteNow) {
-      try {
-        this.store.insertResponseRouteNow(route);
-        this.failing = false;
-      } catch (err) {
-        this.keep(route, err);
-      }
-      return undefined;
-    }
+  remember(route: ResponseRoute): Promise<void> {
     this.unwritten.set(route.responseId, route);
-    return this.store.insertResponseRoutes([route]).then(
-      () => {
-        this.failing = false;
-        if (this.unwritten.get(route.responseId) === route) this.unwritten.delete(route.responseId);
-      },
-      (err: unknown) => this.keep(route, err),
-    );
+    this.turn.push(route);
+    this.turnCommitted ??= new Promise<void>((resolve) => setImmediate(() => void this.commitTurn().then(resolve)));
+    return this.turnCommitted;
+  }
+
+  private async commitTurn(): Promise<void> {
+    const batch = this.turn;
+    this.turn = [];
+    this.turnCommitted = undefined;
+    try {
+      for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) await this.store.insertResponseRoutes(batch.slice(i, i + ROWS_PER_INSERT));
+      this.failing = false;
+      this.written(batch);
+    } catch (err) {
+      // Rows of a failed statement are inserted again later; a row already stored is skipped.
+      for (const route of batch) this.keep(route, err);
+    }
   }
 
   /** A record the store refused: routed from memory, written with the next batch. */
   private keep(route: ResponseRoute, err: unknown): void {
-    this.unwritten.set(route.responseId, route);
     this.queued.push(route);
     this.queuedIds.add(route.responseId);
     while (this.queued.length > this.maxPending) this.dropOldest();
@@ -168,6 +174,7 @@ export class ResponseRoutes {
   async claimUsage(responseId: string): Promise<boolean> {
     const known = this.unwritten.get(responseId) ?? this.cache.get(responseId);
     if (known && known.usageCountedAt !== null) return false;
+    await this.turnCommitted;
     await this.flush();
     const at = Date.now();
     const won = await this.store.claimResponseUsage(responseId, at);

@@ -90,10 +90,6 @@ class SqliteStore extends SqlStore {
     if (routes.length) this.writeRoutes(routes);
   }
 
-  insertResponseRouteNow(route: ResponseRoute): void {
-    this.writeRoutes([route]);
-  }
-
   override async insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void> {
     if (entries.length) this.writeLogs(entries);
   }

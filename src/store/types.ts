@@ -145,11 +145,6 @@ export interface Store {
   recordTokenUse(uses: ReadonlyMap<string, number>): Promise<void>;
 
   insertResponseRoutes(routes: readonly ResponseRoute[]): Promise<void>;
-  /**
-   * Stores have it when they can commit a record synchronously (SQLite): committed when it
-   * returns, so no promise (and no pause of the response it belongs to) is needed.
-   */
-  insertResponseRouteNow?(route: ResponseRoute): void;
   getResponseRoute(responseId: string): Promise<ResponseRoute | undefined>;
   deleteResponseRoute(responseId: string): Promise<void>;
   /**

@@ -6,7 +6,7 @@
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { ResponseTap } from './forward.js';
-import { decodeSpan } from './json-scan.js';
+import { decodeSpan, scanTopLevel } from './json-scan.js';
 import { findTopLevelAtEnds } from './json-scan-ends.js';
 import { TopLevelFields } from './json-stream-scan.js';
 
@@ -35,7 +35,7 @@ export interface ResponseObserver extends ResponseTap {
   readonly observed: Observation;
 }
 
-/** Chat and embeddings JSON bodies up to this size are held and read at the end; larger ones are scanned as they pass. */
+/** JSON bodies up to this size are held and read at the end; larger ones are scanned as they pass. */
 const JSON_PARSE_MAX = 256 * 1024;
 /** A single SSE event larger than this is not inspected. */
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
@@ -48,8 +48,12 @@ const RESPONSE_TYPE = Buffer.from('"type":"response.');
 /** What follows RESPONSE_TYPE in the events that end a Responses stream. */
 const TERMINAL = ['completed', 'failed', 'incomplete'].map((t) => Buffer.from(`${t}"`));
 const CHAT_USAGE = Buffer.from('"usage":{');
-// Producers write usage last (chat and embeddings): a held body is read from its end.
+// Producers write a Response's id and status first and usage last (chat and embeddings too).
+const HEAD: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status'], chat: [], embeddings: [] };
 const TAIL = ['usage'];
+const ID_KEY = ['id'];
+/** How far into a held body a created response's id is searched for from the start. */
+const ID_SEARCH_MAX = 64 * 1024;
 const WANTED: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status', 'usage'], chat: TAIL, embeddings: TAIL };
 
 
@@ -184,10 +188,9 @@ export type OnResponseId = (id: string) => void | Promise<void>;
 export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId): ResponseObserver {
   const observed: Observation = { stream: false };
   let mode: 'json' | 'sse' | 'off' = 'off';
-  // Chat and embeddings JSON bodies up to JSON_PARSE_MAX are kept (as the chunks that passed)
-  // and read once at the end (readHeld). A larger body switches to the streaming scanner, which
-  // keeps only the few fields read, so memory stays bounded. Responses bodies always go through
-  // the scanner: their id must be known before the bytes that carry it reach the client.
+  // JSON bodies up to JSON_PARSE_MAX are kept (as the chunks that passed) and read once at the
+  // end (readHeld). A larger body switches to the streaming scanner, which keeps only the few
+  // fields read, so memory stays bounded.
   let held: Buffer[] = [];
   let heldBytes = 0;
   let fields: TopLevelFields | undefined;
@@ -279,19 +282,35 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
     }
   };
 
+  // A created response's id must be recorded before the chunk that completes it passes. It is
+  // the first field producers write, so the held bytes are searched from the start until it is
+  // found; past ID_SEARCH_MAX without it, the streaming scanner takes over.
+  const wantsId = kind === 'responses' && onResponseId !== undefined;
+  const findHeldId = () => {
+    const body = held.length === 1 ? held[0]! : Buffer.concat(held);
+    const span = scanTopLevel(body, ID_KEY, 1).found.get('id');
+    if (!span) return;
+    try {
+      sendId(decodeSpan(body, span));
+    } catch {
+      // not a JSON string: no id
+    }
+  };
+
   const scanJson = (chunk: Buffer) => {
-    if (fields) {
-      fields.write(chunk);
-      if (kind === 'responses' && !idSent && fields.raw.has('id')) sendId(fields.value('id'));
-    } else if (heldBytes + chunk.length <= JSON_PARSE_MAX) {
+    if (!fields && heldBytes + chunk.length <= JSON_PARSE_MAX && (!wantsId || idSent || heldBytes + chunk.length <= ID_SEARCH_MAX)) {
       held.push(chunk);
       heldBytes += chunk.length;
-    } else {
+      if (wantsId && !idSent) findHeldId();
+      return;
+    }
+    if (!fields) {
       fields = new TopLevelFields(WANTED[kind]);
       for (const h of held) fields.write(h);
-      fields.write(chunk);
       held = [];
     }
+    fields.write(chunk);
+    if (wantsId && !idSent && fields.raw.has('id')) sendId(fields.value('id'));
   };
 
   const scan = (chunk: Buffer) => {
@@ -324,7 +343,7 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
   /** What a complete body says; only a JSON answer that arrived whole counts, as the client saw it. */
   const finish = (complete: boolean) => {
     if (mode === 'json' && complete) {
-      const read = fields ? (key: string) => fields!.value(key) : readHeld(held, [], TAIL);
+      const read = fields ? (key: string) => fields!.value(key) : readHeld(held, HEAD[kind], TAIL);
       if (kind === 'responses') {
         const id = read('id');
         if (typeof id === 'string') {
@@ -352,10 +371,7 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
         observed.stream = true;
         mode = status >= 200 && status < 300 ? 'sse' : 'off';
         marker = new Marker(kind === 'responses' ? RESPONSE_TYPE : CHAT_USAGE);
-      } else if (contentType.includes('json') && status >= 200 && status < 300) {
-        mode = 'json';
-        if (kind === 'responses') fields = new TopLevelFields(WANTED.responses);
-      }
+      } else if (contentType.includes('json') && status >= 200 && status < 300) mode = 'json';
       if (mode !== 'off' && contentEncoding !== '' && contentEncoding.toLowerCase() !== 'identity') {
         inflater = inflaterFor(contentEncoding);
         if (!inflater) mode = 'off';

@@ -1,6 +1,6 @@
 // How routing records reach the store: committed before the response's id can reach the client
-// (synchronously with a store that can, else a promise the forwarder waits for), kept in memory
-// and retried while the store refuses them, usage marks written in batches. A fake store counts
+// (remember's promise, which the forwarder waits for; one commit per event-loop turn), kept in
+// memory and retried while the store refuses them, usage marks written in batches. A fake store counts
 // what it is asked to do.
 import { describe, expect, it, vi } from 'vitest';
 import { ResponseRoutes } from '../../src/routing/response-routes.js';
@@ -10,7 +10,7 @@ import type { ResponseRoute } from '../../src/store/types.js';
 const T0 = Date.now();
 const route = (n: number): ResponseRoute => ({ responseId: `resp_${n}`, apiModelId: 'am1', model: 'gpt-5', tokenId: 't1', createdAt: T0 + n, usageCountedAt: null });
 
-function fakeStore(opts: { sync?: boolean } = {}) {
+function fakeStore() {
   const rows = new Map<string, ResponseRoute>();
   const batches: number[] = [];
   const marks: string[][] = [];
@@ -28,7 +28,6 @@ function fakeStore(opts: { sync?: boolean } = {}) {
     async insertResponseRoutes(routes: readonly ResponseRoute[]) {
       insert(routes);
     },
-    ...(opts.sync ? { insertResponseRouteNow: (r: ResponseRoute) => insert([r]) } : {}),
     async getResponseRoute(id: string) {
       state.reads++;
       return rows.get(id);
@@ -51,30 +50,26 @@ function fakeStore(opts: { sync?: boolean } = {}) {
 }
 
 describe('ResponseRoutes writes', () => {
-  it('commits a record synchronously when the store can: stored when remember returns, nothing to wait for', async () => {
-    const store = fakeStore({ sync: true });
+  it('commits the records of one event-loop turn together; each remember settles once they are stored', async () => {
+    const store = fakeStore();
     const routes = new ResponseRoutes(store, { onError: () => undefined });
-    expect(routes.remember(route(1))).toBeUndefined();
-    expect(store.rows.get('resp_1')).toEqual(route(1));
-    expect(await routes.lookup('resp_1')).toEqual(route(1));
-    expect(await routes.lookup('resp_1')).toEqual(route(1));
+    const written = [1, 2, 3].map((n) => routes.remember(route(n)));
+    expect(written[0]).toBe(written[2]); // one commit for the turn
+    expect(store.rows.size).toBe(0);
+    expect(await routes.lookup('resp_1')).toEqual(route(1)); // routed from memory meanwhile
+    await written[0];
+    expect(store.batches).toEqual([3]);
+    expect(store.rows.get('resp_2')).toEqual(route(2));
+    await routes.remember(route(4)); // the next turn: a commit of its own
+    expect(store.batches).toEqual([3, 1]);
+    expect(await routes.lookup('resp_4')).toEqual(route(4));
+    expect(await routes.lookup('resp_4')).toEqual(route(4));
     expect(store.state.reads).toBe(1); // read back once, then cached
   });
 
-  it('hands out a promise with an asynchronous store that settles only once the record is stored', async () => {
-    const store = fakeStore();
-    const routes = new ResponseRoutes(store, { onError: () => undefined });
-    const written = routes.remember(route(1));
-    expect(written).toBeInstanceOf(Promise);
-    expect(await routes.lookup('resp_1')).toEqual(route(1)); // routed from memory meanwhile
-    await written;
-    expect(store.rows.get('resp_1')).toEqual(route(1));
-    expect(store.batches).toEqual([1]);
-  });
-
   it('keeps a refused record in memory, reports the outage once, and writes it when the store is back', async () => {
-    for (const sync of [true, false]) {
-      const store = fakeStore({ sync });
+    {
+      const store = fakeStore();
       store.state.failing = true;
       const errors: unknown[] = [];
       const routes = new ResponseRoutes(store, { retryFlushMs: 10, onError: (e) => errors.push(e) });
@@ -90,9 +85,9 @@ describe('ResponseRoutes writes', () => {
   });
 
   it('counts usage once: a create marks its record with the next batch of marks; polls claim', async () => {
-    const store = fakeStore({ sync: true });
+    const store = fakeStore();
     const routes = new ResponseRoutes(store, { onError: () => undefined });
-    routes.remember(route(1));
+    await routes.remember(route(1));
     expect(routes.markUsage('resp_1')).toBe(true);
     await routes.flush();
     expect(store.marks).toEqual([['resp_1']]);
@@ -105,21 +100,20 @@ describe('ResponseRoutes writes', () => {
   });
 
   it('writes the marks of a burst in one statement', async () => {
-    const store = fakeStore({ sync: true });
+    const store = fakeStore();
     const routes = new ResponseRoutes(store, { flushDelayMs: 5, onError: () => undefined });
-    for (let i = 0; i < 100; i++) {
-      routes.remember(route(i));
-      routes.markUsage(`resp_${i}`);
-    }
+    await Promise.all(Array.from({ length: 100 }, (_, i) => routes.remember(route(i))));
+    for (let i = 0; i < 100; i++) routes.markUsage(`resp_${i}`);
     await vi.waitFor(() => expect(store.marks.length).toBe(1), { timeout: 2_000, interval: 2 });
     expect(store.marks[0]).toHaveLength(100);
   });
 
   it('splits records kept through an outage into bounded inserts', async () => {
-    const store = fakeStore({ sync: true });
+    const store = fakeStore();
     store.state.failing = true;
     const routes = new ResponseRoutes(store, { retryFlushMs: 60_000, onError: () => undefined });
-    for (let i = 0; i < 450; i++) routes.remember(route(i));
+    await Promise.all(Array.from({ length: 450 }, (_, i) => routes.remember(route(i))));
+    expect(store.rows.size).toBe(0);
     store.state.failing = false;
     await routes.flush();
     expect(store.batches).toEqual([200, 200, 50]);

@@ -125,6 +125,18 @@ describe('observeResponse', () => {
     expect(streamIds).toEqual(['resp_s']);
   });
 
+  it('finds an id written after 64 KiB of other fields before the body ends', () => {
+    const late = JSON.stringify({ object: 'response', output: [{ text: 'y'.repeat(100 * 1024) }], id: 'resp_late', status: 'completed', usage });
+    const seen: string[] = [];
+    const observer = observeResponse('responses', (id) => void seen.push(id));
+    observer.start(200, 'application/json');
+    const cut = late.indexOf('resp_late') + 4;
+    for (const c of cuts(late, 16_384, 50_000, 90_000, cut)) observer.data(Buffer.from(c));
+    expect(seen).toEqual(['resp_late']); // before the end, and before the last chunk
+    observer.end(true);
+    expect(observer.observed).toMatchObject({ responseId: 'resp_late', status: 'completed', usage: expectedUsage });
+  });
+
   it('ignores usage counts that are not non-negative integers and says the usage was malformed', () => {
     const bad = JSON.stringify({ id: 'resp_bad', status: 'completed', usage: { input_tokens: 3, output_tokens: -5, output_tokens_details: { reasoning_tokens: 1.5 }, input_tokens_details: { cached_tokens: 1e300 } } });
     expect(run('responses', 'application/json', [bad]).observed).toMatchObject({
