@@ -156,9 +156,10 @@ export class ApiModelService {
     const current = await this.find(idOrName);
     const record = this.build({ ...input }, { ...current, updatedAt: Date.now() });
     // A kept key stays with the server it was given for: moving it elsewhere needs it typed again.
-    if (input.api_key === undefined && record.apiKeyEnc && new URL(record.baseUrl).origin !== new URL(current.baseUrl).origin) {
+    // Compared as whole base URLs: one host may serve several accounts under different paths.
+    if (input.api_key === undefined && record.apiKeyEnc && record.baseUrl !== current.baseUrl) {
       throw badRequest(
-        `base_url moves API model '${current.name}' to another server (${new URL(record.baseUrl).origin}); its stored key is only sent to ${new URL(current.baseUrl).origin}. Type the key (api_key), or set it to null.`,
+        `base_url moves API model '${current.name}' to ${record.baseUrl}; its stored key is only sent to ${current.baseUrl}. Type the key (api_key), or set it to null.`,
         'api_key',
         'stored_key_base_url_mismatch',
       );

@@ -32,6 +32,11 @@ export interface ResponseRoutesOptions {
   maxAgeMs?: number;
   /** Records waiting for the store while it is unreachable; the oldest are dropped beyond this. */
   maxPending?: number;
+  /**
+   * How long a response's first bytes wait for its record; past it (a database that stopped
+   * answering), the record is kept in memory and written later, and the bytes go on.
+   */
+  commitWaitMs?: number;
   /** Pause before writing a batch again after the store failed. */
   retryFlushMs?: number;
   /** The first failed write of a run of failures (they are retried). */
@@ -51,6 +56,18 @@ type RouteStore = Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'cla
 
 const storeUnavailable = () =>
   new GatewayError(503, 'service_unavailable', 'The gateway cannot reach its database to route this response; retry shortly.', null, 'database_unavailable');
+
+class CommitTimeout extends Error {
+  constructor(ms: number) {
+    super(`the database did not commit routing records within ${ms} ms`);
+  }
+}
+
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CommitTimeout(ms)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,6 +90,7 @@ export class ResponseRoutes {
   private lastFlushAt = -Infinity;
   private readonly maxCached: number;
   private readonly maxPending: number;
+  private readonly commitWaitMs: number;
   private readonly flushDelayMs: number;
   private readonly minFlushIntervalMs: number;
   readonly stats: ResponseRoutesStats = { hits: 0, misses: 0, lateHits: 0, maxLateMs: 0 };
@@ -83,6 +101,7 @@ export class ResponseRoutes {
   ) {
     this.maxCached = opts.maxCached ?? 10_000;
     this.maxPending = opts.maxPending ?? 10_000;
+    this.commitWaitMs = opts.commitWaitMs ?? 2_000;
     this.flushDelayMs = opts.flushDelayMs ?? 5;
     this.minFlushIntervalMs = opts.minFlushIntervalMs ?? 25;
   }
@@ -97,7 +116,7 @@ export class ResponseRoutes {
   remember(route: ResponseRoute): Promise<void> {
     this.unwritten.set(route.responseId, route);
     this.turn.push(route);
-    this.turnCommitted ??= new Promise<void>((resolve) => setImmediate(() => void this.commitTurn().then(resolve)));
+    this.turnCommitted ??= new Promise<void>((resolve) => setImmediate(() => void this.commitTurn().then(resolve, resolve)));
     return this.turnCommitted;
   }
 
@@ -106,13 +125,17 @@ export class ResponseRoutes {
     this.turn = [];
     this.turnCommitted = undefined;
     try {
-      for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) await this.store.insertResponseRoutes(batch.slice(i, i + ROWS_PER_INSERT));
+      await withDeadline(this.insertAll(batch), this.commitWaitMs);
       this.failing = false;
       this.written(batch);
     } catch (err) {
-      // Rows of a failed statement are inserted again later; a row already stored is skipped.
+      // Kept in memory and inserted again later; a row that did land meanwhile is skipped then.
       for (const route of batch) this.keep(route, err);
     }
+  }
+
+  private async insertAll(batch: readonly ResponseRoute[]): Promise<void> {
+    for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) await this.store.insertResponseRoutes(batch.slice(i, i + ROWS_PER_INSERT));
   }
 
   /** A record the store refused: routed from memory, written with the next batch. */

@@ -145,6 +145,7 @@ export function forward(dispatcher: Dispatcher, r: ForwardRequest): Promise<Forw
       },
       onComplete() {
         const complete = () => {
+          if (settled) return; // the client left while the last chunk was held
           const observed = watching ? tap!.end(true) : undefined;
           res.end();
           const done = () => settle({ kind: 'completed', status: status!, headersAt: headersAt! });

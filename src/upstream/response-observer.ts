@@ -52,10 +52,16 @@ const CHAT_USAGE = Buffer.from('"usage":{');
 const HEAD: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status'], chat: [], embeddings: [] };
 const TAIL = ['usage'];
 const ID_KEY = ['id'];
-/** How far into a held body a created response's id is searched for from the start. */
-const ID_SEARCH_MAX = 64 * 1024;
+/** The id of the Response in a created event's data line (its first field), once its closing quote arrived. */
+const UNFINISHED_ID = /"response"\s*:\s*\{\s*"id"\s*:\s*"([A-Za-z0-9_-]{1,256})"/;
 const WANTED: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status', 'usage'], chat: TAIL, embeddings: TAIL };
 
+
+/**
+ * The largest token count taken from one answer (2^31 - 1): far above any real response, and
+ * low enough that summing millions of rows stays exact in SQLite's and PostgreSQL's integers.
+ */
+const MAX_COUNT = 2 ** 31 - 1;
 
 /** Usage read from an upstream's answer; `malformed` when some count was not a usable number. */
 export interface UsageReading {
@@ -65,7 +71,7 @@ export interface UsageReading {
 
 /**
  * Reads Responses-style (`input_tokens`) or Chat-style (`prompt_tokens`) usage objects. A count
- * is taken only when it is a non-negative safe integer: anything else (negative, fractional,
+ * is taken only when it is an integer from 0 to MAX_COUNT: anything else (negative, fractional,
  * huge, a string) is left out and the reading is marked malformed, so no upstream can push a
  * counter backwards or poison the usage totals.
  */
@@ -73,7 +79,7 @@ export function readUsage(u: unknown): UsageReading {
   let malformed = false;
   const count = (v: unknown): number | null => {
     if (v === undefined || v === null) return null;
-    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_COUNT) return v;
     malformed = true;
     return null;
   };
@@ -91,7 +97,8 @@ export function readUsage(u: unknown): UsageReading {
     const output = count(o.completion_tokens);
     usage = {
       inputTokens: count(o.prompt_tokens),
-      outputTokens: output ?? (o.total_tokens !== undefined ? 0 : null),
+      // Embeddings report no completion_tokens: none were produced.
+      outputTokens: output ?? (o.completion_tokens === undefined && o.total_tokens !== undefined ? 0 : null),
       reasoningTokens: count(o.completion_tokens_details?.reasoning_tokens),
       cachedTokens: count(o.prompt_tokens_details?.cached_tokens),
     };
@@ -250,6 +257,11 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
   };
 
   const scanSse = (chunk: Buffer) => {
+    scanEvents(chunk);
+    if (wantsId && !idSent && pendingBytes > 0) idFromUnfinishedEvent();
+  };
+
+  const scanEvents = (chunk: Buffer) => {
     let start = 0;
     if (pendingBytes > 0) {
       // Where does the pending event end? Only the junction needs the previous bytes: a blank
@@ -282,12 +294,20 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
     }
   };
 
+  // A raw client can read the id from the `response.created` data line before its event ends:
+  // the record is asked for as soon as the id in it is complete.
+  const idFromUnfinishedEvent = () => {
+    const text = (pending.length === 1 ? pending[0]! : Buffer.concat(pending)).toString('latin1', 0, Math.min(pendingBytes, 4096));
+    const id = UNFINISHED_ID.exec(text)?.[1];
+    if (id) sendId(id);
+  };
+
   // A created response's id must be recorded before the chunk that completes it passes. It is
-  // the first field producers write, so the held bytes are searched from the start until it is
-  // found; past ID_SEARCH_MAX without it, the streaming scanner takes over.
+  // the first field producers write, so the first chunk is searched from its start; when the id
+  // is not complete in it, the streaming scanner takes over and finds it as it completes.
   const wantsId = kind === 'responses' && onResponseId !== undefined;
   const findHeldId = () => {
-    const body = held.length === 1 ? held[0]! : Buffer.concat(held);
+    const body = held[0]!;
     const span = scanTopLevel(body, ID_KEY, 1).found.get('id');
     if (!span) return;
     try {
@@ -298,7 +318,7 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
   };
 
   const scanJson = (chunk: Buffer) => {
-    if (!fields && heldBytes + chunk.length <= JSON_PARSE_MAX && (!wantsId || idSent || heldBytes + chunk.length <= ID_SEARCH_MAX)) {
+    if (!fields && heldBytes + chunk.length <= JSON_PARSE_MAX && (!wantsId || idSent || held.length === 0)) {
       held.push(chunk);
       heldBytes += chunk.length;
       if (wantsId && !idSent) findHeldId();
@@ -396,9 +416,9 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
       // Until a created response's id is known, each chunk waits for its inflated bytes to be
       // read (the id must be recorded before the chunk reaches the client); after it, inflating
       // runs beside the passing bytes.
-      if (kind !== 'responses' || idSent || !onResponseId) {
-        inf.write(chunk);
-        return undefined;
+      if (!wantsId || idSent) {
+        // Inflating slower than the bytes arrive: the upstream waits (no unbounded queue).
+        return inf.write(chunk) ? undefined : settled(inf, 'drain');
       }
       return new Promise<void>((resolve) => inf.write(chunk, () => resolve())).then(takeGate);
     },
@@ -408,16 +428,29 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
         finish(complete);
         return takeGate();
       }
-      return new Promise<void>((resolve) => {
-        inf.once('end', resolve);
-        inf.once('close', resolve);
-        inf.end();
-      }).then(() => {
+      const ended = settled(inf, 'end');
+      inf.end();
+      return ended.then(() => {
         finish(complete);
         return takeGate();
       });
     },
   };
+}
+
+/** Resolves on `event`, or when the stream closes or fails first (never hangs on a broken inflater). */
+function settled(stream: Transform, event: 'drain' | 'end'): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off(event, done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.once(event, done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
 }
 
 /** A decompressor for one Content-Encoding, or undefined when this Node cannot undo it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_VERIFIED, TokenCache } from '../../src/auth/token-cache.js';
+import { MAX_UNKNOWN, MAX_VERIFIED, TokenCache, UNKNOWN_TTL_MS } from '../../src/auth/token-cache.js';
 import { generateToken, hashToken, lookupPrefix } from '../../src/auth/token-format.js';
 import type { TokenRecord } from '../../src/store/types.js';
 
@@ -68,5 +68,25 @@ describe('TokenCache', () => {
     expect(cache.verifiedCount).toBeLessThanOrEqual(MAX_VERIFIED);
     // Every token still authenticates, verified or not.
     for (const t of tokens.slice(0, 100)) expect(cache.authenticate(`Bearer ${t}`).ok).toBe(true);
+  });
+
+  it('remembers at most MAX_UNKNOWN unknown tokens, each for UNKNOWN_TTL_MS, and refuses them from memory meanwhile', () => {
+    const cache = new TokenCache();
+    cache.replace([record()]);
+    const now = 1_000_000;
+    const unknown = Array.from({ length: MAX_UNKNOWN + 500 }, () => generateToken());
+    for (const t of unknown) {
+      const r = cache.authenticate(`Bearer ${t}`, now);
+      expect(r.ok).toBe(false);
+      cache.missed(t, true, now);
+      expect(cache.unknownCount).toBeLessThanOrEqual(MAX_UNKNOWN);
+    }
+    expect(cache.unknownCount).toBe(MAX_UNKNOWN);
+    const last = unknown.at(-1)!;
+    const fromMemory = cache.authenticate(`Bearer ${last}`, now + 1);
+    expect(fromMemory.ok === false && fromMemory.unknown).toBeFalsy(); // from memory: no fresh look asked
+    expect(cache.authenticate(`Bearer ${last}`, now + UNKNOWN_TTL_MS + 1)).toMatchObject({ ok: false, unknown: last }); // expired: asks again
+    expect(cache.authenticate(`Bearer ${unknown[0]}`, now + 1)).toMatchObject({ ok: false, unknown: unknown[0] }); // the oldest was dropped
+    expect(cache.authenticate(`Bearer ${token}`, now).ok).toBe(true);
   });
 });

@@ -112,7 +112,7 @@ describe('bodhi CLI', () => {
     const past = await run('tokens', 'create', '--name', 'old', '--expires-at', '2001-01-01T00:00:00Z');
     expect(past.code).toBe(1);
     expect(past.stderr).toMatch(/expires_at 2001-01-01T00:00:00.000Z is in the past.*\(expires_at\)/);
-    const expiresAt = Date.now() + 1500;
+    const expiresAt = Date.now() + 4000;
     expect((await run('tokens', 'create', '--name', 'brief', '--expires-at', new Date(expiresAt).toISOString())).code).toBe(0);
     const names = JSON.parse((await run('tokens', 'list', '--json')).stdout).map((t: { name: string }) => t.name);
     expect(names).not.toContain('old');

@@ -80,10 +80,11 @@ describe('upstream checks', () => {
       expect(moved.status).toBe(400);
       expect(((await moved.json()) as Json).error).toMatchObject({ param: 'api_key', code: 'stored_key_base_url_mismatch' });
       expect((await gw.call('/bodhi/v1/api-models/stored').then((r) => r.json()) as Json).base_url).toBe(upstream.url);
-      // Another path on the same server keeps the key.
+      // Another path on the same server is another recipient too (one host may serve several
+      // accounts); the same URL written differently is not.
       const put = (base_url: string) => gw.call(`/bodhi/v1/api-models/${storedId}`, { method: 'PUT', json: { name: 'stored', api_format: 'openai_responses', base_url, models: ['gpt-5'] } });
-      expect(await (await put(upstream.url + '/x')).json()).toMatchObject({ has_api_key: true, base_url: upstream.url + '/x' });
-      expect((await put(upstream.url)).status).toBe(200);
+      expect((await put(upstream.url + '/x')).status).toBe(400);
+      expect(await (await put(upstream.url.replace('http://', 'HTTP://') + '/')).json()).toMatchObject({ has_api_key: true, base_url: upstream.url });
       // The stored URL written differently (upper-case scheme, trailing slash) is still its own.
       const same = await post('fetch-models', { base_url: upstream.url.replace('http://', 'HTTP://') + '/', api_model_id: 'stored' });
       expect(same.status).toBe(200);

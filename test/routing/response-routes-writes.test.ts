@@ -67,6 +67,21 @@ describe('ResponseRoutes writes', () => {
     expect(store.state.reads).toBe(1); // read back once, then cached
   });
 
+  it('lets the response go on when the store does not answer in time: the record waits in memory', async () => {
+    const store = fakeStore();
+    let release: () => void = () => undefined;
+    store.insertResponseRoutes = () => new Promise<void>((resolve) => (release = resolve)); // hangs
+    const errors: unknown[] = [];
+    const routes = new ResponseRoutes(store, { commitWaitMs: 50, retryFlushMs: 60_000, onError: (e) => errors.push(e) });
+    const started = performance.now();
+    await routes.remember(route(1));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('did not commit');
+    expect(await routes.lookup('resp_1')).toEqual(route(1));
+    release();
+  });
+
   it('keeps a refused record in memory, reports the outage once, and writes it when the store is back', async () => {
     {
       const store = fakeStore();

@@ -123,6 +123,20 @@ describe('observeResponse', () => {
     expect(stream.data(Buffer.from(sse.slice(0, 60)))).toBeUndefined();
     expect(stream.data(Buffer.from(sse.slice(60)))).toBeInstanceOf(Promise);
     expect(streamIds).toEqual(['resp_s']);
+
+    // A raw client can read the id before the event's blank line: the chunk that completes the
+    // id in the data line is the one held back.
+    const early: string[] = [];
+    const raw = observeResponse('responses', (id) => {
+      early.push(id);
+      return Promise.resolve();
+    });
+    raw.start(200, 'text/event-stream');
+    const idEnd = sse.indexOf('resp_s') + 'resp_s"'.length;
+    expect(raw.data(Buffer.from(sse.slice(0, idEnd - 1)))).toBeUndefined(); // closing quote not there yet
+    expect(raw.data(Buffer.from(sse.slice(idEnd - 1, idEnd + 3)))).toBeInstanceOf(Promise);
+    expect(early).toEqual(['resp_s']);
+    expect(raw.data(Buffer.from(sse.slice(idEnd + 3)))).toBeUndefined();
   });
 
   it('finds an id written after 64 KiB of other fields before the body ends', () => {
@@ -143,6 +157,10 @@ describe('observeResponse', () => {
       usage: { inputTokens: 3, outputTokens: null, reasoningTokens: null, cachedTokens: null },
       malformedUsage: true,
     });
+    const huge = JSON.stringify({ id: 'resp_huge', status: 'completed', usage: { input_tokens: 2 ** 31, output_tokens: 2 ** 31 - 1 } });
+    expect(run('responses', 'application/json', [huge]).observed).toMatchObject({ usage: { inputTokens: null, outputTokens: 2 ** 31 - 1 }, malformedUsage: true });
+    const badCompletion = 'data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":-1,"total_tokens":8}}\n\n';
+    expect(run('chat', 'text/event-stream', [badCompletion]).observed).toMatchObject({ usage: { inputTokens: 9, outputTokens: null }, malformedUsage: true });
     const chat = 'data: {"choices":[],"usage":{"prompt_tokens":"9","completion_tokens":4}}\n\n';
     expect(run('chat', 'text/event-stream', [chat]).observed).toMatchObject({ usage: { inputTokens: null, outputTokens: 4 }, malformedUsage: true });
     expect(run('responses', 'application/json', [body]).observed.malformedUsage).toBeUndefined();
