@@ -74,6 +74,12 @@ export class GatewayMetrics {
     labelNames: ['api_model'] as const,
     registers: [this.registry],
   });
+  private readonly unreadableCount = new Counter({
+    name: 'bodhi_upstream_unreadable_answers_total',
+    help: 'Upstream answers the gateway could not read (an encoding it cannot undo): no response id, no usage, no routing record.',
+    labelNames: ['api_model'] as const,
+    registers: [this.registry],
+  });
   private readonly tokens = new TallyCounter({
     name: 'bodhi_model_tokens_total',
     help: 'Model tokens reported by upstreams, counted once per response.',
@@ -84,6 +90,7 @@ export class GatewayMetrics {
   private readonly streamChild = children((apiModel) => this.streams.labels(apiModel!));
   private readonly errorChild = children((apiModel, kind) => this.upstreamErrors.labels(apiModel!, kind!));
   private readonly malformedChild = children((apiModel) => this.malformedUsageCount.labels(apiModel!));
+  private readonly unreadableChild = children((apiModel) => this.unreadableCount.labels(apiModel!));
 
   constructor(caches: CacheSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'bodhi_' });
@@ -122,6 +129,10 @@ export class GatewayMetrics {
 
   upstreamError(apiModel: string, kind: string): void {
     this.errorChild(apiModel, kind).inc();
+  }
+
+  unreadableAnswer(apiModel: string): void {
+    this.unreadableChild(apiModel).inc();
   }
 
   malformedUsage(apiModel: string): void {

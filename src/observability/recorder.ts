@@ -75,6 +75,11 @@ export class RequestRecorder {
     if (!request.url.startsWith('/v1/')) return;
 
     if (f.observed?.malformedUsage) this.metrics.malformedUsage(apiModelName);
+    if (f.observed?.unreadable) {
+      this.metrics.unreadableAnswer(apiModelName);
+      // A created response read this way has no routing record: its id routes like one made elsewhere.
+      request.log.warn({ apiModel: apiModelName, why: f.observed.unreadable }, 'upstream answer could not be read: no response id, usage or routing record');
+    }
     const usage = f.observed?.usage;
     const responseId = f.observed?.responseId ?? null;
     const write = (usageCounted: boolean) => {

@@ -29,6 +29,8 @@ export interface Observation {
   usage?: Usage;
   /** Set when the upstream's usage carried a count that is not a non-negative integer. */
   malformedUsage?: boolean;
+  /** Set when the body is encoded in a way the gateway cannot undo (or does not inflate): nothing was read. */
+  unreadable?: string;
 }
 
 export interface ResponseObserver extends ResponseTap {
@@ -343,6 +345,7 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
     if (inflated > MAX_INFLATED_BYTES) {
       stopInflating();
       mode = 'off';
+      observed.unreadable = 'inflated past its bound';
       return;
     }
     scan(chunk);
@@ -394,13 +397,16 @@ export function observeResponse(kind: ObservedKind, onResponseId?: OnResponseId)
       } else if (contentType.includes('json') && status >= 200 && status < 300) mode = 'json';
       if (mode !== 'off' && contentEncoding !== '' && contentEncoding.toLowerCase() !== 'identity') {
         inflater = inflaterFor(contentEncoding);
-        if (!inflater) mode = 'off';
-        else {
+        if (!inflater) {
+          mode = 'off';
+          observed.unreadable = `content-encoding ${contentEncoding}`;
+        } else {
           inflater.on('data', onInflated);
           // A body that does not inflate is passed on untouched; it is just not read.
           inflater.on('error', () => {
             stopInflating();
             mode = 'off';
+            observed.unreadable = `a body that does not inflate as ${contentEncoding}`;
           });
         }
       }

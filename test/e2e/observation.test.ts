@@ -47,7 +47,7 @@ const RESPONSE = (id: string) =>
 const STREAM = (id: string) =>
   `event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"${id}","status":"in_progress","usage":null}}\n\n` +
   `event: response.completed\ndata: {"type":"response.completed","sequence_number":1,"response":${RESPONSE(id)}}\n\n`;
-const COMPRESS = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync } as const;
+const COMPRESS = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync, 'x-unknown': (b: Buffer) => b } as const;
 
 /** An upstream that ignores `accept-encoding: identity` and compresses as the test asks (x-test-encoding). */
 function compressingUpstream(): Promise<{ server: Server; url: string; sent: Map<string, Buffer>; gets: string[] }> {
@@ -125,5 +125,20 @@ describe('compressed answers', () => {
     await gw.server.gateway.requestLog.flush();
     const rows = (await gw.server.gateway.store.listRequestLogs({ limit: 500 })).filter((r) => r.responseId === id && r.method === 'POST');
     expect(rows).toMatchObject([{ inputTokens: 12, outputTokens: 8, usageCounted: true, stream }]);
+  });
+
+  it('an encoding the gateway cannot undo passes unchanged and is counted as unreadable', async () => {
+    const res = await rawRequest(gw.url, {
+      method: 'POST',
+      path: '/v1/responses',
+      headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json', 'x-test-encoding': 'x-unknown' },
+      body: JSON.stringify({ model: 'gpt-5', input: 'hi' }),
+    });
+    expect(res.status).toBe(200);
+    const id = [...up.sent.keys()].at(-1)!;
+    expect(res.body.equals(up.sent.get(id)!)).toBe(true);
+    const metrics = await (await gw.call('/metrics')).text();
+    expect(metrics).toMatch(/bodhi_upstream_unreadable_answers_total\{api_model="zip"\} 1/);
+    expect(gw.logs.some((l) => l.includes('upstream answer could not be read') && l.includes('x-unknown'))).toBe(true);
   });
 });
