@@ -58,7 +58,6 @@ const ID_KEY = ['id'];
 const UNFINISHED_ID = /"response"\s*:\s*\{\s*"id"\s*:\s*"([A-Za-z0-9_-]{1,256})"/;
 const WANTED: Record<ObservedKind, readonly string[]> = { responses: ['id', 'status', 'usage'], chat: TAIL, embeddings: TAIL };
 
-
 /**
  * The largest token count taken from one answer (2^31 - 1): far above any real response, and
  * low enough that summing millions of rows stays exact in SQLite's and PostgreSQL's integers.
