@@ -38,7 +38,7 @@ export interface Config {
   routeRetentionDays: number;
   /** PostgreSQL connection pool size per instance. */
   databasePoolSize: number;
-  /** Local aliases (llama.cpp): settings of the in-process engine, see src/local/. */
+  /** Local aliases (llama.cpp): settings of the in-process engine, see src/providers/local/. */
   local: LocalConfig;
 }
 

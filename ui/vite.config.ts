@@ -1,4 +1,4 @@
-// Builds the web UI into ui/dist; the gateway serves it at /ui/ (src/server/ui.ts).
+// Builds the web UI into ui/dist; the gateway serves it at /ui/ (src/app/ui.ts).
 // `npx vite --config ui/vite.config.ts` serves it with hot reload, proxying the API to a
 // gateway on the default port.
 import { fileURLToPath } from 'node:url';

@@ -3,7 +3,7 @@
 // limited token gets a sliding window of 60 one-second buckets: "at most `rpm` requests in any
 // 60 seconds", to the second, in 240 bytes per token, O(1) per request. Tokens without a
 // limit never reach this code.
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../errors/catalogue.js';
 
 const BUCKETS = 60;
 

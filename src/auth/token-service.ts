@@ -1,7 +1,7 @@
 // Creating, listing, changing and revoking gateway tokens, shared by the CLI and the
 // management API. The token itself exists only in the create result.
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { badRequest, conflict, notFound } from '../errors/catalogue.js';
 import type { Scope, Store, TokenRecord, TokenStatus } from '../store/types.js';
 import { SCOPES, isScope } from './scopes.js';
 import { TOKEN_PREFIX, generateToken, hashToken, lookupPrefix } from './token-format.js';

@@ -3,7 +3,7 @@
 import { TokenService } from '../auth/token-service.js';
 import { loadConfig, type Config, type ConfigFlags } from '../config.js';
 import { createSecretBox, keyForConfig } from '../crypto/secret-box.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../errors/catalogue.js';
 import { ApiModelService } from '../models/api-model-service.js';
 import { LocalAliasService } from '../models/local-alias-service.js';
 import { openStore } from '../store/index.js';

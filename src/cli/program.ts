@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCOPES } from '../auth/scopes.js';
 import { loadConfig, type ConfigFlags } from '../config.js';
-import { API_FORMATS } from '../models/formats.js';
+import { API_FORMATS } from '../providers/formats.js';
 import { VERSION } from '../version.js';
 import { GROUP_BYS, parseBucket, parseSince, usageSummary } from '../usage/usage-service.js';
 import type { UsageGroupBy } from '../store/types.js';
@@ -64,7 +64,7 @@ export function buildCli(): Command {
     .action(
       run(async (opts: ConfigFlags) => {
         // Loaded here so the other commands start without the HTTP server, docs and UI plugins.
-        const { handleSignals, startServer } = await import('../server/start.js');
+        const { handleSignals, startServer } = await import('../app/start.js');
         const server = await startServer(loadConfig(opts));
         handleSignals(server);
         server.logger.info({ url: server.url, home: server.gateway.config.home, store: server.gateway.store.kind, database: server.gateway.store.location }, `Bodhi Gateway listening on ${server.url}`);

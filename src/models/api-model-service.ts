@@ -3,11 +3,11 @@
 // public view that never contains the key.
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { badRequest, conflict, notFound } from '../errors/catalogue.js';
 import type { ApiModelRecord, Store } from '../store/types.js';
-import { API_FORMATS, isApiFormat } from './formats.js';
+import { API_FORMATS, isApiFormat } from '../providers/formats.js';
 import { MAX_MODEL_ID_LENGTH, idLength, isPrintable, prefixCovers, prefixesOverlap, sameId, visible } from './model-ids.js';
-import { claimedIds } from './registry.js';
+import { claimedIds } from '../state/registry.js';
 
 export interface ApiModelInput {
   name?: unknown;

@@ -7,12 +7,12 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { expandHome } from '../config.js';
-import { badRequest, conflict, notFound } from '../errors.js';
-import { GgufError, readGgufSummary } from '../local/gguf-header.js';
-import { parseRequestParams } from '../local/sampling-params.js';
+import { badRequest, conflict, notFound } from '../errors/catalogue.js';
+import { GgufError, readGgufSummary } from '../providers/local/gguf-header.js';
+import { parseRequestParams } from '../providers/local/sampling-params.js';
 import type { ApiModelRecord, LocalAliasRecord, Store } from '../store/types.js';
 import { prefixCovers, sameId } from './model-ids.js';
-import { claimedIds } from './registry.js';
+import { claimedIds } from '../state/registry.js';
 
 export interface LocalAliasInput {
   name?: unknown;

@@ -1,7 +1,7 @@
 // Rules for the model ids clients send, shared by API models and local aliases. Routing matches
 // ids exactly; these rules keep ids readable in logs and lists (no control or bidi characters)
 // and keep two ids from looking like one (case) or one id from being served twice (prefixes).
-import { prefixServes } from './registry.js';
+import { prefixServes } from '../state/registry.js';
 
 export const MAX_MODEL_ID_LENGTH = 256;
 

@@ -4,12 +4,12 @@
 // every call has a deadline.
 import { request, type Dispatcher } from 'undici';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { badRequest, upstreamError } from '../errors.js';
+import { badRequest, upstreamError } from '../errors/catalogue.js';
 import { networkErrorText } from '../upstream/forward.js';
 import type { ApiModelService } from './api-model-service.js';
 import { normaliseBaseUrl, validOpenaiId } from './api-model-service.js';
-import { ENDPOINT_FORMAT, isApiFormat } from './formats.js';
-import { openaiHeaders } from './registry.js';
+import { ENDPOINT_FORMAT, isApiFormat } from '../providers/formats.js';
+import { openaiHeaders } from '../state/registry.js';
 
 export interface UpstreamCheckInput {
   base_url?: unknown;

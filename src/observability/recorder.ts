@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequestLogWriter } from '../usage/request-log.js';
-import type { Observation } from '../upstream/response-observer.js';
+import type { Observation } from '../pipeline/response-observer.js';
 import type { GatewayMetrics } from './metrics.js';
 import { redactSecrets } from './redact.js';
 import type { Tracing } from './tracing.js';

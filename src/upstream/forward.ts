@@ -4,9 +4,9 @@
 // res.write, with backpressure both ways and an abort as soon as the client goes away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { GATEWAY_ERROR_HEADERS, errorJson, upstreamError, type GatewayError } from '../errors.js';
-import type { LiveApiModel } from '../models/registry.js';
-import { ClientClosedError } from '../server/client-closed.js';
+import { GATEWAY_ERROR_HEADERS, errorJson, upstreamError, type GatewayError } from '../errors/catalogue.js';
+import type { LiveApiModel } from '../state/registry.js';
+import { ClientClosedError } from './client-closed.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 
 /**

@@ -1,5 +1,5 @@
 // Usage summaries over the request log, shared by `bodhi usage` and GET /bodhi/v1/usage.
-import { badRequest } from '../errors.js';
+import { badRequest } from '../errors/catalogue.js';
 import type { Store, UsageGroup, UsageGroupBy, UsageTotals } from '../store/types.js';
 
 export const GROUP_BYS: readonly UsageGroupBy[] = ['token', 'model', 'api-model'];

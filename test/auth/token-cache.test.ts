@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_UNKNOWN, MAX_VERIFIED, TokenCache, UNKNOWN_TTL_MS } from '../../src/auth/token-cache.js';
+import { MAX_UNKNOWN, MAX_VERIFIED, TokenCache, UNKNOWN_TTL_MS } from '../../src/state/token-cache.js';
 import { generateToken, hashToken, lookupPrefix } from '../../src/auth/token-format.js';
 import type { TokenRecord } from '../../src/store/types.js';
 

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_UNKNOWN } from '../../src/auth/token-cache.js';
-import { MISS_CHECK_INTERVAL_MS } from '../../src/server/config-sync.js';
+import { MAX_UNKNOWN } from '../../src/state/token-cache.js';
+import { MISS_CHECK_INTERVAL_MS } from '../../src/state/config-sync.js';
 import { bodhi } from '../support/cli.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';

@@ -3,7 +3,7 @@
 // generation (or gives up its place in the queue).
 import { renameSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalSlotStats } from '../../src/local/engine.js';
+import type { LocalSlotStats } from '../../src/providers/local/engine.js';
 import { startLocalGateway, type LocalTestGateway } from '../support/local.js';
 
 const statsOf = (gw: LocalTestGateway, alias: string): LocalSlotStats | undefined =>

@@ -5,7 +5,7 @@
 // client named.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESPONSE_ID_RE } from '../../src/routes/openai/responses.js';
+import { RESPONSE_ID_RE } from '../../src/surfaces/openai/responses.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { rawRequest, type RawResponse } from '../support/raw-http.js';

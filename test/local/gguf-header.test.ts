@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GgufError, readGgufSummary } from '../../src/local/gguf-header.js';
+import { GgufError, readGgufSummary } from '../../src/providers/local/gguf-header.js';
 import { tinyGguf } from '../support/tiny-gguf.js';
 
 describe('GGUF header check', () => {

@@ -1,9 +1,9 @@
-// The gateway declares the slice of node-llama-cpp it uses (src/local/llama-api.ts) so it builds
+// The gateway declares the slice of node-llama-cpp it uses (src/providers/local/llama-api.ts) so it builds
 // without the optional package. This keeps that declaration honest: `npm test` type-checks it
 // against the real package, and the runtime exports it relies on must exist.
 import type * as Real from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';
-import type * as Slice from '../../src/local/llama-api.js';
+import type * as Slice from '../../src/providers/local/llama-api.js';
 
 // Compile-time checks (a mismatch fails `tsc`): what the package returns fits the slice, and
 // what the gateway passes in fits the package.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rawQuery, takeModelParam } from '../../src/routes/openai/query.js';
+import { rawQuery, takeModelParam } from '../../src/surfaces/openai/query.js';
 
 describe('query handling', () => {
   it('keeps the query byte for byte, including repeated bracket keys', () => {

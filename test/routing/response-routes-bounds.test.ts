@@ -3,7 +3,7 @@
 // oldest are dropped). Observed through the public API only: a lookup answered without a store
 // read was answered from memory.
 import { describe, expect, it } from 'vitest';
-import { ResponseRoutes } from '../../src/routing/response-routes.js';
+import { ResponseRoutes } from '../../src/state/response-routes.js';
 import type { ResponseRoute } from '../../src/store/types.js';
 
 // Fresh timestamps: records older than the retention would be treated as absent.

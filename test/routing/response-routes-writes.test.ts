@@ -3,7 +3,7 @@
 // memory and retried while the store refuses them, usage marks written in batches. A fake store counts
 // what it is asked to do.
 import { describe, expect, it, vi } from 'vitest';
-import { ResponseRoutes } from '../../src/routing/response-routes.js';
+import { ResponseRoutes } from '../../src/state/response-routes.js';
 import type { ResponseRoute } from '../../src/store/types.js';
 
 // Fresh timestamps: records older than the retention would be treated as absent.

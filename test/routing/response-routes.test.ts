@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/errors.js';
-import { ResponseRoutes } from '../../src/routing/response-routes.js';
+import { GatewayError } from '../../src/errors/catalogue.js';
+import { ResponseRoutes } from '../../src/state/response-routes.js';
 import { openStore } from '../../src/store/index.js';
 import type { ResponseRoute, Store } from '../../src/store/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RoutePruner } from '../../src/routing/route-pruner.js';
+import { RoutePruner } from '../../src/state/route-pruner.js';
 import { openStore } from '../../src/store/index.js';
 import type { ResponseRoute, Store } from '../../src/store/types.js';
 import { tempHome } from '../support/gateway.js';

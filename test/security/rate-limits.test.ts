@@ -4,8 +4,8 @@ import OpenAI, { RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/server/logger.js';
-import { startServer } from '../../src/server/start.js';
+import { createLogger } from '../../src/app/logger.js';
+import { startServer } from '../../src/app/start.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 describe('per-token rate limits', () => {

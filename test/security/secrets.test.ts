@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildGateway, type ChildGateway } from '../support/child-gateway.js';
 import { bodhi } from '../support/cli.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { DOCS_JSON_PATH } from '../../src/server/docs.js';
+import { DOCS_JSON_PATH } from '../../src/app/docs.js';
 import { tempHome } from '../support/gateway.js';
 
 const KEY = 'sk-proj-SecretCanary-9d1e7f3a2b';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { clientTimeouts } from '../../src/server/client-limits.js';
+import { clientTimeouts } from '../../src/app/client-limits.js';
 
 describe('client timeouts handed to the HTTP server', () => {
   it('defaults: 10 s for headers, 60 s for the whole request, checked every second; 32 MiB bodies', () => {

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { buildApp } from '../../src/server/app.js';
-import { openApiUrl } from '../../src/server/docs.js';
-import { createGateway } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/server/logger.js';
+import { buildApp } from '../../src/app/app.js';
+import { openApiUrl } from '../../src/app/docs.js';
+import { createGateway } from '../../src/app/gateway.js';
+import { createLogger } from '../../src/app/logger.js';
 import { startE2E, type E2E } from '../e2e/setup.js';
 import { tempHome } from '../support/gateway.js';
 import { writeTinyGguf } from '../support/tiny-gguf.js';
@@ -117,7 +117,7 @@ describe('OpenAPI document', () => {
   });
 
   it('documents the management schemas the routes validate with', async () => {
-    const { apiModelInputSchema } = await import('../../src/routes/management/schemas.js');
+    const { apiModelInputSchema } = await import('../../src/surfaces/management/schemas.js');
     const documented = doc.components.schemas.ApiModelInput;
     expect(Object.keys(documented.properties)).toEqual(Object.keys(apiModelInputSchema.properties));
     expect(documented.required).toEqual([...apiModelInputSchema.required]);

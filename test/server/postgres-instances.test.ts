@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox, keyFromSetting } from '../../src/crypto/secret-box.js';
-import { startServer } from '../../src/server/start.js';
+import { startServer } from '../../src/app/start.js';
 import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';

@@ -2,7 +2,7 @@
 // build a pino child, and the ones that do still carry their request id.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, LazyRequestLogger } from '../../src/server/logger.js';
+import { createLogger, LazyRequestLogger } from '../../src/app/logger.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/nginx.js';
 

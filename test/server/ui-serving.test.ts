@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUi } from '../../src/server/ui.js';
+import { registerUi } from '../../src/app/ui.js';
 import { tempHome } from '../support/gateway.js';
 
 async function appFor(dir: string): Promise<FastifyInstance> {

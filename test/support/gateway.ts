@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/server/logger.js';
-import type { GatewayOptions } from '../../src/server/gateway.js';
-import { startServer, type RunningServer } from '../../src/server/start.js';
+import { createLogger } from '../../src/app/logger.js';
+import type { GatewayOptions } from '../../src/app/gateway.js';
+import { startServer, type RunningServer } from '../../src/app/start.js';
 import type { Scope } from '../../src/store/types.js';
 
 export interface TestGateway {

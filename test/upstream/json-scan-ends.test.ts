@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findTopLevelAtEnds } from '../../src/upstream/json-scan-ends.js';
+import { findTopLevelAtEnds } from '../../src/lib/json/json-scan-ends.js';
 import { trickyString } from './arbitraries.js';
 
 /** What the scanner says each key holds, parsed. */

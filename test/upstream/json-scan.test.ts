@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { findTopLevel, findTopLevelKeys, replaceTopLevel } from '../../src/upstream/json-scan.js';
+import { findTopLevel, findTopLevelKeys, replaceTopLevel } from '../../src/lib/json/json-scan.js';
 import { trickyString } from './arbitraries.js';
 
 /** The value of a top-level key, parsed, via the span the scanner reports. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TopLevelFields } from '../../src/upstream/json-stream-scan.js';
+import { TopLevelFields } from '../../src/lib/json/json-stream-scan.js';
 
 /** Feeds `text` in chunks cut at the given offsets. */
 function scan(text: string | Buffer, keys: string[], cuts: number[] = [], max?: number): TopLevelFields {

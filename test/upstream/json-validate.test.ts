@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { passThroughDigest } from '../../src/server/body.js';
-import { findTopLevelKeys } from '../../src/upstream/json-scan.js';
-import { checkJson, isJson } from '../../src/upstream/json-validate.js';
+import { passThroughDigest } from '../../src/app/body.js';
+import { findTopLevelKeys } from '../../src/lib/json/json-scan.js';
+import { checkJson, isJson } from '../../src/lib/json/json-validate.js';
 import { trickyString } from './arbitraries.js';
 
 const accepts = (bytes: Buffer): boolean => {

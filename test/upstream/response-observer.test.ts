@@ -1,6 +1,6 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { observeResponse, type ObservedKind } from '../../src/upstream/response-observer.js';
+import { observeResponse, type ObservedKind } from '../../src/pipeline/response-observer.js';
 
 function run(kind: ObservedKind, contentType: string, chunks: string[], complete = true, status = 200) {
   const ids: string[] = [];

@@ -1,0 +1,129 @@
+// Builds the Fastify app: body handling, errors, auth per route prefix, and the routes.
+// One request's way: auth hook -> route (validate, resolve) -> upstream/forward.
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import type { Logger } from 'pino';
+import { authHook } from '../surfaces/auth-hook.js';
+import { healthRoutes } from '../surfaces/health.js';
+import { localAliasRoutes } from '../surfaces/management/aliases.js';
+import { metricsRoutes } from '../surfaces/management/metrics.js';
+import { usageRoutes } from '../surfaces/management/usage.js';
+import { apiModelRoutes } from '../surfaces/management/api-models.js';
+import { infoRoutes } from '../surfaces/management/info.js';
+import { callableModelRoutes } from '../surfaces/management/models.js';
+import { tokenRoutes } from '../surfaces/management/tokens.js';
+import { upstreamCheckRoutes } from '../surfaces/management/upstream-checks.js';
+import { completionsRoutes } from '../surfaces/openai/chat.js';
+import { modelsRoutes } from '../surfaces/openai/models.js';
+import { refreshUnknownModels } from '../surfaces/openai/model-refresh.js';
+import { responsesRoutes } from '../surfaces/openai/responses.js';
+import { registerJsonBody, registerPassThroughBody } from './body.js';
+import { answerConnect, clientErrorHandler, clientTimeouts } from './client-limits.js';
+import { registerDocs } from './docs.js';
+import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
+import { LazyRequestLogger } from './logger.js';
+import type { Gateway } from './gateway.js';
+import './types.js';
+import { registerUi } from './ui.js';
+
+export interface BuildOptions {
+  /** Sees every route as it is registered (the OpenAPI test checks each one is documented). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    // One access-log line per request (below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    childLoggerFactory: (parent, bindings, options) => new LazyRequestLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
+    bodyLimit: gw.config.bodyLimitBytes,
+    requestTimeout: gw.config.requestTimeoutMs,
+    http: clientTimeouts(gw.config),
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // A request that races in on a kept-alive connection while shutting down is served (with
+    // `connection: close`) within the shutdown deadline, instead of Fastify's non-envelope 503.
+    return503OnClosing: false,
+    // Response ids may be up to 256 characters (RESPONSE_ID_RE); longer ones still reach the
+    // catch-all route and its 400.
+    routerOptions: { maxParamLength: 256 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }) as unknown as FastifyInstance;
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  app.server.on('connect', answerConnect);
+
+  // Something the CLI or another instance created a moment ago is usable at once.
+  const refresh = () => gw.sync.refreshOnMiss();
+  app.decorateRequest('token', null);
+  app.decorateRequest('rawBody', undefined);
+  app.decorateRequest('proxy', undefined);
+  app.decorateRequest('span', undefined);
+  const tracing = gw.tracing;
+  if (tracing) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.span = tracing.startRequest(request.method, request.url);
+      done();
+    });
+  }
+  registerJsonBody(app);
+  registerErrorHandling(app);
+
+  app.addHook('onResponse', (request, reply, done) => {
+    // Proxied and local calls are recorded by their handlers, which know how they ended.
+    if (!request.proxy) {
+      const named = (request.body as { model?: unknown } | undefined)?.model;
+      gw.recorder.record({
+        request,
+        reply,
+        status: reply.raw.statusCode,
+        outcome: reply.raw.statusCode < 400 ? 'served' : 'rejected',
+        model: typeof named === 'string' ? named : undefined,
+      });
+    }
+    done();
+  });
+
+  // Before any route: the OpenAPI generator watches routes as they are registered.
+  registerDocs(app, gw);
+
+  void app.register(async (open) => healthRoutes(open, gw));
+
+  // Prometheus scrape endpoint, admin token required (or see BODHI_METRICS_PORT for an unauthenticated port).
+  void app.register(async (scope) => {
+    scope.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits, refresh));
+    metricsRoutes(scope, gw);
+  });
+
+  void app.register(
+    async (v1) => {
+      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits, refresh));
+      // Bodies here pass through: checked to be JSON, only `model` and `store` decoded.
+      registerPassThroughBody(v1);
+      v1.addHook('preHandler', refreshUnknownModels(gw.registry, refresh));
+      responsesRoutes(v1, gw);
+      completionsRoutes(v1, gw);
+      modelsRoutes(v1, gw);
+    },
+    { prefix: '/v1' },
+  );
+
+  void app.register(
+    async (admin) => {
+      admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits, refresh));
+      apiModelRoutes(admin, gw);
+      localAliasRoutes(admin, gw);
+      upstreamCheckRoutes(admin, gw);
+      callableModelRoutes(admin, gw);
+      tokenRoutes(admin, gw);
+      infoRoutes(admin, gw);
+      usageRoutes(admin, gw);
+    },
+    { prefix: '/bodhi/v1' },
+  );
+
+  registerUi(app);
+
+  return app;
+}

@@ -1,0 +1,69 @@
+// The checks every model-routed /v1 call makes, in order: a JSON object body with a string
+// `model`, a configured alias, the token's allow-list, and the right API format for the
+// endpoint (local llama.cpp aliases serve chat and embeddings only). Each failure is the exact
+// error the product promises.
+import type { FastifyRequest } from 'fastify';
+import type { AuthToken } from '../state/token-cache.js';
+import { badRequest, forbidden, type GatewayError } from '../errors/catalogue.js';
+import { ENDPOINT_FORMAT, modelNotFound, wrongFormat, type Endpoint } from '../providers/formats.js';
+import type { ModelRegistry, Resolved, ResolvedApi } from '../state/registry.js';
+import { replaceTopLevel } from '../lib/json/json-scan.js';
+
+const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
+
+export function modelAccessDenied(model: string): GatewayError {
+  return forbidden(`This token does not have access to model '${model}'.`, 'model_not_allowed');
+}
+
+/** Whether a token's allow-list (if it has one) includes this client-visible model id. */
+export const mayUse = (token: AuthToken | null, model: string): boolean => !token?.allowedModels || token.allowedModels.has(model);
+
+export function checkModelAllowed(token: AuthToken | null, model: string): void {
+  if (!mayUse(token, model)) throw modelAccessDenied(model);
+}
+
+/** Reads `model` from a parsed JSON body, or throws the 400 that says what is wrong. */
+export function bodyModel(request: FastifyRequest): string {
+  const body = request.body;
+  if (body === undefined || request.rawBody === undefined) {
+    throw badRequest("Missing request body: send a JSON object with a 'model' field.", null, 'missing_body');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest(`The request body must be a JSON object, not ${typeName(body)}.`, null, 'invalid_body');
+  }
+  const model = (body as { model?: unknown }).model;
+  if (model === undefined) throw badRequest("Missing required parameter: 'model'.", 'model', 'missing_required_parameter');
+  if (typeof model !== 'string') {
+    throw badRequest(`Invalid type for 'model': expected a string, but got ${typeName(model)} instead.`, 'model', 'invalid_type');
+  }
+  if (model === '') throw badRequest("Invalid 'model': empty string.", 'model', 'invalid_value');
+  return model;
+}
+
+/**
+ * Resolves a model for an endpoint that may also be served locally (chat, embeddings), applying
+ * the allow-list and, for API models, the strict format rule.
+ */
+export function resolveModelFor(registry: ModelRegistry, endpoint: Endpoint, model: string, token: AuthToken | null): Resolved {
+  const resolved = registry.resolve(model);
+  if (!resolved) throw modelNotFound(model);
+  checkModelAllowed(token, model);
+  if (resolved.kind === 'local') {
+    if (endpoint === 'responses') throw wrongFormat(endpoint, model, 'local');
+    return resolved;
+  }
+  if (resolved.apiModel.apiFormat !== ENDPOINT_FORMAT[endpoint]) throw wrongFormat(endpoint, model, resolved.apiModel.apiFormat);
+  return resolved;
+}
+
+/** Resolves a model that must be an API model (the Responses family forwards only upstream). */
+export function resolveFor(registry: ModelRegistry, endpoint: Endpoint, model: string, token: AuthToken | null): ResolvedApi {
+  const resolved = resolveModelFor(registry, endpoint, model, token);
+  if (resolved.kind === 'local') throw wrongFormat(endpoint, model, 'local');
+  return resolved;
+}
+
+/** The body to send upstream: the client's bytes, with only the prefix taken off `model`. */
+export function upstreamBody(raw: Buffer, resolved: ResolvedApi): Buffer {
+  return resolved.alias === resolved.upstreamModel ? raw : replaceTopLevel(raw, 'model', JSON.stringify(resolved.upstreamModel));
+}

@@ -1,0 +1,161 @@
+// In-memory resolution of the model a client names to the API model (or local llama.cpp alias)
+// that serves it. Exact API ids (prefix + model id) win; then local aliases; then forward-all
+// prefixes, longest first. Ids never clash across kinds (the services refuse it with a 409).
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { ApiModelRecord, LocalAliasRecord } from '../store/types.js';
+
+export interface LiveApiModel {
+  readonly id: string;
+  readonly name: string;
+  readonly apiFormat: string;
+  readonly baseUrl: string;
+  /** `scheme://host:port` of baseUrl: one pooled undici connection set per origin. */
+  readonly origin: string;
+  /** Path part of baseUrl without the trailing slash, e.g. `/v1`. */
+  readonly basePath: string;
+  /** `Bearer <key>`, or null when the API model has no key. */
+  readonly authorization: string | null;
+  /** Headers the API model adds to every upstream request, flat [name, value, ...]: its OpenAI organization and project. */
+  readonly extraHeaders: readonly string[];
+  readonly models: readonly string[];
+  readonly prefix: string | null;
+  readonly forwardAll: boolean;
+  readonly createdAt: number;
+}
+
+/** A local model served in-process by llama.cpp (see src/providers/local/). */
+export interface LiveLocalAlias {
+  readonly id: string;
+  readonly name: string;
+  readonly modelFile: string;
+  readonly contextSize: number | null;
+  readonly requestParams: Readonly<Record<string, unknown>>;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export const toLiveLocal = (r: LocalAliasRecord): LiveLocalAlias => ({ ...r });
+
+export interface ResolvedLocal {
+  readonly kind: 'local';
+  readonly local: LiveLocalAlias;
+  /** The model id as the client sent it (the alias name). */
+  readonly alias: string;
+}
+
+export type Resolved = ResolvedApi | ResolvedLocal;
+
+export interface ResolvedApi {
+  readonly kind: 'api';
+  readonly apiModel: LiveApiModel;
+  /** The model id as the client sent it. */
+  readonly alias: string;
+  /** The model id the upstream gets (prefix removed). */
+  readonly upstreamModel: string;
+}
+
+/** An API-served model a client can list in /v1/models (local aliases: `localAliases()`). */
+export interface Listed {
+  readonly id: string;
+  readonly apiModel: LiveApiModel;
+}
+
+export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
+  const url = new URL(record.baseUrl);
+  const apiKey = record.apiKeyEnc ? box.decrypt(record.apiKeyEnc) : null;
+  return {
+    id: record.id,
+    name: record.name,
+    apiFormat: record.apiFormat,
+    baseUrl: record.baseUrl,
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/+$/, ''),
+    authorization: apiKey ? `Bearer ${apiKey}` : null,
+    extraHeaders: openaiHeaders(record),
+    models: record.models,
+    prefix: record.prefix,
+    forwardAll: record.forwardAll,
+    createdAt: record.createdAt,
+  };
+}
+
+/** The OpenAI-Organization / OpenAI-Project headers an API model sends, flat [name, value, ...]. */
+export function openaiHeaders(m: Pick<ApiModelRecord, 'openaiOrganization' | 'openaiProject'>): string[] {
+  const out: string[] = [];
+  if (m.openaiOrganization) out.push('OpenAI-Organization', m.openaiOrganization);
+  if (m.openaiProject) out.push('OpenAI-Project', m.openaiProject);
+  return out;
+}
+
+/** Client-visible ids an API model claims explicitly. */
+export const claimedIds = (m: Pick<ApiModelRecord, 'models' | 'prefix'>): string[] => m.models.map((id) => (m.prefix ?? '') + id);
+
+/** Whether a forward-all prefix answers for `id`: it must start with the prefix and name something after it. */
+export const prefixServes = (prefix: string | null, id: string): boolean => !!prefix && id.length > prefix.length && id.startsWith(prefix);
+
+export class ModelRegistry {
+  private exact = new Map<string, ResolvedApi>();
+  private forwardAll: LiveApiModel[] = [];
+  private byId = new Map<string, LiveApiModel>();
+  private listed: Listed[] = [];
+  private locals = new Map<string, ResolvedLocal>();
+  private localList: LiveLocalAlias[] = [];
+  /** Model lookups that resolved vs. ones that did not; for /metrics. */
+  readonly stats = { hits: 0, misses: 0 };
+
+  replace(models: readonly LiveApiModel[], locals: readonly LiveLocalAlias[] = []): void {
+    const exact = new Map<string, ResolvedApi>();
+    const listed: Listed[] = [];
+    for (const apiModel of models) {
+      for (const upstreamModel of apiModel.models) {
+        const alias = (apiModel.prefix ?? '') + upstreamModel;
+        if (!exact.has(alias)) exact.set(alias, { kind: 'api', apiModel, alias, upstreamModel });
+        listed.push({ id: alias, apiModel });
+      }
+    }
+    this.exact = exact;
+    this.forwardAll = models.filter((m) => m.forwardAll && m.prefix).sort((a, b) => b.prefix!.length - a.prefix!.length);
+    this.byId = new Map(models.map((m) => [m.id, m]));
+    this.listed = listed;
+    this.locals = new Map(locals.map((local) => [local.name, { kind: 'local', local, alias: local.name }]));
+    this.localList = [...locals];
+  }
+
+  resolve(model: string): Resolved | undefined {
+    const hit = this.exact.get(model) ?? this.locals.get(model) ?? this.byPrefix(model);
+    if (hit) this.stats.hits++;
+    else this.stats.misses++;
+    return hit;
+  }
+
+  /** Whether some API model or alias serves this id (not counted in the lookup stats). */
+  serves(model: string): boolean {
+    return this.exact.has(model) || this.locals.has(model) || this.byPrefix(model) !== undefined;
+  }
+
+  private byPrefix(model: string): Resolved | undefined {
+    for (const apiModel of this.forwardAll) {
+      const prefix = apiModel.prefix!;
+      if (prefixServes(prefix, model)) {
+        return { kind: 'api', apiModel, alias: model, upstreamModel: model.slice(prefix.length) };
+      }
+    }
+    return undefined;
+  }
+
+  apiModel(id: string): LiveApiModel | undefined {
+    return this.byId.get(id);
+  }
+
+  apiModels(): LiveApiModel[] {
+    return [...this.byId.values()];
+  }
+
+  list(): readonly Listed[] {
+    return this.listed;
+  }
+
+  localAliases(): readonly LiveLocalAlias[] {
+    return this.localList;
+  }
+}

@@ -1,0 +1,71 @@
+// GET /bodhi/v1/models: every model id the gateway routes (forward-all prefixes and local
+// llama.cpp aliases included), with what serves it. What the web UI's Models page shows.
+import { basename } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Gateway } from '../../app/gateway.js';
+import { errorResponses, ref } from '../error-schema.js';
+
+export interface CallableModel {
+  id: string;
+  kind: 'api' | 'local';
+  match: 'exact' | 'prefix';
+  /** null for a local alias. */
+  api_format: string | null;
+  /** null for a local alias. */
+  api_model: { id: string; name: string } | null;
+  upstream_model: string | null;
+  /** null for an API-served model. */
+  local_alias: { id: string; model_file: string; context_size: number | null } | null;
+}
+
+/** In resolution order: exact API ids, then local aliases, then forward-all prefixes. */
+export function callableModels(gw: Gateway): CallableModel[] {
+  const exact: CallableModel[] = gw.registry.list().map(({ id, apiModel }) => ({
+    id,
+    kind: 'api',
+    match: 'exact',
+    api_format: apiModel.apiFormat,
+    api_model: { id: apiModel.id, name: apiModel.name },
+    upstream_model: apiModel.prefix && id.startsWith(apiModel.prefix) ? id.slice(apiModel.prefix.length) : id,
+    local_alias: null,
+  }));
+  // The file's name, as /v1/models shows it; the full path is in /bodhi/v1/aliases.
+  const locals: CallableModel[] = gw.registry.localAliases().map((a) => ({
+    id: a.name,
+    kind: 'local',
+    match: 'exact',
+    api_format: null,
+    api_model: null,
+    upstream_model: null,
+    local_alias: { id: a.id, model_file: basename(a.modelFile), context_size: a.contextSize },
+  }));
+  const prefixes: CallableModel[] = gw.registry
+    .apiModels()
+    .filter((m) => m.forwardAll && m.prefix)
+    .map((m) => ({
+      id: `${m.prefix}*`,
+      kind: 'api',
+      match: 'prefix',
+      api_format: m.apiFormat,
+      api_model: { id: m.id, name: m.name },
+      upstream_model: null,
+      local_alias: null,
+    }));
+  return [...exact, ...locals, ...prefixes];
+}
+
+export function callableModelRoutes(app: FastifyInstance, gw: Gateway): void {
+  app.get(
+    '/models',
+    {
+      schema: {
+        tags: ['Models'],
+        operationId: 'listCallableModels',
+        summary: 'Every model the gateway routes',
+        description: 'Unlike GET /v1/models, also lists forward-all prefixes, and ignores token allow-lists.',
+        response: { 200: ref('CallableModelList'), ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({ object: 'list', data: callableModels(gw) }),
+  );
+}

@@ -1,0 +1,50 @@
+// /bodhi/v1/api-models/fetch-models and /test: what the API model form's "Fetch models" and
+// "Test connection" buttons call. The server talks to the upstream; a stored key never leaves it.
+import type { FastifyInstance } from 'fastify';
+import { UpstreamChecker, type UpstreamCheckInput } from '../../models/upstream-check.js';
+import type { Gateway } from '../../app/gateway.js';
+import { errorResponses, ref } from '../error-schema.js';
+
+const tags = ['API models'];
+
+export function upstreamCheckRoutes(app: FastifyInstance, gw: Gateway): void {
+  const checker = new UpstreamChecker({
+    dispatcher: gw.dispatcher,
+    apiModels: gw.apiModels,
+    box: gw.box,
+    timeoutMs: gw.config.upstreamCheckTimeoutMs,
+    userAgent: `bodhi-gateway/${gw.version}`,
+  });
+
+  app.post<{ Body: UpstreamCheckInput }>(
+    '/api-models/fetch-models',
+    {
+      schema: {
+        tags,
+        operationId: 'fetchUpstreamModels',
+        summary: "List an upstream's models",
+        description:
+          'Calls `GET {base_url}/models` from the server with the given key, or with the stored key of `api_model_id` (only to the base URL stored with it), and returns the model ids. A failed call is a 502 whose message carries the upstream\'s own error message.',
+        body: ref('FetchModelsInput'),
+        response: { 200: ref('FetchModelsResult'), ...errorResponses(400, 401, 403, 404, 502) },
+      },
+    },
+    async (request) => ({ models: await checker.fetchModels(request.body) }),
+  );
+
+  app.post<{ Body: UpstreamCheckInput }>(
+    '/api-models/test',
+    {
+      schema: {
+        tags,
+        operationId: 'testUpstreamConnection',
+        summary: 'Test a connection to an upstream',
+        description:
+          "With `model`, sends a one-line prompt to the format's endpoint (POST /responses or /chat/completions); without, calls GET /models. Always 200 when the check ran: `success` and the upstream's status and message say how it went.",
+        body: ref('TestConnectionInput'),
+        response: { 200: ref('TestConnectionResult'), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => checker.testConnection(request.body),
+  );
+}

@@ -1,0 +1,59 @@
+// GET /v1/models and /v1/models/{id}: what the calling token can use, in OpenAI's list shape,
+// with a `bodhi` extension saying what serves each id: an API model (and its format), or a
+// local llama.cpp alias (`owned_by: "local"`).
+import { basename } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../../errors/catalogue.js';
+import type { Listed, LiveLocalAlias } from '../../state/registry.js';
+import type { Gateway } from '../../app/gateway.js';
+import { documented } from './documented.js';
+import { mayUse, modelAccessDenied } from '../../pipeline/resolve.js';
+import { modelsDocs } from './schemas/routes.js';
+
+export interface ModelObject {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  bodhi:
+    | { kind: 'api'; api_model: string; api_format: string }
+    | { kind: 'local'; model_file: string; context_size: number | null };
+}
+
+const toModelObject = ({ id, apiModel }: Listed): ModelObject => ({
+  id,
+  object: 'model',
+  created: Math.floor(apiModel.createdAt / 1000),
+  owned_by: apiModel.apiFormat,
+  bodhi: { kind: 'api', api_model: apiModel.name, api_format: apiModel.apiFormat },
+});
+
+// Clients see the file's name, not where it lives on the server.
+const localModelObject = (local: LiveLocalAlias): ModelObject => ({
+  id: local.name,
+  object: 'model',
+  created: Math.floor(local.createdAt / 1000),
+  owned_by: 'local',
+  bodhi: { kind: 'local', model_file: basename(local.modelFile), context_size: local.contextSize },
+});
+
+
+/** Every model id the gateway serves, API and local. */
+function allModels(gw: Gateway): ModelObject[] {
+  return [...gw.registry.list().map(toModelObject), ...gw.registry.localAliases().map(localModelObject)];
+}
+
+export function modelsRoutes(app: FastifyInstance, gw: Gateway): void {
+  app.get('/models', documented(modelsDocs.list), async (request) => {
+    return { object: 'list', data: allModels(gw).filter((m) => mayUse(request.token, m.id)) };
+  });
+
+  app.get<{ Params: { '*': string } }>('/models/*', documented(modelsDocs.retrieve), async (request) => {
+    const id = request.params['*'];
+    const found = allModels(gw).find((m) => m.id === id);
+    if (!found) throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
+    // Same answer as every other /v1 route for a model outside the token's allow-list.
+    if (!mayUse(request.token, id)) throw modelAccessDenied(id);
+    return found;
+  });
+}

@@ -1,0 +1,133 @@
+// /v1/responses family. Create-like calls route on the body's `model`; id-only calls route
+// on the routing record written when the response was created through the gateway, else on
+// `?model=`, else on the only Responses-format API model.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuthToken } from '../../state/token-cache.js';
+import { badRequest, GatewayError, unknownUrl } from '../../errors/catalogue.js';
+import type { LiveApiModel } from '../../state/registry.js';
+import type { Gateway } from '../../app/gateway.js';
+import { bodyModel, checkModelAllowed, mayUse, modelAccessDenied, resolveFor, upstreamBody } from '../../pipeline/resolve.js';
+import { documented } from './documented.js';
+import { proxy } from '../../pipeline/proxy.js';
+import { rawQuery, takeModelParam } from './query.js';
+import { RESPONSE_ID_RE } from './response-id.js';
+import { responsesDocs } from './schemas/routes.js';
+
+export { RESPONSE_ID_RE };
+
+const responseNotFound = (id: string) =>
+  new GatewayError(404, 'invalid_request_error', `Response with id '${id}' not found.`, null, null);
+
+function checkResponseId(id: string): void {
+  if (!RESPONSE_ID_RE.test(id)) {
+    throw badRequest("Invalid 'response_id': expected 1-256 letters, digits, '_' or '-'.", 'response_id', 'invalid_response_id');
+  }
+}
+
+interface IdRoute {
+  apiModel: LiveApiModel;
+  model: string | undefined;
+  query: string;
+}
+
+/** Picks the API model for an id-only call, enforcing ownership and the token's allow-list. */
+async function routeById(gw: Gateway, token: AuthToken | null, id: string, url: string): Promise<IdRoute> {
+  checkResponseId(id);
+  const { query, model } = takeModelParam(rawQuery(url));
+  const record = await gw.responseRoutes.lookup(id);
+  if (record) {
+    // Someone else's response looks exactly like one that does not exist.
+    if (token && record.tokenId !== token.id && token.scope !== 'admin') throw responseNotFound(id);
+    checkModelAllowed(token, record.model);
+    const apiModel = gw.registry.apiModel(record.apiModelId);
+    if (apiModel) return { apiModel, model: record.model, query };
+    if (!model) {
+      throw new GatewayError(404, 'not_found_error', `The API model that served response '${id}' no longer exists; pass ?model=<alias> to route it.`, 'model', 'api_model_gone');
+    }
+  }
+  if (model) {
+    const resolved = resolveFor(gw.registry, 'responses', model, token);
+    return { apiModel: resolved.apiModel, model, query };
+  }
+  const candidates = gw.registry.apiModels().filter((m) => m.apiFormat === 'openai_responses');
+  if (candidates.length === 1) {
+    const only = candidates[0]!;
+    if (token?.allowedModels && !gw.registry.list().some((l) => l.apiModel.id === only.id && mayUse(token, l.id))) {
+      throw modelAccessDenied(only.name);
+    }
+    return { apiModel: only, model: undefined, query };
+  }
+  throw badRequest(
+    `Query parameter 'model' is required for routing: response '${id}' was not created through this gateway and ${candidates.length} API models use the 'openai_responses' format. Add ?model=<alias>.`,
+    'model',
+    'model_required',
+  );
+}
+
+export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
+  const createLike = (path: string, creates: boolean) => {
+    const pattern = `/v1${path}`;
+    return async (request: FastifyRequest, reply: Parameters<typeof proxy>[2]) => {
+      const model = bodyModel(request);
+      const resolved = resolveFor(gw.registry, 'responses', model, request.token);
+      const token = request.token;
+      // A response created with `store: false` can never be retrieved, cancelled or deleted:
+      // no routing record, and its usage simply counts (no later poll can see it again).
+      const remember = creates && (request.body as { store?: unknown }).store !== false;
+      await proxy(gw, request, reply, {
+        route: pattern,
+        apiModel: resolved.apiModel,
+        model,
+        path,
+        query: rawQuery(request.url),
+        body: upstreamBody(request.rawBody!, resolved),
+        observe: 'responses',
+        onResponseId: remember
+          ? (responseId) => gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now(), usageCountedAt: null })
+          : undefined,
+        usageOnce: remember ? 'create' : undefined,
+      });
+    };
+  };
+
+  app.post('/responses', documented(responsesDocs.create), createLike('/responses', true));
+  app.post('/responses/input_tokens', documented(responsesDocs.inputTokens), createLike('/responses/input_tokens', false));
+  app.post('/responses/compact', documented(responsesDocs.compact), createLike('/responses/compact', false));
+
+  type IdParams = { Params: { id: string } };
+  const byId = (suffix: string, method: 'GET' | 'DELETE' | 'POST') => {
+    const pattern = `/v1/responses/:id${suffix}`;
+    return async (request: FastifyRequest<IdParams>, reply: Parameters<typeof proxy>[2]) => {
+      const { id } = request.params;
+      // A deleted response keeps its record (until retention): later calls still reach its
+      // upstream, which answers 404 as the SDKs expect, and still only for its owner.
+      const route = await routeById(gw, request.token, id, request.url);
+      await proxy(gw, request, reply, {
+        route: pattern,
+        apiModel: route.apiModel,
+        model: route.model,
+        path: `/responses/${id}${suffix}`,
+        query: route.query,
+        body: method === 'POST' && request.rawBody?.length ? request.rawBody : null,
+        observe: 'responses',
+        // A finished background response's usage is counted by the first poll that sees it.
+        usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
+      });
+    };
+  };
+
+  app.get<IdParams>('/responses/:id', documented(responsesDocs.retrieve), byId('', 'GET'));
+  app.delete<IdParams>('/responses/:id', documented(responsesDocs.delete), byId('', 'DELETE'));
+  app.get<IdParams>('/responses/:id/input_items', documented(responsesDocs.inputItems), byId('/input_items', 'GET'));
+  app.post<IdParams>('/responses/:id/cancel', documented(responsesDocs.cancel), byId('/cancel', 'POST'));
+
+  // Anything else below /responses/ is either a hostile id (`..`, encoded slashes) or an
+  // unknown sub-resource; neither is forwarded.
+  app.all('/responses/*', { schema: { hide: true } }, async (request) => {
+    // The raw segment, not the decoded param: `resp%2F1` must not pass as `resp`.
+    const path = request.url.split('?')[0]!;
+    const first = path.slice(path.indexOf('/responses/') + '/responses/'.length).split('/')[0] ?? '';
+    checkResponseId(first);
+    throw unknownUrl(request.method, request.url);
+  });
+}
