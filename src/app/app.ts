@@ -1,5 +1,5 @@
 // Builds the Fastify app: body handling, errors, auth per route prefix, and the routes.
-// One request's way: auth hook -> route (validate, resolve) -> upstream/forward.
+// One request's way: auth hook -> surface route -> pipeline (docs/architecture.md).
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
@@ -25,6 +25,7 @@ import { LazyRequestLogger } from './logger.js';
 import type { Gateway } from './gateway.js';
 import './types.js';
 import { registerUi } from './ui.js';
+import { requestContext } from '../surfaces/http-client.js';
 
 export interface BuildOptions {
   /** Sees every route as it is registered (the OpenAPI test checks each one is documented). */
@@ -58,7 +59,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
   const refresh = () => gw.sync.refreshOnMiss();
   app.decorateRequest('token', null);
   app.decorateRequest('rawBody', undefined);
-  app.decorateRequest('proxy', undefined);
+  app.decorateRequest('recordsItself', false);
   app.decorateRequest('span', undefined);
   const tracing = gw.tracing;
   if (tracing) {
@@ -72,11 +73,11 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
 
   app.addHook('onResponse', (request, reply, done) => {
     // Proxied and local calls are recorded by their handlers, which know how they ended.
-    if (!request.proxy) {
+    if (!request.recordsItself) {
       const named = (request.body as { model?: unknown } | undefined)?.model;
       gw.recorder.record({
-        request,
-        reply,
+        ctx: requestContext(request, reply),
+        route: request.routeOptions.url,
         status: reply.raw.statusCode,
         outcome: reply.raw.statusCode < 400 ? 'served' : 'rejected',
         model: typeof named === 'string' ? named : undefined,

@@ -14,7 +14,8 @@ import { ApiModelService } from '../models/api-model-service.js';
 import { LocalAliasService } from '../models/local-alias-service.js';
 import { ModelRegistry } from '../state/registry.js';
 import { GatewayMetrics } from '../observability/metrics.js';
-import { RequestRecorder } from '../observability/recorder.js';
+import { ProxyPipeline } from '../pipeline/proxy.js';
+import { RequestRecorder } from '../pipeline/record.js';
 import { startTracing, type Tracing } from '../observability/tracing.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { RequestLogWriter } from '../usage/request-log.js';
@@ -48,6 +49,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   readonly requestLog: RequestLogWriter;
   readonly recorder: RequestRecorder;
+  /** Serves every upstream-routed call: attempt, observe, record. */
+  readonly pipeline: ProxyPipeline;
   /** Set when BODHI_OTEL_ENABLED is on. */
   readonly tracing: Tracing | undefined;
   close(): Promise<void>;
@@ -149,6 +152,7 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     metrics,
     requestLog,
     recorder,
+    pipeline: new ProxyPipeline({ dispatcher, metrics, tracing, recorder, responseRoutes }),
     tracing,
     async close() {
       sync.stop();

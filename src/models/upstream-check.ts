@@ -5,7 +5,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { badRequest, upstreamError } from '../errors/catalogue.js';
-import { networkErrorText } from '../upstream/forward.js';
+import { networkErrorText } from '../upstream/network-errors.js';
 import type { ApiModelService } from './api-model-service.js';
 import { normaliseBaseUrl, validOpenaiId } from './api-model-service.js';
 import { ENDPOINT_FORMAT, isApiFormat } from '../providers/formats.js';

@@ -2,7 +2,7 @@
 // The per-request metrics are tallies (plain numbers, handed to prom-client at scrape time);
 // cache hit counts are plain integers kept by the caches themselves, also read at scrape time.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Usage } from '../pipeline/response-observer.js';
+import type { Usage } from '../domain/usage.js';
 import { TallyCounter, TallyHistogram } from './tallies.js';
 
 export interface CacheStats {

@@ -1,116 +1,167 @@
-// Hands a validated request to the upstream layer, watches what comes back (response id,
-// usage) without touching it, and records the outcome (log line, metrics, request log).
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// The pipeline for upstream-served calls, after resolve and plan: attempt each target in turn
+// until one answers, observe the answer as it passes (response id, usage), and record how the
+// call ended (access log, metrics, request log). Framework-free: the surface hands in the
+// request's context and a ClientResponse.
+import type { Dispatcher } from 'undici';
+import type { Endpoint } from '../domain/formats.js';
+import type { Outcome } from '../domain/outcome.js';
+import { upstreamError, type GatewayError } from '../errors/catalogue.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
+import type { ResponseRoutes } from '../state/response-routes.js';
 import type { LiveApiModel } from '../state/registry.js';
-import type { Gateway } from '../app/gateway.js';
-import { forward, upstreamErrorKind, type ForwardOutcome } from '../upstream/forward.js';
-import { observeResponse, type ObservedKind, type OnResponseId } from './response-observer.js';
+import { upstreamRequestHeaders } from '../upstream/headers.js';
+import { isHeadersTimeout, networkErrorText, upstreamErrorKind } from '../upstream/network-errors.js';
+import { attempt, type AttemptOutcome } from './attempt.js';
+import type { ClientResponse } from './client.js';
+import { observeAnswer, type AnswerObserver } from './observe.js';
+import type { Target } from './plan.js';
+import type { RequestContext, RequestRecorder } from './record.js';
+
+export interface ProxyDeps {
+  readonly dispatcher: Dispatcher;
+  readonly metrics: Pick<GatewayMetrics, 'streamStarted' | 'streamEnded' | 'upstreamError'>;
+  readonly tracing: Tracing | undefined;
+  readonly recorder: Pick<RequestRecorder, 'record'>;
+  readonly responseRoutes: Pick<ResponseRoutes, 'markUsage' | 'claimUsage'>;
+}
 
 export interface ProxyCall {
   /** The gateway route pattern, e.g. `/v1/responses/:id`, for metrics and the request log. */
-  route: string;
-  apiModel: LiveApiModel;
+  readonly route: string;
+  readonly endpoint: Endpoint;
+  readonly targets: readonly Target[];
   /** The model the client named (or the routing record's), for logs and usage. */
-  model?: string | undefined;
-  path: string;
-  query: string;
-  body: Buffer | null;
-  /** What kind of answer to watch for ids and usage. */
-  observe: ObservedKind;
-  /** Called with a created response's id before the client can have it (routing records). */
-  onResponseId?: OnResponseId | undefined;
+  readonly model?: string | undefined;
+  /** Path below the API model's base URL, e.g. `/responses`. */
+  readonly path: string;
+  /** The raw query string, `''` or starting with `?`. */
+  readonly query: string;
+  /** Records a created response's id before the client can have it (routing records). */
+  readonly remember?: ((responseId: string, apiModel: LiveApiModel) => void | Promise<void>) | undefined;
   /**
    * Usage of a Responses response counts once: `create` counts what it sees (and marks the
    * record), `poll` counts only if it is the first to see a background response's usage.
    */
-  usageOnce?: 'create' | 'poll' | undefined;
+  readonly usageOnce?: 'create' | 'poll' | undefined;
 }
 
-const OUTCOME: Record<ForwardOutcome['kind'], string> = {
+const OUTCOME: Record<AttemptOutcome['kind'], Outcome> = {
   completed: 'completed',
   client_closed: 'client_closed',
-  upstream_failed_before_headers: 'upstream_failed',
-  upstream_broke_mid_body: 'upstream_broke',
+  upstream_failed: 'upstream_failed',
+  upstream_broke: 'upstream_broke',
 };
 
-export async function proxy(gw: Gateway, request: FastifyRequest, reply: FastifyReply, call: ProxyCall): Promise<ForwardOutcome> {
-  // elapsedTime runs from the request's arrival while the reply is open: its start, on our clock.
-  const startedAt = performance.now() - reply.elapsedTime;
-  // From here on the response is written by the forwarder, byte for byte.
-  reply.hijack();
-  request.proxy = { model: call.model, apiModel: call.apiModel.name };
-  const apiModelName = call.apiModel.name;
-  const observer = observeResponse(call.observe, call.onResponseId);
+/** The answer a client gets when the upstream never answered. Names the API model, never its key. */
+export function upstreamFailure(apiModel: LiveApiModel, err: Error): GatewayError {
+  const timeout = isHeadersTimeout(err);
+  return upstreamError(
+    `Upstream of API model '${apiModel.name}' (${apiModel.origin}) is unavailable: ${networkErrorText(err)}.`,
+    timeout ? 'upstream_timeout' : 'upstream_unavailable',
+    timeout ? 504 : 502,
+  );
+}
+
+export class ProxyPipeline {
+  constructor(private readonly deps: ProxyDeps) {}
+
+  async run(ctx: RequestContext, call: ProxyCall, client: ClientResponse): Promise<AttemptOutcome> {
+    let outcome: AttemptOutcome | undefined;
+    let target: Target | undefined;
+    let observer: AnswerObserver | undefined;
+    for (let i = 0; i < call.targets.length; i++) {
+      target = call.targets[i]!;
+      observer = this.observer(call, target);
+      outcome = await this.attemptOne(ctx, call, target, observer, client);
+      // Nothing reached the client: the next target may still answer.
+      if (outcome.kind !== 'upstream_failed' || i === call.targets.length - 1) break;
+    }
+    if (outcome!.kind === 'upstream_failed') client.fail(upstreamFailure(target!.apiModel, outcome!.cause));
+    this.record(ctx, call, target!, observer!, outcome!);
+    return outcome!;
+  }
+
+  private observer(call: ProxyCall, target: Target): AnswerObserver {
+    const remember = call.remember;
+    return observeAnswer(target.apiModel.provider.reader(call.endpoint), remember && ((id) => remember(id, target.apiModel)));
+  }
+
+  private async attemptOne(ctx: RequestContext, call: ProxyCall, target: Target, observer: AnswerObserver, client: ClientResponse): Promise<AttemptOutcome> {
+    const { apiModel, body } = target;
+    const { metrics, tracing } = this.deps;
+    const upstreamSpan = ctx.span && tracing?.startUpstream(ctx.span, apiModel.name, ctx.method, apiModel.origin + apiModel.basePath + call.path);
+    const request = {
+      origin: apiModel.origin,
+      path: apiModel.basePath + call.path + call.query,
+      method: ctx.method,
+      headers: upstreamRequestHeaders(ctx.rawHeaders, apiModel.credentials, body ? body.length : null),
+      body,
+    };
+    const outcome = await attempt(this.deps.dispatcher, request, client, streamMetrics(observer, metrics, apiModel.name));
+    let status: number;
+    switch (outcome.kind) {
+      case 'completed':
+        status = outcome.status;
+        if (status === 429 || status >= 500) metrics.upstreamError(apiModel.name, `http_${status === 429 ? '429' : '5xx'}`);
+        break;
+      case 'client_closed':
+        // 499: the nginx convention for "client closed the request".
+        status = outcome.status ?? 499;
+        ctx.log.info({ apiModel: apiModel.name, status: outcome.status }, 'client closed the connection; upstream request aborted');
+        break;
+      case 'upstream_failed':
+        status = upstreamFailure(apiModel, outcome.cause).status;
+        metrics.upstreamError(apiModel.name, upstreamErrorKind(outcome.cause));
+        ctx.log.warn({ apiModel: apiModel.name, err: outcome.cause, status }, 'upstream request failed');
+        break;
+      case 'upstream_broke':
+        status = outcome.status;
+        metrics.upstreamError(apiModel.name, 'broke_mid_body');
+        ctx.log.warn({ apiModel: apiModel.name, err: outcome.cause, status }, 'upstream connection broke mid-body; client connection cut');
+        break;
+    }
+    if (upstreamSpan) tracing!.end(upstreamSpan, status, 'cause' in outcome ? outcome.cause : undefined);
+    return outcome;
+  }
+
+  private record(ctx: RequestContext, call: ProxyCall, target: Target, observer: AnswerObserver, outcome: AttemptOutcome): void {
+    const routes = this.deps.responseRoutes;
+    this.deps.recorder.record({
+      ctx,
+      route: call.route,
+      status: outcome.kind === 'upstream_failed' ? upstreamFailure(target.apiModel, outcome.cause).status : (outcome.status ?? 499),
+      apiModel: target.apiModel,
+      model: call.model,
+      upstreamHeadersAt: 'headersAt' in outcome ? outcome.headersAt : null,
+      outcome: OUTCOME[outcome.kind],
+      observed: observer.observed,
+      claimUsage:
+        call.usageOnce === 'create'
+          ? (id: string) => routes.markUsage(id)
+          : call.usageOnce === 'poll'
+            ? (id: string) => routes.claimUsage(id)
+            : undefined,
+    });
+  }
+}
+
+/** Counts open streams per API model around an observer. */
+function streamMetrics(observer: AnswerObserver, metrics: ProxyDeps['metrics'], apiModelName: string): AnswerObserver {
   let streaming = false;
-  const tap = {
-    start(status: number, contentType: string, contentEncoding?: string) {
+  return {
+    observed: observer.observed,
+    start(status, contentType, contentEncoding) {
       observer.start(status, contentType, contentEncoding);
       if (observer.observed.stream) {
         streaming = true;
-        gw.metrics.streamStarted(apiModelName);
+        metrics.streamStarted(apiModelName);
       }
-      return true;
     },
     data: observer.data,
-    end(complete: boolean) {
-      if (streaming) gw.metrics.streamEnded(apiModelName);
+    end(complete) {
+      if (streaming) metrics.streamEnded(apiModelName);
       return observer.end(complete);
     },
   };
-  const upstreamSpan =
-    request.span && gw.tracing?.startUpstream(request.span, apiModelName, request.method, call.apiModel.origin + call.apiModel.basePath + call.path);
-  const outcome = await forward(gw.dispatcher, {
-    apiModel: call.apiModel,
-    method: request.method,
-    path: call.path,
-    query: call.query,
-    body: call.body,
-    req: request.raw,
-    res: reply.raw,
-    tap,
-  });
-  request.proxy.outcome = outcome.kind;
-
-  let status: number;
-  switch (outcome.kind) {
-    case 'completed':
-      status = outcome.status;
-      if (status === 429 || status >= 500) gw.metrics.upstreamError(apiModelName, `http_${status === 429 ? '429' : '5xx'}`);
-      break;
-    case 'client_closed':
-      // 499: the nginx convention for "client closed the request".
-      status = outcome.status ?? 499;
-      request.log.info({ apiModel: apiModelName, status: outcome.status }, 'client closed the connection; upstream request aborted');
-      break;
-    case 'upstream_failed_before_headers':
-      status = outcome.error.status;
-      gw.metrics.upstreamError(apiModelName, upstreamErrorKind(outcome.cause));
-      request.log.warn({ apiModel: apiModelName, err: outcome.cause, status }, 'upstream request failed');
-      break;
-    case 'upstream_broke_mid_body':
-      status = outcome.status;
-      gw.metrics.upstreamError(apiModelName, 'broke_mid_body');
-      request.log.warn({ apiModel: apiModelName, err: outcome.cause, status }, 'upstream connection broke mid-body; client connection cut');
-      break;
-  }
-  if (upstreamSpan) gw.tracing!.end(upstreamSpan, status, 'cause' in outcome ? outcome.cause : undefined);
-  gw.recorder.record({
-    request,
-    reply,
-    route: call.route,
-    status,
-    apiModel: call.apiModel,
-    model: call.model,
-    startedAt,
-    upstreamHeadersAt: 'headersAt' in outcome ? outcome.headersAt : null,
-    outcome: OUTCOME[outcome.kind],
-    observed: observer.observed,
-    claimUsage:
-      call.usageOnce === 'create'
-        ? (id: string) => gw.responseRoutes.markUsage(id)
-        : call.usageOnce === 'poll'
-          ? (id: string) => gw.responseRoutes.claimUsage(id)
-          : undefined,
-  });
-  return outcome;
 }

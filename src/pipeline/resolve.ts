@@ -1,13 +1,35 @@
-// The checks every model-routed /v1 call makes, in order: a JSON object body with a string
-// `model`, a configured alias, the token's allow-list, and the right API format for the
-// endpoint (local llama.cpp aliases serve chat and embeddings only). Each failure is the exact
-// error the product promises.
-import type { FastifyRequest } from 'fastify';
-import type { AuthToken } from '../state/token-cache.js';
-import { badRequest, forbidden, type GatewayError } from '../errors/catalogue.js';
-import { ENDPOINT_FORMAT, modelNotFound, wrongFormat, type Endpoint } from '../providers/formats.js';
-import type { ModelRegistry, Resolved, ResolvedApi } from '../state/registry.js';
+// The pipeline's first step, the checks every model-routed call makes, in order: a JSON
+// object body with a string `model`, a configured model, the token's allow-list, and the
+// right API format for the endpoint (the strict format rule; local llama.cpp aliases serve
+// chat and embeddings only). Each failure is the exact error the product promises.
+import type { Endpoint } from '../domain/formats.js';
+import { badRequest, forbidden, notFound, type GatewayError } from '../errors/catalogue.js';
 import { replaceTopLevel } from '../lib/json/json-scan.js';
+import { ENDPOINT_FORMAT } from '../providers/index.js';
+import type { ModelRegistry, Resolved, ResolvedApi } from '../state/registry.js';
+import type { AuthToken } from '../state/token-cache.js';
+
+export const modelNotFound = (model: string): GatewayError =>
+  notFound(`Model configuration '${model}' not found.`, 'model', 'model_not_found');
+
+export function wrongFormat(endpoint: Endpoint, model: string, actualFormat: string): GatewayError {
+  if (endpoint === 'responses') {
+    return badRequest(
+      `Model '${model}' is not configured for Responses API format. Configure an alias with 'openai_responses' format.`,
+      'model',
+    );
+  }
+  if (actualFormat === 'openai_responses') {
+    return badRequest(
+      endpoint === 'chat'
+        ? "Model is configured with 'openai_responses' format which does not support the chat completions endpoint. Use the responses API endpoint instead."
+        : "Model is configured with 'openai_responses' format which does not support the embeddings endpoint.",
+      'model',
+    );
+  }
+  const target = endpoint === 'chat' ? 'chat completions' : 'embeddings';
+  return badRequest(`Model '${model}' is configured with '${actualFormat}' format which does not support the ${target} endpoint.`, 'model');
+}
 
 const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
 
@@ -22,10 +44,9 @@ export function checkModelAllowed(token: AuthToken | null, model: string): void 
   if (!mayUse(token, model)) throw modelAccessDenied(model);
 }
 
-/** Reads `model` from a parsed JSON body, or throws the 400 that says what is wrong. */
-export function bodyModel(request: FastifyRequest): string {
-  const body = request.body;
-  if (body === undefined || request.rawBody === undefined) {
+/** Reads `model` from a parsed JSON body (`raw`: its bytes), or throws the 400 that says what is wrong. */
+export function bodyModel(body: unknown, raw: Buffer | undefined): string {
+  if (body === undefined || raw === undefined) {
     throw badRequest("Missing request body: send a JSON object with a 'model' field.", null, 'missing_body');
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {

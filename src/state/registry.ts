@@ -2,37 +2,32 @@
 // that serves it. Exact API ids (prefix + model id) win; then local aliases; then forward-all
 // prefixes, longest first. Ids never clash across kinds (the services refuse it with a 409).
 import type { SecretBox } from '../crypto/secret-box.js';
+import { isApiFormat, type ApiFormat } from '../domain/formats.js';
+import { providerFor } from '../providers/index.js';
+import type { LiveLocalAlias } from '../providers/local/alias.js';
+import type { Provider } from '../providers/provider.js';
 import type { ApiModelRecord, LocalAliasRecord } from '../store/types.js';
 
 export interface LiveApiModel {
   readonly id: string;
   readonly name: string;
-  readonly apiFormat: string;
+  readonly apiFormat: ApiFormat;
+  /** What the format means: credentials, endpoints, how answers are read. */
+  readonly provider: Provider;
   readonly baseUrl: string;
   /** `scheme://host:port` of baseUrl: one pooled undici connection set per origin. */
   readonly origin: string;
   /** Path part of baseUrl without the trailing slash, e.g. `/v1`. */
   readonly basePath: string;
-  /** `Bearer <key>`, or null when the API model has no key. */
-  readonly authorization: string | null;
-  /** Headers the API model adds to every upstream request, flat [name, value, ...]: its OpenAI organization and project. */
-  readonly extraHeaders: readonly string[];
+  /** Headers that carry the key (and account choice) on every upstream request, flat [name, value, ...]. */
+  readonly credentials: readonly string[];
   readonly models: readonly string[];
   readonly prefix: string | null;
   readonly forwardAll: boolean;
   readonly createdAt: number;
 }
 
-/** A local model served in-process by llama.cpp (see src/providers/local/). */
-export interface LiveLocalAlias {
-  readonly id: string;
-  readonly name: string;
-  readonly modelFile: string;
-  readonly contextSize: number | null;
-  readonly requestParams: Readonly<Record<string, unknown>>;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
+export type { LiveLocalAlias } from '../providers/local/alias.js';
 
 export const toLiveLocal = (r: LocalAliasRecord): LiveLocalAlias => ({ ...r });
 
@@ -62,16 +57,18 @@ export interface Listed {
 
 export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
   const url = new URL(record.baseUrl);
+  if (!isApiFormat(record.apiFormat)) throw new Error(`unknown api_format '${record.apiFormat}'`);
+  const provider = providerFor(record.apiFormat);
   const apiKey = record.apiKeyEnc ? box.decrypt(record.apiKeyEnc) : null;
   return {
     id: record.id,
     name: record.name,
     apiFormat: record.apiFormat,
+    provider,
     baseUrl: record.baseUrl,
     origin: url.origin,
     basePath: url.pathname.replace(/\/+$/, ''),
-    authorization: apiKey ? `Bearer ${apiKey}` : null,
-    extraHeaders: openaiHeaders(record),
+    credentials: provider.upstreamHeaders(apiKey, record),
     models: record.models,
     prefix: record.prefix,
     forwardAll: record.forwardAll,

@@ -62,13 +62,12 @@ function connectionListed(value: string | undefined): Set<string> | undefined {
   return names.length ? new Set(names) : undefined;
 }
 
-const NONE: readonly string[] = [];
-
 /**
  * Builds the upstream request headers as a flat [name, value, ...] list from the client's raw
- * headers (order and case kept). `extra` is the API model's own flat list, prepared once per model.
+ * headers (order and case kept). `credentials` is the API model's own flat list (its key in
+ * its provider's header, account headers), prepared once per model.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], authorization: string | null, bodyLength: number | null, extra: readonly string[] = NONE): string[] {
+export function upstreamRequestHeaders(rawHeaders: readonly string[], credentials: readonly string[], bodyLength: number | null): string[] {
   let listed: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if (rawHeaders[i]!.toLowerCase() === 'connection') listed = connectionListed(rawHeaders[i + 1]);
@@ -80,8 +79,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authorizat
     if (listedIn(CLIENT_DROPS, lower) || lower.startsWith('x-bodhi-') || listed?.has(lower)) continue;
     out.push(name, rawHeaders[i + 1]!);
   }
-  if (authorization) out.push('authorization', authorization);
-  for (let i = 0; i < extra.length; i++) out.push(extra[i]!);
+  for (let i = 0; i < credentials.length; i++) out.push(credentials[i]!);
   if (bodyLength !== null) out.push('content-length', String(bodyLength));
   out.push('accept-encoding', 'identity');
   return out;

@@ -38,7 +38,7 @@ describe('header policy', () => {
       'Accept-Encoding', 'gzip, br',
       'X-Bodhi-Internal', 'y',
     ];
-    const out = pairs(upstreamRequestHeaders(raw, 'Bearer sk-upstream', 12));
+    const out = pairs(upstreamRequestHeaders(raw, ['authorization', 'Bearer sk-upstream'], 12));
     expect(out).toEqual([
       ['Content-Type', 'application/json'],
       ['OpenAI-Beta', 'responses=v1'],
@@ -50,7 +50,7 @@ describe('header policy', () => {
   });
 
   it('sends no authorization when the API model has no key', () => {
-    const out = upstreamRequestHeaders(['Authorization', 'Bearer client'], null, null);
+    const out = upstreamRequestHeaders(['Authorization', 'Bearer client'], [], null);
     expect(out.map((h) => h.toLowerCase())).not.toContain('authorization');
   });
 
@@ -77,7 +77,7 @@ describe('header policy', () => {
   it.each(CLIENT_MUST_DROP)('never forwards the client header %s (any case) to the upstream', (name) => {
     for (const spelled of [name, name.toUpperCase(), name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase())]) {
       const raw = ['Content-Type', 'application/json', spelled, 'client-value', 'X-Kept', '1'];
-      const out = pairs(upstreamRequestHeaders(raw, 'Bearer sk-upstream', 2));
+      const out = pairs(upstreamRequestHeaders(raw, ['authorization', 'Bearer sk-upstream'], 2));
       expect(out.filter(([n, v]) => n === spelled && v === 'client-value'), spelled).toEqual([]);
       expect(out.slice(0, 2), spelled).toEqual([
         ['Content-Type', 'application/json'],
@@ -114,7 +114,7 @@ describe('header policy', () => {
         const response = pairs(clientResponseHeaders(raw.map((s) => Buffer.from(s))).headers).map(([n]) => n);
         const upstreamDrops = dropped(UPSTREAM_MUST_DROP);
         expect(response).toEqual(names.filter((n) => !upstreamDrops.has(n.toLowerCase())));
-        const request = pairs(upstreamRequestHeaders(raw, null, null)).map(([n]) => n);
+        const request = pairs(upstreamRequestHeaders(raw, [], null)).map(([n]) => n);
         const clientDrops = dropped(CLIENT_MUST_DROP);
         expect(request).toEqual([...names.filter((n) => !clientDrops.has(n.toLowerCase()) && !n.toLowerCase().startsWith('x-bodhi-')), 'accept-encoding']);
       }),

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { LocalConfig } from '../../config.js';
 import { GatewayError } from '../../errors/catalogue.js';
-import type { LiveLocalAlias } from '../../state/registry.js';
+import type { LiveLocalAlias } from './alias.js';
 import type { LlamaChat, LlamaContext, LlamaEmbeddingContext, LlamaModel, LlamaModule } from './llama-api.js';
 import { LlamaUnavailableError, type LlamaBinding, type LlamaRuntime } from './llama-binding.js';
 import { JobQueue, QueueFullError } from './queue.js';

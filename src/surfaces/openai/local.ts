@@ -9,29 +9,32 @@ import { ChatStream, completionBody, newCompletionMeta, writeJson } from '../../
 import { parseChatRequest } from '../../providers/local/chat-request.js';
 import { embed, parseEmbeddingsRequest } from '../../providers/local/embeddings.js';
 import type { SamplingParams } from '../../providers/local/sampling-params.js';
+import { readChatUsage } from '../../providers/openai/answers.js';
 import type { ResolvedLocal } from '../../state/registry.js';
-import type { FinishedRequest } from '../../observability/recorder.js';
+import type { Outcome } from '../../domain/outcome.js';
+import type { Usage } from '../../domain/usage.js';
+import type { RequestContext } from '../../pipeline/record.js';
 import { fullBody } from '../../app/body.js';
 import { clientSignal } from '../../upstream/client-closed.js';
 import { toGatewayError } from '../../app/errors.js';
-import type { Gateway } from '../../app/gateway.js';
-import { parseUsage, type Usage } from '../../pipeline/response-observer.js';
+import { requestContext } from '../http-client.js';
+import type { OpenAiSurfaceDeps } from './deps.js';
 
 type Body = Record<string, unknown>;
 
 /** Metrics, access log and request-log row for a local call, however it ended (499: client left). */
-function record(gw: Gateway, request: FastifyRequest, reply: FastifyReply, route: string, resolved: ResolvedLocal, outcome: string, stream: boolean, usage: Usage | undefined): void {
-  const finished: FinishedRequest = {
-    request,
-    reply,
+function record(gw: LocalDeps, ctx: RequestContext, res: ServerResponse, route: string, resolved: ResolvedLocal, outcome: Outcome, stream: boolean, usage: Usage | undefined): void {
+  gw.recorder.record({
+    ctx,
     route,
-    status: outcome === 'client_closed' ? 499 : reply.raw.statusCode,
+    status: outcome === 'client_closed' ? 499 : res.statusCode,
     model: resolved.alias,
     outcome,
     observed: { stream, usage },
-  };
-  gw.recorder.record(finished);
+  });
 }
+
+type LocalDeps = Pick<OpenAiSurfaceDeps, 'local' | 'recorder'>;
 
 /** Answers with the error envelope (or ends a started stream with an error event). */
 function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream?: ChatStream): void {
@@ -43,12 +46,12 @@ function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream
   else res.destroy();
 }
 
-export async function serveLocalChat(gw: Gateway, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
+export async function serveLocalChat(gw: LocalDeps, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
   const req = parseChatRequest(fullBody(request) as Body, resolved.local.requestParams as SamplingParams);
+  const ctx = requestContext(request, reply);
   reply.hijack();
   const res = reply.raw;
-  const proxyInfo: NonNullable<FastifyRequest['proxy']> = { model: resolved.alias };
-  request.proxy = proxyInfo;
+  const ended: { outcome?: Outcome } = {};
   const meta = newCompletionMeta(resolved.alias);
   const { signal, dispose } = clientSignal(res);
   let stream: ChatStream | undefined;
@@ -70,55 +73,55 @@ export async function serveLocalChat(gw: Gateway, request: FastifyRequest, reply
           : {},
       ),
     );
-    usage = parseUsage(result.usage);
+    usage = readChatUsage(result.usage).usage;
     if (result.aborted) {
-      proxyInfo.outcome = 'client_closed';
+      ended.outcome = 'client_closed';
       request.log.info({ model: resolved.alias, completionTokens: result.usage.completion_tokens }, 'client closed the connection; local generation stopped');
       return;
     }
     if (stream) stream.finish(result.finishReason, result.usage);
     else writeJson(res, 200, completionBody(meta, result));
-    proxyInfo.outcome = 'completed';
+    ended.outcome = 'completed';
   } catch (err) {
     if (signal.aborted) {
-      proxyInfo.outcome = 'client_closed';
+      ended.outcome = 'client_closed';
       request.log.info({ model: resolved.alias }, 'client closed the connection while waiting for the local model');
       return;
     }
-    proxyInfo.outcome = 'failed';
+    ended.outcome = 'failed';
     fail(request, res, err, stream);
   } finally {
     dispose();
-    record(gw, request, reply, '/v1/chat/completions', resolved, proxyInfo.outcome ?? 'failed', req.stream, usage);
+    record(gw, ctx, res, '/v1/chat/completions', resolved, ended.outcome ?? 'failed', req.stream, usage);
   }
 }
 
-export async function serveLocalEmbeddings(gw: Gateway, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
+export async function serveLocalEmbeddings(gw: LocalDeps, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
   const req = parseEmbeddingsRequest(fullBody(request) as Body);
+  const ctx = requestContext(request, reply);
   reply.hijack();
   const res = reply.raw;
-  const proxyInfo: NonNullable<FastifyRequest['proxy']> = { model: resolved.alias };
-  request.proxy = proxyInfo;
+  const ended: { outcome?: Outcome } = {};
   const { signal, dispose } = clientSignal(res);
   let usage: Usage | undefined;
   try {
     const result = await gw.local.run(resolved.local, signal, (m) => embed(m, req, signal));
-    usage = parseUsage(result?.usage);
+    usage = readChatUsage(result?.usage).usage;
     if (!result || signal.aborted) {
-      proxyInfo.outcome = 'client_closed';
+      ended.outcome = 'client_closed';
       return;
     }
     writeJson(res, 200, { object: 'list', data: result.data, model: resolved.alias, usage: result.usage });
-    proxyInfo.outcome = 'completed';
+    ended.outcome = 'completed';
   } catch (err) {
     if (signal.aborted) {
-      proxyInfo.outcome = 'client_closed';
+      ended.outcome = 'client_closed';
       return;
     }
-    proxyInfo.outcome = 'failed';
+    ended.outcome = 'failed';
     fail(request, res, err);
   } finally {
     dispose();
-    record(gw, request, reply, '/v1/embeddings', resolved, proxyInfo.outcome ?? 'failed', false, usage);
+    record(gw, ctx, res, '/v1/embeddings', resolved, ended.outcome ?? 'failed', false, usage);
   }
 }

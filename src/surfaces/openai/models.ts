@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors/catalogue.js';
 import type { Listed, LiveLocalAlias } from '../../state/registry.js';
-import type { Gateway } from '../../app/gateway.js';
+import type { ModelRegistry } from '../../state/registry.js';
 import { documented } from './documented.js';
 import { mayUse, modelAccessDenied } from '../../pipeline/resolve.js';
 import { modelsDocs } from './schemas/routes.js';
@@ -39,11 +39,11 @@ const localModelObject = (local: LiveLocalAlias): ModelObject => ({
 
 
 /** Every model id the gateway serves, API and local. */
-function allModels(gw: Gateway): ModelObject[] {
+function allModels(gw: { registry: ModelRegistry }): ModelObject[] {
   return [...gw.registry.list().map(toModelObject), ...gw.registry.localAliases().map(localModelObject)];
 }
 
-export function modelsRoutes(app: FastifyInstance, gw: Gateway): void {
+export function modelsRoutes(app: FastifyInstance, gw: { registry: ModelRegistry }): void {
   app.get('/models', documented(modelsDocs.list), async (request) => {
     return { object: 'list', data: allModels(gw).filter((m) => mayUse(request.token, m.id)) };
   });

@@ -1,14 +1,16 @@
 // /v1/responses family. Create-like calls route on the body's `model`; id-only calls route
 // on the routing record written when the response was created through the gateway, else on
 // `?model=`, else on the only Responses-format API model.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuthToken } from '../../state/token-cache.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, GatewayError, unknownUrl } from '../../errors/catalogue.js';
+import { planByApiModel, planByModel } from '../../pipeline/plan.js';
+import { bodyModel, checkModelAllowed, mayUse, modelAccessDenied, resolveFor } from '../../pipeline/resolve.js';
 import type { LiveApiModel } from '../../state/registry.js';
-import type { Gateway } from '../../app/gateway.js';
-import { bodyModel, checkModelAllowed, mayUse, modelAccessDenied, resolveFor, upstreamBody } from '../../pipeline/resolve.js';
+import type { AuthToken } from '../../state/token-cache.js';
+import { requestContext, takeOver } from '../http-client.js';
+import type { OpenAiSurfaceDeps } from './deps.js';
 import { documented } from './documented.js';
-import { proxy } from '../../pipeline/proxy.js';
+import { renderOpenAiError } from './envelope.js';
 import { rawQuery, takeModelParam } from './query.js';
 import { RESPONSE_ID_RE } from './response-id.js';
 import { responsesDocs } from './schemas/routes.js';
@@ -31,7 +33,7 @@ interface IdRoute {
 }
 
 /** Picks the API model for an id-only call, enforcing ownership and the token's allow-list. */
-async function routeById(gw: Gateway, token: AuthToken | null, id: string, url: string): Promise<IdRoute> {
+async function routeById(gw: Pick<OpenAiSurfaceDeps, 'registry' | 'responseRoutes'>, token: AuthToken | null, id: string, url: string): Promise<IdRoute> {
   checkResponseId(id);
   const { query, model } = takeModelParam(rawQuery(url));
   const record = await gw.responseRoutes.lookup(id);
@@ -64,29 +66,34 @@ async function routeById(gw: Gateway, token: AuthToken | null, id: string, url: 
   );
 }
 
-export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
+export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): void {
   const createLike = (path: string, creates: boolean) => {
-    const pattern = `/v1${path}`;
-    return async (request: FastifyRequest, reply: Parameters<typeof proxy>[2]) => {
-      const model = bodyModel(request);
+    const route = `/v1${path}`;
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const model = bodyModel(request.body, request.rawBody);
       const resolved = resolveFor(gw.registry, 'responses', model, request.token);
-      const token = request.token;
+      const tokenId = request.token?.id ?? null;
       // A response created with `store: false` can never be retrieved, cancelled or deleted:
       // no routing record, and its usage simply counts (no later poll can see it again).
       const remember = creates && (request.body as { store?: unknown }).store !== false;
-      await proxy(gw, request, reply, {
-        route: pattern,
-        apiModel: resolved.apiModel,
-        model,
-        path,
-        query: rawQuery(request.url),
-        body: upstreamBody(request.rawBody!, resolved),
-        observe: 'responses',
-        onResponseId: remember
-          ? (responseId) => gw.responseRoutes.remember({ responseId, apiModelId: resolved.apiModel.id, model, tokenId: token?.id ?? null, createdAt: Date.now(), usageCountedAt: null })
-          : undefined,
-        usageOnce: remember ? 'create' : undefined,
-      });
+      request.recordsItself = true;
+      const ctx = requestContext(request, reply);
+      await gw.pipeline.run(
+        ctx,
+        {
+          route,
+          endpoint: 'responses',
+          targets: planByModel(resolved, request.rawBody!),
+          model,
+          path,
+          query: rawQuery(request.url),
+          remember: remember
+            ? (responseId, apiModel) => gw.responseRoutes.remember({ responseId, apiModelId: apiModel.id, model, tokenId, createdAt: Date.now(), usageCountedAt: null })
+            : undefined,
+          usageOnce: remember ? 'create' : undefined,
+        },
+        takeOver(reply, renderOpenAiError),
+      );
     };
   };
 
@@ -97,22 +104,27 @@ export function responsesRoutes(app: FastifyInstance, gw: Gateway): void {
   type IdParams = { Params: { id: string } };
   const byId = (suffix: string, method: 'GET' | 'DELETE' | 'POST') => {
     const pattern = `/v1/responses/:id${suffix}`;
-    return async (request: FastifyRequest<IdParams>, reply: Parameters<typeof proxy>[2]) => {
+    return async (request: FastifyRequest<IdParams>, reply: FastifyReply) => {
       const { id } = request.params;
       // A deleted response keeps its record (until retention): later calls still reach its
       // upstream, which answers 404 as the SDKs expect, and still only for its owner.
       const route = await routeById(gw, request.token, id, request.url);
-      await proxy(gw, request, reply, {
-        route: pattern,
-        apiModel: route.apiModel,
-        model: route.model,
-        path: `/responses/${id}${suffix}`,
-        query: route.query,
-        body: method === 'POST' && request.rawBody?.length ? request.rawBody : null,
-        observe: 'responses',
-        // A finished background response's usage is counted by the first poll that sees it.
-        usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
-      });
+      request.recordsItself = true;
+      const ctx = requestContext(request, reply);
+      await gw.pipeline.run(
+        ctx,
+        {
+          route: pattern,
+          endpoint: 'responses',
+          targets: planByApiModel(route.apiModel, method === 'POST' && request.rawBody?.length ? request.rawBody : null),
+          model: route.model,
+          path: `/responses/${id}${suffix}`,
+          query: route.query,
+          // A finished background response's usage is counted by the first poll that sees it.
+          usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
+        },
+        takeOver(reply, renderOpenAiError),
+      );
     };
   };
 

@@ -1,6 +1,12 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { observeResponse, type ObservedKind } from '../../src/pipeline/response-observer.js';
+import { observeAnswer, type OnResponseId } from '../../src/pipeline/observe.js';
+import { chatAnswers } from '../../src/providers/openai/answers.js';
+import { responsesAnswers } from '../../src/providers/openai_responses/answers.js';
+
+type ObservedKind = 'responses' | 'chat' | 'embeddings';
+/** The observer with the reader of each endpoint family's provider. */
+const observeResponse = (kind: ObservedKind, onId?: OnResponseId) => observeAnswer(kind === 'responses' ? responsesAnswers : chatAnswers, onId);
 
 function run(kind: ObservedKind, contentType: string, chunks: string[], complete = true, status = 200) {
   const ids: string[] = [];

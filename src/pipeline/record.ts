@@ -1,29 +1,50 @@
-// Records each finished request once: the access-log line and Prometheus metrics for every
-// route, plus a request-log row for /v1 calls. Called by whoever knows how the request ended:
-// the proxy (upstream outcome, what the response carried), the local-inference handler, or,
-// for requests the gateway answered itself, the onResponse hook. A client that disconnects is
-// recorded too (Fastify's onResponse never runs for it).
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// The pipeline's last step: records each finished request once: the access-log line and
+// Prometheus metrics for every route, plus a request-log row for /v1 calls. Called by whoever
+// knows how the request ended: the proxy (upstream outcome, what the answer carried), the
+// local-inference handler, or, for requests the gateway answered itself, the app's onResponse
+// hook. A client that disconnects is recorded too.
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import type { Outcome } from '../domain/outcome.js';
+import type { Observation } from '../domain/usage.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { redactSecrets } from '../observability/redact.js';
+import type { Tracing } from '../observability/tracing.js';
+import type { AuthToken } from '../state/token-cache.js';
 import type { RequestLogWriter } from '../usage/request-log.js';
-import type { Observation } from '../pipeline/response-observer.js';
-import type { GatewayMetrics } from './metrics.js';
-import { redactSecrets } from './redact.js';
-import type { Tracing } from './tracing.js';
+
+/** The little the pipeline needs to log. */
+export interface LogSink {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** One client request as the pipeline sees it, whatever framework received it. */
+export interface RequestContext {
+  readonly id: string;
+  readonly method: string;
+  /** The URL as the client sent it (path and query). */
+  readonly url: string;
+  /** Raw request headers, flat [name, value, ...]. */
+  readonly rawHeaders: readonly string[];
+  readonly token: AuthToken | null;
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  readonly span: Span | undefined;
+  readonly log: LogSink;
+}
 
 export interface FinishedRequest {
-  request: FastifyRequest;
-  reply: FastifyReply;
+  ctx: RequestContext;
   status: number;
   apiModel?: { id: string; name: string } | undefined;
   model?: string | undefined;
-  /** The route pattern, when the caller knows it (saves Fastify's routeOptions getter on the hot path). */
-  route?: string | undefined;
-  /** performance.now() when the request arrived (taken while the reply was still open). */
-  startedAt?: number | undefined;
+  /** The route pattern (`/v1/responses/:id`), or undefined when no route matched. */
+  route: string | undefined;
   /** performance.now() when the upstream's headers arrived. */
   upstreamHeadersAt?: number | null;
-  outcome: string;
+  outcome: Outcome;
   observed?: Observation | undefined;
   /**
    * For Responses create/retrieve: usage counts only if this call is the first to claim the
@@ -51,8 +72,8 @@ export class RequestRecorder {
   }
 
   record(f: FinishedRequest): void {
-    const { request, reply } = f;
-    const durationMs = reply.elapsedTime;
+    const request = f.ctx;
+    const durationMs = performance.now() - request.startedAt;
     this.accessLog.info(
       {
         reqId: request.id,
@@ -67,8 +88,8 @@ export class RequestRecorder {
       },
       'request',
     );
-    const ttfbMs = f.upstreamHeadersAt && f.startedAt !== undefined ? f.upstreamHeadersAt - f.startedAt : null;
-    const route = f.route ?? request.routeOptions.url ?? 'unmatched';
+    const ttfbMs = f.upstreamHeadersAt ? f.upstreamHeadersAt - request.startedAt : null;
+    const route = f.route ?? 'unmatched';
     const apiModelName = f.apiModel?.name ?? '';
     this.metrics.request(request.method, route, apiModelName, f.status, durationMs / 1000, ttfbMs === null ? null : ttfbMs / 1000);
     if (request.span) this.tracing?.end(request.span, f.status);

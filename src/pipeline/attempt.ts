@@ -1,0 +1,99 @@
+// One attempt: sends the request to one upstream and relays its answer to the client, with
+// backpressure both ways and an abort as soon as the client goes away. The head is committed
+// to the client when it arrives; an upstream that never answers leaves the client untouched,
+// so the caller can try another target or render the failure.
+import type { Dispatcher } from 'undici';
+import { ClientClosedError } from '../upstream/client-closed.js';
+import { sendUpstream, type UpstreamRequest } from '../upstream/transport.js';
+import type { ClientResponse } from './client.js';
+import type { AnswerObserver } from './observe.js';
+
+export type AttemptOutcome =
+  | { kind: 'completed'; status: number; headersAt: number }
+  | { kind: 'client_closed'; status: number | null; headersAt: number | null }
+  /** No answer at all; nothing reached the client. */
+  | { kind: 'upstream_failed'; cause: Error }
+  /** The answer broke off after its head went out; the client's connection was cut. */
+  | { kind: 'upstream_broke'; status: number; headersAt: number; cause: Error };
+
+export function attempt(dispatcher: Dispatcher, request: UpstreamRequest, client: ClientResponse, observer: AnswerObserver | undefined): Promise<AttemptOutcome> {
+  return new Promise<AttemptOutcome>((resolve) => {
+    let clientClosed = false;
+    let status: number | null = null;
+    let headersAt: number | null = null;
+    let watching = false;
+    let settled = false;
+    /** A chunk held back until the observer's promise settles; the upstream is paused meanwhile. */
+    let gated: Promise<void> | undefined;
+
+    const settle = (outcome: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      stopWatchingClient();
+      resolve(outcome);
+    };
+    const stopWatchingClient = client.onClose(() => {
+      clientClosed = true;
+      exchange.abort(new ClientClosedError());
+      if (watching) void observer!.end(false);
+      settle({ kind: 'client_closed', status, headersAt });
+    });
+    const onDrain = () => exchange.resume();
+
+    const exchange = sendUpstream(dispatcher, request, {
+      head(head) {
+        status = head.status;
+        headersAt = head.at;
+        if (observer) {
+          observer.start(head.status, head.contentType, head.contentEncoding);
+          watching = true;
+        }
+        // A stream's head goes out at once, so a client of a slow stream sees the status
+        // before the first event; a JSON head rides along with the first body bytes.
+        client.commit(head.status, head.headers, head.contentType.startsWith('text/event-stream'));
+      },
+      data(chunk) {
+        const gate = watching ? observer!.data(chunk) : undefined;
+        if (gate) {
+          const pass = () => {
+            gated = undefined;
+            if (settled) return;
+            if (client.write(chunk)) exchange.resume();
+            else client.onceDrain(onDrain);
+          };
+          gated = gate.then(pass, pass);
+          return false;
+        }
+        if (client.write(chunk)) return true;
+        client.onceDrain(onDrain);
+        return false;
+      },
+      end() {
+        const complete = () => {
+          if (settled) return; // the client left while the last chunk was held
+          const observed = watching ? observer!.end(true) : undefined;
+          client.end();
+          const done = () => settle({ kind: 'completed', status: status!, headersAt: headersAt! });
+          if (observed) observed.then(done, done);
+          else done();
+        };
+        if (gated) void gated.then(complete);
+        else complete();
+      },
+      error(err) {
+        if (clientClosed || err instanceof ClientClosedError) {
+          settle({ kind: 'client_closed', status, headersAt });
+          return;
+        }
+        if (status === null) {
+          settle({ kind: 'upstream_failed', cause: err });
+          return;
+        }
+        // Mid-body: cut the client's connection the way the upstream cut ours.
+        if (watching) void observer!.end(false);
+        client.destroy(err);
+        settle({ kind: 'upstream_broke', status, headersAt: headersAt!, cause: err });
+      },
+    });
+  });
+}

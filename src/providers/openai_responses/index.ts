@@ -1,0 +1,12 @@
+// `openai_responses`: the Responses API family. Same credentials as `openai`.
+import { openaiHeaders } from '../openai/index.js';
+import type { Provider } from '../provider.js';
+import { responsesAnswers } from './answers.js';
+
+export const openaiResponses: Provider = {
+  format: 'openai_responses',
+  label: 'OpenAI - Responses',
+  endpoints: ['responses'],
+  upstreamHeaders: openaiHeaders,
+  reader: () => responsesAnswers,
+};
