@@ -13,17 +13,14 @@ import { infoRoutes } from '../surfaces/management/info.js';
 import { callableModelRoutes } from '../surfaces/management/models.js';
 import { tokenRoutes } from '../surfaces/management/tokens.js';
 import { upstreamCheckRoutes } from '../surfaces/management/upstream-checks.js';
-import { completionsRoutes } from '../surfaces/openai/chat.js';
-import { modelsRoutes } from '../surfaces/openai/models.js';
-import { refreshUnknownModels } from '../surfaces/openai/model-refresh.js';
-import { responsesRoutes } from '../surfaces/openai/responses.js';
+import { OPENAI_BODY_FIELDS, openaiRoutes } from '../surfaces/openai/index.js';
 import { registerJsonBody, registerPassThroughBody } from './body.js';
 import { answerConnect, clientErrorHandler, clientTimeouts } from './client-limits.js';
 import { registerDocs } from './docs.js';
 import { frameworkErrorHandler, registerErrorHandling } from './errors.js';
 import { LazyRequestLogger } from './logger.js';
 import type { Gateway } from './gateway.js';
-import './types.js';
+import '../surfaces/request-fields.js';
 import { registerUi } from './ui.js';
 import { requestContext } from '../surfaces/http-client.js';
 
@@ -101,11 +98,8 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
     async (v1) => {
       v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits, refresh));
       // Bodies here pass through: checked to be JSON, only `model` and `store` decoded.
-      registerPassThroughBody(v1);
-      v1.addHook('preHandler', refreshUnknownModels(gw.registry, refresh));
-      responsesRoutes(v1, gw);
-      completionsRoutes(v1, gw);
-      modelsRoutes(v1, gw);
+      registerPassThroughBody(v1, OPENAI_BODY_FIELDS);
+      openaiRoutes(v1, gw, refresh);
     },
     { prefix: '/v1' },
   );

@@ -1,16 +1,13 @@
 // JSON bodies. Every route keeps the raw bytes (`request.rawBody`). Management routes get the
-// body parsed. The /v1 routes forward their body byte for byte and read only a few top-level
-// fields of it, so there the body is checked to be JSON (upstream/json-validate.ts) without
-// being parsed, and `request.body` holds just those fields: a conversation of 100 KB is never
-// turned into objects. Local aliases, which do need all of it, parse it themselves (fullBody).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// body parsed. Pass-through surfaces forward their body byte for byte and read only the few
+// top-level fields they name, so there the body is checked to be JSON (lib/json/json-validate.ts)
+// without being parsed, and `request.body` holds just those fields: a conversation of 100 KB is
+// never turned into objects. Local aliases, which do need all of it, parse it themselves.
+import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../errors/catalogue.js';
 import { QUOTE, skipSpace } from '../lib/json/json-bytes.js';
 import { decodeSpan } from '../lib/json/json-scan.js';
 import { checkJson } from '../lib/json/json-validate.js';
-
-/** The top-level fields /v1 routes read: `model` (routing) and `store` (routing records). */
-const PASS_THROUGH_FIELDS = ['model', 'store'] as const;
 
 const invalidJson = (err: unknown) =>
   badRequest(
@@ -42,19 +39,19 @@ export function registerJsonBody(app: FastifyInstance): void {
   registerBody(app, parse);
 }
 
-/** /v1 routes: the body checked, and only PASS_THROUGH_FIELDS decoded (see passThroughDigest). */
-export function registerPassThroughBody(app: FastifyInstance): void {
-  registerBody(app, passThroughDigest);
+/** Pass-through routes: the body checked, and only `fields` decoded (see passThroughDigest). */
+export function registerPassThroughBody(app: FastifyInstance, fields: readonly string[]): void {
+  registerBody(app, (raw) => passThroughDigest(raw, fields));
 }
 
 /**
- * What a /v1 route sees as `request.body`: for an object, an object with just the
- * PASS_THROUGH_FIELDS it has; for any other JSON value, a stand-in of the same type (the
- * routes only reject those, naming the type). Invalid JSON throws JSON.parse's own error, so
- * the 400 reads exactly as for a parsed body.
+ * What a pass-through route sees as `request.body`: for an object, an object with just the
+ * `fields` it has; for any other JSON value, a stand-in of the same type (the routes only
+ * reject those, naming the type). Invalid JSON throws JSON.parse's own error, so the 400 reads
+ * exactly as for a parsed body.
  */
-export function passThroughDigest(raw: Buffer): unknown {
-  const spans = checkJson(raw, PASS_THROUGH_FIELDS);
+export function passThroughDigest(raw: Buffer, fields: readonly string[]): unknown {
+  const spans = checkJson(raw, fields);
   if (!spans) return parse(raw); // throws; and should the two ever disagree, the parse wins
   switch (raw[skipSpace(raw, 0)]) {
     case 0x7b: // {
@@ -72,12 +69,7 @@ export function passThroughDigest(raw: Buffer): unknown {
     default:
       return 0;
   }
-  const fields: Record<string, unknown> = {};
-  for (const [key, span] of spans) fields[key] = decodeSpan(raw, span);
-  return fields;
-}
-
-/** The whole body of a /v1 request, parsed (it was checked on arrival, so this cannot throw). */
-export function fullBody(request: FastifyRequest): unknown {
-  return request.rawBody?.length ? parse(request.rawBody) : undefined;
+  const found: Record<string, unknown> = {};
+  for (const [key, span] of spans) found[key] = decodeSpan(raw, span);
+  return found;
 }

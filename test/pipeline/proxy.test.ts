@@ -133,7 +133,7 @@ function pipeline(dispatcher: Dispatcher) {
     metrics: { streamStarted: () => undefined, streamEnded: () => undefined, upstreamError: (_m: string, kind: string) => void upstreamErrors.push(kind) },
     tracing: undefined,
     recorder: { record: (f: FinishedRequest) => void records.push(f) },
-    responseRoutes: { markUsage: () => true, claimUsage: () => true },
+    responseRoutes: { markUsage: () => true, claimUsage: async () => true },
   });
   return { p, records, upstreamErrors };
 }

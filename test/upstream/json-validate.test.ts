@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { passThroughDigest } from '../../src/app/body.js';
+import { passThroughDigest as digest } from '../../src/app/body.js';
+import { OPENAI_BODY_FIELDS } from '../../src/surfaces/openai/index.js';
+
+const passThroughDigest = (raw: Buffer) => digest(raw, OPENAI_BODY_FIELDS);
 import { findTopLevelKeys } from '../../src/lib/json/json-scan.js';
 import { checkJson, isJson } from '../../src/lib/json/json-validate.js';
 import { trickyString } from './arbitraries.js';

@@ -3,7 +3,7 @@
 // its generation, or its place in the queue.
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorHeaders, internalError } from '../../errors/catalogue.js';
+import { errorHeaders, GatewayError, internalError } from '../../errors/catalogue.js';
 import { generateChat } from '../../providers/local/chat-completion.js';
 import { ChatStream, completionBody, newCompletionMeta, writeJson } from '../../providers/local/chat-format.js';
 import { parseChatRequest } from '../../providers/local/chat-request.js';
@@ -14,13 +14,14 @@ import type { ResolvedLocal } from '../../state/registry.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type { Usage } from '../../domain/usage.js';
 import type { RequestContext } from '../../pipeline/record.js';
-import { fullBody } from '../../app/body.js';
 import { clientSignal } from '../../upstream/client-closed.js';
-import { toGatewayError } from '../../app/errors.js';
 import { requestContext } from '../http-client.js';
 import type { OpenAiSurfaceDeps } from './deps.js';
 
 type Body = Record<string, unknown>;
+
+/** The whole body, parsed: a local model needs all of it (it was checked to be JSON on arrival). */
+const fullBody = (raw: Buffer | undefined): unknown => (raw?.length ? JSON.parse(raw.toString('utf8')) : undefined);
 
 /** Metrics, access log and request-log row for a local call, however it ended (499: client left). */
 function record(gw: LocalDeps, ctx: RequestContext, res: ServerResponse, route: string, resolved: ResolvedLocal, outcome: Outcome, stream: boolean, usage: Usage | undefined): void {
@@ -38,7 +39,7 @@ type LocalDeps = Pick<OpenAiSurfaceDeps, 'local' | 'recorder'>;
 
 /** Answers with the error envelope (or ends a started stream with an error event). */
 function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream?: ChatStream): void {
-  const known = toGatewayError(err);
+  const known = err instanceof GatewayError ? err : undefined;
   if (!known) request.log.error({ err }, 'local inference failed');
   const error = known ?? internalError();
   if (stream) stream.fail(error);
@@ -47,7 +48,7 @@ function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream
 }
 
 export async function serveLocalChat(gw: LocalDeps, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
-  const req = parseChatRequest(fullBody(request) as Body, resolved.local.requestParams as SamplingParams);
+  const req = parseChatRequest(fullBody(request.rawBody) as Body, resolved.local.requestParams as SamplingParams);
   const ctx = requestContext(request, reply);
   reply.hijack();
   const res = reply.raw;
@@ -97,7 +98,7 @@ export async function serveLocalChat(gw: LocalDeps, request: FastifyRequest, rep
 }
 
 export async function serveLocalEmbeddings(gw: LocalDeps, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
-  const req = parseEmbeddingsRequest(fullBody(request) as Body);
+  const req = parseEmbeddingsRequest(fullBody(request.rawBody) as Body);
   const ctx = requestContext(request, reply);
   reply.hijack();
   const res = reply.raw;

@@ -1,3 +1,5 @@
+// What the gateway adds to a Fastify request: the auth hook sets `token`, body parsing keeps
+// `rawBody`, tracing opens `span`, and a surface that records its own call sets `recordsItself`.
 import type { Span } from '@opentelemetry/api';
 import type { AuthToken } from '../state/token-cache.js';
 
