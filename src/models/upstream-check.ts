@@ -1,14 +1,16 @@
 // Admin-side checks of an upstream before (or after) it becomes an API model: list its models
 // (GET {base_url}/models) and test that a connection works. They run on the server with the
 // gateway's undici dispatcher, so a stored key is used without ever reaching the browser, and
-// every call has a deadline.
+// every call has a deadline. What to send and how to read the answer is the format's probe
+// (providers/probes.ts).
 import { request, type Dispatcher } from 'undici';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { badRequest, upstreamError } from '../errors/catalogue.js';
 import { networkErrorText } from '../upstream/network-errors.js';
 import type { ApiModelService } from './api-model-service.js';
 import { normaliseBaseUrl, validOpenaiId } from './api-model-service.js';
-import { ENDPOINT_FORMAT, isApiFormat } from '../providers/formats.js';
+import { isApiFormat, type KnownApiFormat } from '../providers/formats.js';
+import { bearerAuth, LISTING_FORMAT, probeFor, type AuthHeaders, type ProbeRequest } from '../providers/probes.js';
 import { openaiHeaders } from '../state/registry.js';
 
 export interface UpstreamCheckInput {
@@ -37,7 +39,7 @@ interface Target {
   extraHeaders: string[];
 }
 
-type Probe =
+type Answer =
   | { kind: 'answered'; status: number; text: string; ms: number }
   | { kind: 'unreachable'; message: string; ms: number };
 
@@ -47,54 +49,34 @@ export interface UpstreamCheckDeps {
   box: SecretBox;
   timeoutMs: number;
   userAgent: string;
+  /** The key headers of a format; Bearer for every format when omitted. */
+  authHeaders?: (format: KnownApiFormat) => AuthHeaders;
 }
 
 /** Bodies past this are cut off: a model list or an error is far smaller. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-const TEST_PROMPT = 'Reply with the single word OK.';
 
-/** The upstream's own error message (OpenAI envelope or plain text), never containing the key. */
-export function upstreamMessage(status: number, text: string, apiKey: string | null): string {
-  let message: string | undefined;
-  try {
-    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const err = body?.error;
-    if (typeof err === 'object' && err && typeof err.message === 'string') message = err.message;
-    else if (typeof err === 'string') message = err;
-    else if (typeof body?.message === 'string') message = body.message;
-  } catch {
-    // not JSON: use the text itself
-  }
-  message ??= text.trim().slice(0, 500) || `HTTP ${status}`;
-  return apiKey ? message.split(apiKey).join('[redacted]') : message;
-}
-
-/** Model ids from an OpenAI-style `{data: [{id}]}` list (or a bare array). */
-export function modelIds(text: string): string[] | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const list = Array.isArray(body) ? body : (body as { data?: unknown })?.data;
-  if (!Array.isArray(list)) return undefined;
-  const ids = list.map((m) => (typeof m === 'string' ? m : (m as { id?: unknown })?.id)).filter((id): id is string => typeof id === 'string' && id !== '');
-  return [...new Set(ids)].sort();
-}
+/** The upstream's message with the key cut out, should the upstream repeat it. */
+const redact = (message: string, apiKey: string | null): string => (apiKey ? message.split(apiKey).join('[redacted]') : message);
 
 export class UpstreamChecker {
   constructor(private readonly deps: UpstreamCheckDeps) {}
 
+  private probe(format: KnownApiFormat) {
+    return probeFor(format, this.deps.authHeaders?.(format) ?? bearerAuth);
+  }
+
   async fetchModels(input: UpstreamCheckInput): Promise<string[]> {
     const target = await this.target(input);
-    const probe = await this.probe(target, 'GET', '/models');
-    if (probe.kind === 'unreachable') throw upstreamError(probe.message, 'upstream_unavailable');
-    if (probe.status < 200 || probe.status > 299) {
-      throw upstreamError(`The upstream answered ${probe.status}: ${upstreamMessage(probe.status, probe.text, target.apiKey)}`, 'upstream_rejected');
+    const probe = this.probe(LISTING_FORMAT);
+    const req = probe.listModels(target.apiKey);
+    const answer = await this.send(target, req);
+    if (answer.kind === 'unreachable') throw upstreamError(answer.message, 'upstream_unavailable');
+    if (answer.status < 200 || answer.status > 299) {
+      throw upstreamError(`The upstream answered ${answer.status}: ${redact(probe.readError(answer.status, answer.text), target.apiKey)}`, 'upstream_rejected');
     }
-    const ids = modelIds(probe.text);
-    if (!ids) throw upstreamError(`The upstream's GET ${target.baseUrl}/models answer is not a model list.`, 'upstream_invalid_answer');
+    const ids = probe.readModels(answer.text);
+    if (!ids) throw upstreamError(`The upstream's ${req.method} ${target.baseUrl}${req.path} answer is not a model list.`, 'upstream_invalid_answer');
     return ids;
   }
 
@@ -105,21 +87,17 @@ export class UpstreamChecker {
     }
     const target = await this.target(input);
     const model = input.model as string | undefined;
-    const path = model ? (input.api_format === ENDPOINT_FORMAT.responses ? '/responses' : '/chat/completions') : '/models';
-    const body = !model
-      ? undefined
-      : path === '/responses'
-        ? { model, input: TEST_PROMPT, store: false }
-        : { model, messages: [{ role: 'user', content: TEST_PROMPT }] };
-    const probe = await this.probe(target, model ? 'POST' : 'GET', path, body);
-    const what = model ? `POST ${path} with model '${model}'` : `GET ${path}`;
-    if (probe.kind === 'unreachable') return { success: false, status: null, message: probe.message, latency_ms: probe.ms };
-    const success = probe.status >= 200 && probe.status <= 299;
+    const probe = this.probe(input.api_format);
+    const req = probe.testConnection(target.apiKey, model);
+    const what = model ? `${req.what} with model '${model}'` : req.what;
+    const answer = await this.send(target, req);
+    if (answer.kind === 'unreachable') return { success: false, status: null, message: answer.message, latency_ms: answer.ms };
+    const success = answer.status >= 200 && answer.status <= 299;
     return {
       success,
-      status: probe.status,
-      message: success ? `Connected: ${what} answered ${probe.status}.` : upstreamMessage(probe.status, probe.text, target.apiKey),
-      latency_ms: probe.ms,
+      status: answer.status,
+      message: success ? `Connected: ${what} answered ${answer.status}.` : redact(probe.readError(answer.status, answer.text), target.apiKey),
+      latency_ms: answer.ms,
     };
   }
 
@@ -154,22 +132,20 @@ export class UpstreamChecker {
     return { baseUrl, apiKey: stored.apiKeyEnc ? this.deps.box.decrypt(stored.apiKeyEnc) : null, extraHeaders: typed(stored) };
   }
 
-  private async probe(target: Target, method: 'GET' | 'POST', path: string, body?: object): Promise<Probe> {
+  private async send(target: Target, req: ProbeRequest): Promise<Answer> {
     const { dispatcher, timeoutMs, userAgent } = this.deps;
-    const url = target.baseUrl + path;
+    const url = target.baseUrl + req.path;
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
     const signal = AbortSignal.timeout(timeoutMs);
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': userAgent };
-    if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': userAgent, ...req.headers };
     for (let i = 0; i < target.extraHeaders.length; i += 2) headers[target.extraHeaders[i]!] = target.extraHeaders[i + 1]!;
-    if (body) headers['content-type'] = 'application/json';
     try {
       const res = await request(url, {
         dispatcher,
-        method,
+        method: req.method,
         headers,
-        body: body ? JSON.stringify(body) : null,
+        body: req.body ?? null,
         signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,

@@ -76,13 +76,34 @@ export async function sendJson<T>(method: string, path: string, json?: unknown):
 
 // ---- shapes the management API returns (see /api-docs/openapi.json) ----
 
-export type ApiFormat = 'openai' | 'openai_responses';
+/** An api_format id: the gateway lists them, with labels, at /bodhi/v1/api-models/formats. */
+export type ApiFormat = string;
 export type Scope = 'user' | 'power_user' | 'admin';
 
-export const FORMAT_LABELS: Record<ApiFormat, string> = {
-  openai: 'OpenAI - Completions',
-  openai_responses: 'OpenAI - Responses',
-};
+export interface ApiFormatInfo {
+  id: ApiFormat;
+  label: string;
+}
+
+let formats: Promise<ApiFormatInfo[]> | undefined;
+
+/** The gateway's API formats, asked once per page load (they change only with the gateway); a failure is asked again next time. */
+export function getFormats(): Promise<ApiFormatInfo[]> {
+  formats ??= getJson<List<ApiFormatInfo>>('/bodhi/v1/api-models/formats').then(
+    (list) => list.data,
+    (err: unknown) => {
+      formats = undefined;
+      throw err;
+    },
+  );
+  return formats;
+}
+
+/** A format's label, or its id while the list is loading or when the gateway does not know it. */
+export const formatLabel = (list: ApiFormatInfo[] | undefined, id: ApiFormat): string => list?.find((f) => f.id === id)?.label ?? id;
+
+/** The /v1 API family whose requests each format's models serve (the gateway's endpoint rule). */
+export const FORMAT_OF_API = { responses: 'openai_responses', chat: 'openai' } as const satisfies Record<string, ApiFormat>;
 
 export interface ApiModel {
   id: string;

@@ -2,11 +2,12 @@
 // "Fetch models" and "Test connection" run on the gateway, which uses the stored key when none
 // is typed, so the key never comes to the browser.
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { ApiError, FORMAT_LABELS, getJson, sendJson, type ApiFormat, type ApiModel, type ConnectionResult, type List } from '../api';
+import { ApiError, getJson, sendJson, type ApiFormat, type ApiModel, type ConnectionResult } from '../api';
 import { Field } from '../components/Field';
 import { Loading, Notice } from '../components/Notice';
 import { errorText } from '../format';
 import { linkTo, navigate } from '../router';
+import { useFormats } from '../useFormats';
 import { useLoad } from '../useLoad';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -24,13 +25,15 @@ interface Draft {
   openai_project: string;
 }
 
-const EMPTY: Draft = { name: '', api_format: 'openai_responses', base_url: DEFAULT_BASE_URL, prefix: '', forward_all: false, models: [], openai_organization: '', openai_project: '' };
+/** A new API model's format, if the gateway offers it (else its first format): the Responses API is the one to start with. */
+const PREFERRED_FORMAT: ApiFormat = 'openai_responses';
+const EMPTY: Draft = { name: '', api_format: PREFERRED_FORMAT, base_url: DEFAULT_BASE_URL, prefix: '', forward_all: false, models: [], openai_organization: '', openai_project: '' };
 const FIELDS = new Set(['name', 'api_format', 'base_url', 'api_key', 'prefix', 'forward_all', 'models', 'openai_organization', 'openai_project']);
 
 export function ApiModelForm({ id }: { id?: string }) {
   const editing = id !== undefined;
   const existing = useLoad(() => (editing ? getJson<ApiModel>(`/bodhi/v1/api-models/${encodeURIComponent(id)}`) : Promise.resolve(undefined)));
-  const formats = useLoad(() => getJson<List<{ id: ApiFormat; label: string }>>('/bodhi/v1/api-models/formats'));
+  const formats = useFormats();
 
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [hasKey, setHasKey] = useState(false);
@@ -61,6 +64,11 @@ export function ApiModelForm({ id }: { id?: string }) {
     setHasKey(m.has_api_key);
     setKeyMode(m.has_api_key ? 'keep' : 'replace');
   }, [existing.data]);
+
+  useEffect(() => {
+    const offered = formats.data;
+    if (!editing && offered?.[0] && !offered.some((f) => f.id === draft.api_format)) setDraft((d) => ({ ...d, api_format: offered[0]!.id }));
+  }, [formats.data]);
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
@@ -158,11 +166,13 @@ export function ApiModelForm({ id }: { id?: string }) {
   };
 
   if (editing && existing.loading && !existing.data) return <Loading what="the API model" />;
-  if (editing && existing.error) {
+  if (formats.loading && !formats.data) return <Loading what="the API formats" />;
+  const loadError = (editing ? existing.error : undefined) ?? (formats.data ? undefined : formats.error);
+  if (loadError) {
     return (
       <section>
         <h1>API model</h1>
-        <Notice kind="error">{existing.error.message}</Notice>
+        <Notice kind="error">{loadError.message}</Notice>
         <p>
           <a {...linkTo('/api-models')}>Back to API Models</a>
         </p>
@@ -170,7 +180,7 @@ export function ApiModelForm({ id }: { id?: string }) {
     );
   }
 
-  const formatOptions = formats.data?.data ?? (Object.entries(FORMAT_LABELS) as [ApiFormat, string][]).map(([fid, label]) => ({ id: fid, label }));
+  const formatOptions = formats.data ?? [];
   const onModelKey = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key === 'Enter') {
       e.preventDefault();
@@ -192,7 +202,7 @@ export function ApiModelForm({ id }: { id?: string }) {
           </Field>
           <Field label="API format" required error={errors.api_format} hint="Responses models serve /v1/responses; Completions models serve chat completions and embeddings.">
             {(p) => (
-              <select {...p} value={draft.api_format} onChange={(e) => set('api_format', e.target.value as ApiFormat)}>
+              <select {...p} value={draft.api_format} onChange={(e) => set('api_format', e.target.value)}>
                 {formatOptions.map((f) => (
                   <option key={f.id} value={f.id}>
                     {f.label}

@@ -1,13 +1,17 @@
 // The list of API models (upstream providers): edit, delete, add.
-import { FORMAT_LABELS, getJson, sendJson, type ApiModel, type List } from '../api';
+import { formatLabel, getJson, sendJson, type ApiModel, type List } from '../api';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { linkTo } from '../router';
+import { useFormats } from '../useFormats';
 import { useLoad } from '../useLoad';
 import { ConfirmAction } from '../components/ConfirmAction';
 import { useRowAction } from '../useRowAction';
 
 export function ApiModels() {
-  const { data, error, loading, reload } = useLoad(() => getJson<List<ApiModel>>('/bodhi/v1/api-models'));
+  const { data: loaded, error, loading, reload } = useLoad(() => getJson<List<ApiModel>>('/bodhi/v1/api-models'));
+  const formats = useFormats();
+  // The table waits for the labels; without them (an error, shown above it) it shows format ids.
+  const data = formats.loading && !formats.data ? undefined : loaded;
   const { confirming, setConfirming, actionError, done, run } = useRowAction(reload);
 
   const remove = (model: ApiModel) =>
@@ -25,8 +29,8 @@ export function ApiModels() {
         </a>
       </div>
       {done && <Notice kind="success">{done}</Notice>}
-      {(error || actionError) && <Notice kind="error">{actionError ?? error?.message}</Notice>}
-      {loading && !data && <Loading what="API models" />}
+      {(error || actionError || formats.error) && <Notice kind="error">{actionError ?? error?.message ?? formats.error?.message}</Notice>}
+      {(loading || formats.loading) && !data && <Loading what="API models" />}
       {data && data.data.length === 0 && (
         <EmptyState title="No API models yet">
           <p>
@@ -58,7 +62,7 @@ export function ApiModels() {
                       <strong>{m.name}</strong>
                     </a>
                   </td>
-                  <td data-label="Format">{FORMAT_LABELS[m.api_format] ?? m.api_format}</td>
+                  <td data-label="Format">{formatLabel(formats.data, m.api_format)}</td>
                   <td data-label="Base URL" className="break">
                     {m.base_url}
                   </td>

@@ -1,11 +1,15 @@
 // Every model id clients can call, with what serves it: an API model or a local alias.
-import { FORMAT_LABELS, getJson, type CallableModel, type List } from '../api';
+import { formatLabel, getJson, type CallableModel, type List } from '../api';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { linkTo } from '../router';
+import { useFormats } from '../useFormats';
 import { useLoad } from '../useLoad';
 
 export function Models() {
-  const { data, error, loading } = useLoad(() => getJson<List<CallableModel>>('/bodhi/v1/models'));
+  const { data: loaded, error, loading } = useLoad(() => getJson<List<CallableModel>>('/bodhi/v1/models'));
+  const formats = useFormats();
+  // The table waits for the labels; without them (an error, shown above it) it shows format ids.
+  const data = formats.loading && !formats.data ? undefined : loaded;
   return (
     <section>
       <div className="page-head">
@@ -22,8 +26,8 @@ export function Models() {
           </a>
         </div>
       </div>
-      {error && <Notice kind="error">{error.message}</Notice>}
-      {loading && !data && <Loading what="models" />}
+      {(error ?? formats.error) && <Notice kind="error">{(error ?? formats.error)!.message}</Notice>}
+      {(loading || formats.loading) && !data && <Loading what="models" />}
       {data && data.data.length === 0 && (
         <EmptyState title="No models yet">
           <p>
@@ -55,7 +59,7 @@ export function Models() {
                     </div>
                   </td>
                   <td data-label="Kind">{m.kind === 'local' ? <Badge tone="green">local</Badge> : <Badge tone="blue">API</Badge>}</td>
-                  <td data-label="Format">{m.api_format ? FORMAT_LABELS[m.api_format] ?? m.api_format : 'llama.cpp (chat, embeddings)'}</td>
+                  <td data-label="Format">{m.api_format ? formatLabel(formats.data, m.api_format) : 'llama.cpp (chat, embeddings)'}</td>
                   <td data-label="Served by">
                     {m.api_model ? (
                       <a {...linkTo(`/api-models/${encodeURIComponent(m.api_model.id)}`)}>{m.api_model.name}</a>

@@ -1,16 +1,17 @@
 // Try a model: Responses API (streamed live, in the background with polling and cancel, or
-// plain), or Chat Completions for `openai`-format models. Calls go to /v1 with the signed-in
-// token, exactly as an application's would.
+// plain), or Chat Completions for the models whose format serves it. Calls go to /v1 with the
+// signed-in token, exactly as an application's would.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { call, getJson, type CallableModel, type List } from '../api';
+import { call, FORMAT_OF_API, formatLabel, getJson, type CallableModel, type List } from '../api';
 import { Field } from '../components/Field';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { errorText } from '../format';
 import { linkTo } from '../router';
 import { sseEvents } from '../sse';
+import { useFormats } from '../useFormats';
 import { useLoad } from '../useLoad';
 
-type Api = 'responses' | 'chat';
+type Api = keyof typeof FORMAT_OF_API;
 type RunMode = 'stream' | 'background' | 'wait';
 interface LoggedEvent {
   n: number;
@@ -55,6 +56,7 @@ const statusTone = (status: string | undefined) =>
 
 export function Playground() {
   const models = useLoad(() => getJson<List<CallableModel>>('/bodhi/v1/models'));
+  const formats = useFormats();
   const [api, setApi] = useState<Api>('responses');
   const [model, setModel] = useState('');
   const [input, setInput] = useState('');
@@ -76,7 +78,7 @@ export function Playground() {
 
   // Local aliases answer Chat Completions only.
   const choices = (models.data?.data ?? []).filter(
-    (m) => m.match === 'exact' && (api === 'responses' ? m.api_format === 'openai_responses' : m.api_format === 'openai' || m.kind === 'local'),
+    (m) => m.match === 'exact' && (m.api_format === FORMAT_OF_API[api] || (api === 'chat' && m.kind === 'local')),
   );
   useEffect(() => {
     if (!choices.some((m) => m.id === model)) setModel(choices[0]?.id ?? '');
@@ -210,7 +212,7 @@ export function Playground() {
     }
   };
 
-  if (models.loading && !models.data) return <Loading what="models" />;
+  if ((models.loading && !models.data) || (formats.loading && !formats.data)) return <Loading what="models" />;
 
   return (
     <section>
@@ -232,7 +234,7 @@ export function Playground() {
             ))}
           </div>
           {choices.length === 0 ? (
-            <EmptyState title={`No ${api === 'responses' ? 'OpenAI - Responses' : 'OpenAI - Completions'} models`}>
+            <EmptyState title={`No ${formatLabel(formats.data, FORMAT_OF_API[api])} models`}>
               <p>
                 <a {...linkTo('/api-models/new')}>Add an API model</a> with that format first.
               </p>
