@@ -9,7 +9,8 @@
  * where a rule below says otherwise.
  */
 const LAYERS = [
-  ['app', 'cli'],
+  ['cli'],
+  ['app'],
   ['surfaces'],
   ['pipeline', 'models'],
   ['state'],

@@ -10,8 +10,9 @@ import { networkErrorText } from '../upstream/network-errors.js';
 import type { ApiModelService } from './api-model-service.js';
 import { normaliseBaseUrl, validOpenaiId } from './api-model-service.js';
 import { isApiFormat, type KnownApiFormat } from '../providers/formats.js';
-import { bearerAuth, LISTING_FORMAT, probeFor, type AuthHeaders, type ProbeRequest } from '../providers/probes.js';
-import { openaiHeaders } from '../state/registry.js';
+import { providerFor } from '../providers/index.js';
+import { openaiHeaders } from '../providers/openai/index.js';
+import { LISTING_FORMAT, type ProbeRequest } from '../providers/probes.js';
 
 export interface UpstreamCheckInput {
   base_url?: unknown;
@@ -49,8 +50,6 @@ export interface UpstreamCheckDeps {
   box: SecretBox;
   timeoutMs: number;
   userAgent: string;
-  /** The key headers of a format; Bearer for every format when omitted. */
-  authHeaders?: (format: KnownApiFormat) => AuthHeaders;
 }
 
 /** Bodies past this are cut off: a model list or an error is far smaller. */
@@ -63,7 +62,7 @@ export class UpstreamChecker {
   constructor(private readonly deps: UpstreamCheckDeps) {}
 
   private probe(format: KnownApiFormat) {
-    return probeFor(format, this.deps.authHeaders?.(format) ?? bearerAuth);
+    return providerFor(format).probe;
   }
 
   async fetchModels(input: UpstreamCheckInput): Promise<string[]> {
@@ -106,7 +105,7 @@ export class UpstreamChecker {
     const baseUrl = normaliseBaseUrl(input.base_url);
     // Organization and project as typed, else (below) the stored ones of a stored model.
     const typed = (stored: { openaiOrganization: string | null; openaiProject: string | null } = { openaiOrganization: null, openaiProject: null }) =>
-      openaiHeaders({
+      openaiHeaders(null, {
         openaiOrganization: validOpenaiId(input.openai_organization, 'openai_organization', stored.openaiOrganization),
         openaiProject: validOpenaiId(input.openai_project, 'openai_project', stored.openaiProject),
       });

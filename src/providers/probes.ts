@@ -41,5 +41,4 @@ export const probeFor = (format: KnownApiFormat, authHeaders: AuthHeaders): Prov
 /** Fetching models names no format: every format lists its models the way OpenAI does. */
 export const LISTING_FORMAT: KnownApiFormat = 'openai';
 
-/** The key header of every format today, until each provider descriptor names its own. */
 export const bearerAuth: AuthHeaders = (apiKey) => ({ authorization: `Bearer ${apiKey}` });

@@ -4,6 +4,7 @@
 import type { ApiFormat, Endpoint } from '../domain/formats.js';
 import type { Observation } from '../domain/usage.js';
 import type { Marker } from '../upstream/sse.js';
+import type { ProviderProbe } from './probes.js';
 import type { UsageReading } from './usage-counts.js';
 
 /** The API model settings a provider may turn into upstream headers. */
@@ -54,4 +55,6 @@ export interface Provider {
   upstreamHeaders(key: string | null, settings: ProviderSettings): string[];
   /** The reader for each endpoint family in `endpoints`. */
   reader(endpoint: Endpoint): AnswerReader;
+  /** How the admin checks list the upstream's models and test a connection. */
+  readonly probe: ProviderProbe;
 }

@@ -76,14 +76,6 @@ export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
   };
 }
 
-/** The OpenAI-Organization / OpenAI-Project headers an API model sends, flat [name, value, ...]. */
-export function openaiHeaders(m: Pick<ApiModelRecord, 'openaiOrganization' | 'openaiProject'>): string[] {
-  const out: string[] = [];
-  if (m.openaiOrganization) out.push('OpenAI-Organization', m.openaiOrganization);
-  if (m.openaiProject) out.push('OpenAI-Project', m.openaiProject);
-  return out;
-}
-
 /** Client-visible ids an API model claims explicitly. */
 export const claimedIds = (m: Pick<ApiModelRecord, 'models' | 'prefix'>): string[] => m.models.map((id) => (m.prefix ?? '') + id);
 

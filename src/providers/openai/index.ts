@@ -1,7 +1,9 @@
 // `openai`: Chat Completions and Embeddings. The key travels as a Bearer token; an API model
 // may pin the OpenAI organization and project its calls are billed to.
 import type { Provider, ProviderSettings } from '../provider.js';
+import { bearerAuth } from '../probes.js';
 import { chatAnswers } from './answers.js';
+import { openaiProbe } from './probe.js';
 
 /** Bearer key plus the API model's OpenAI-Organization / OpenAI-Project, flat [name, value, ...]. */
 export function openaiHeaders(key: string | null, m: ProviderSettings): string[] {
@@ -18,4 +20,5 @@ export const openai: Provider = {
   endpoints: ['chat', 'embeddings'],
   upstreamHeaders: openaiHeaders,
   reader: () => chatAnswers,
+  probe: openaiProbe(bearerAuth),
 };
