@@ -10,7 +10,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { GATEWAY_ERROR_HEADER, GatewayError } from '../errors/catalogue.js';
+import { GatewayError } from '../errors/catalogue.js';
+import { renderError } from '../surfaces/openai/errors.js';
 
 export function clientTimeouts(config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs'>): Pick<ServerOptions, 'headersTimeout' | 'requestTimeout' | 'connectionsCheckingInterval'> {
   const request = config.requestTimeoutMs;
@@ -22,13 +23,9 @@ export function clientTimeouts(config: Pick<Config, 'headersTimeoutMs' | 'reques
 }
 
 function clientError(code: string | undefined): GatewayError {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return new GatewayError(408, 'invalid_request_error', 'The request was not received in time; the connection is closed.', null, 'request_timeout');
-  }
-  if (code === 'HPE_HEADER_OVERFLOW') {
-    return new GatewayError(431, 'invalid_request_error', 'The request headers are too large.', null, 'headers_too_large');
-  }
-  return new GatewayError(400, 'invalid_request_error', 'Malformed HTTP request.', null, 'malformed_request');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new GatewayError('request_timeout', 'The request was not received in time; the connection is closed.');
+  if (code === 'HPE_HEADER_OVERFLOW') return new GatewayError('headers_too_large', 'The request headers are too large.');
+  return new GatewayError('malformed_request', 'Malformed HTTP request.');
 }
 
 /**
@@ -46,9 +43,10 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
 }
 
 /** An error answer written straight to the socket, for a connection that closes after it. */
-function closingAnswer(error: GatewayError, extra = ''): string {
-  const body = JSON.stringify(error.toBody());
-  return `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nconnection: close\r\n${GATEWAY_ERROR_HEADER}: gateway\r\n${extra}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+function closingAnswer(error: GatewayError): string {
+  const { status, headers, body } = renderError(error);
+  const lines = Object.entries({ connection: 'close', ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join('')}\r\n${body}`;
 }
 
 /**
@@ -56,8 +54,10 @@ function closingAnswer(error: GatewayError, extra = ''): string {
  * closes the socket unanswered. The gateway is no proxy: 405 like any method no route serves.
  */
 export function answerConnect(req: IncomingMessage, socket: Duplex): void {
-  const error = new GatewayError(405, 'invalid_request_error', 'The CONNECT method is not supported: the gateway is not a forward proxy.', null, 'method_not_allowed');
+  const error = new GatewayError('method_not_allowed', 'The CONNECT method is not supported: the gateway is not a forward proxy.', {
+    headers: { allow: 'GET, HEAD, POST, PUT, DELETE' },
+  });
   socket.on('error', () => undefined);
   req.resume();
-  socket.end(closingAnswer(error, 'allow: GET, HEAD, POST, PUT, DELETE\r\n'));
+  socket.end(closingAnswer(error));
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { GATEWAY_ERROR_HEADERS, unknownUrl } from '../errors/catalogue.js';
+import { sendError } from '../surfaces/openai/errors.js';
 
 export const UI_DIR = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
 
@@ -44,10 +45,7 @@ export function registerUi(app: FastifyInstance, dir: string = UI_DIR): void {
       // Client-side routes (/ui/tokens, ...) get the app; a missing asset stays a 404.
       ui.setNotFoundHandler((request, reply) => {
         const path = request.url.split('?')[0] ?? '';
-        if (request.method !== 'GET' || extname(path) !== '') {
-          const error = unknownUrl(request.method, path);
-          return reply.code(404).headers(GATEWAY_ERROR_HEADERS).type('application/json').send(error.toBody());
-        }
+        if (request.method !== 'GET' || extname(path) !== '') return sendError(reply, unknownUrl(request.method, path));
         pageHeaders(reply.raw, 'index.html');
         return reply.type('text/html; charset=utf-8').sendFile('index.html');
       });

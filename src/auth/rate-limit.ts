@@ -63,12 +63,7 @@ export class RateLimiter {
 
 function rateLimited(rpm: number, waitMs: number): GatewayError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new GatewayError(
-    429,
-    'rate_limit_error',
-    `Rate limit reached for this token: ${rpm} requests per minute. Please try again in ${seconds}s.`,
-    null,
-    'rate_limit_exceeded',
-    { 'retry-after': String(seconds), 'retry-after-ms': String(Math.ceil(waitMs)), 'x-ratelimit-limit-requests': String(rpm), 'x-ratelimit-remaining-requests': '0' },
-  );
+  return new GatewayError('rate_limit_exceeded', `Rate limit reached for this token: ${rpm} requests per minute. Please try again in ${seconds}s.`, {
+    headers: { 'retry-after': String(seconds), 'retry-after-ms': String(Math.ceil(waitMs)), 'x-ratelimit-limit-requests': String(rpm), 'x-ratelimit-remaining-requests': '0' },
+  });
 }

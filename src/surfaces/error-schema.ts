@@ -1,5 +1,8 @@
 // The error envelope every gateway error uses, as a schema, and the per-status response
 // entries routes declare with it.
+import { ERROR_CATALOGUE } from '../errors/catalogue.js';
+
+const ERROR_TYPES = [...new Set(Object.values(ERROR_CATALOGUE).map((e) => e.type))];
 
 export const ref = (id: string) => ({ $ref: `${id}#` }) as const;
 
@@ -16,7 +19,7 @@ export const errorResponseSchema = {
       required: ['message', 'type', 'param', 'code'],
       properties: {
         message: { type: 'string', description: 'What went wrong, for a person.' },
-        type: { type: 'string', description: 'e.g. invalid_request_error, authentication_error, permission_error, not_found_error.' },
+        type: { type: 'string', description: `The gateway's own errors use ${ERROR_TYPES.join(', ')}.` },
         param: { type: ['string', 'null'], description: 'The request field the error is about, if any.' },
         code: { type: ['string', 'null'], description: 'A stable machine-readable code, if any.' },
       },

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GATEWAY_ERROR_HEADERS } from '../errors/catalogue.js';
 import { gatewayErrorHeader } from './error-schema.js';
-import type { Gateway } from '../app/gateway.js';
+import type { Store } from '../store/types.js';
 
 /** A probe must answer quickly even when the database hangs instead of refusing. */
 const DB_CHECK_TIMEOUT_MS = 2_000;
@@ -28,7 +28,12 @@ const healthSchema = {
   },
 } as const;
 
-export function healthRoutes(app: FastifyInstance, gw: Gateway): void {
+export interface HealthRoutesDeps {
+  version: string;
+  store: Pick<Store, 'configVersion' | 'kind'>;
+}
+
+export function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps): void {
   app.get(
     '/ping',
     {
@@ -57,13 +62,13 @@ export function healthRoutes(app: FastifyInstance, gw: Gateway): void {
     async (_request, reply) => {
       let database: 'ok' | 'unreachable' = 'ok';
       try {
-        await withTimeout(gw.store.configVersion(), DB_CHECK_TIMEOUT_MS);
+        await withTimeout(deps.store.configVersion(), DB_CHECK_TIMEOUT_MS);
       } catch {
         database = 'unreachable';
       }
       const ok = database === 'ok';
       if (!ok) void reply.headers(GATEWAY_ERROR_HEADERS);
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', version: gw.version, database, store: gw.store.kind });
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', version: deps.version, database, store: deps.store.kind });
     },
   );
 }

@@ -67,7 +67,7 @@ function sum(groups: readonly UsageGroup[]): UsageTotals {
   return t;
 }
 
-export async function usageSummary(store: Store, q: { since: number; by: UsageGroupBy; bucketMs?: number }, now = Date.now()): Promise<UsageSummaryJson> {
+export async function usageSummary(store: Pick<Store, 'usageByGroup' | 'usageSeries'>, q: { since: number; by: UsageGroupBy; bucketMs?: number }, now = Date.now()): Promise<UsageSummaryJson> {
   const bucketMs = q.bucketMs ?? defaultBucket(now - q.since);
   const [groups, series] = await Promise.all([store.usageByGroup(q), store.usageSeries({ ...q, bucketMs })]);
   return {

@@ -3,7 +3,7 @@
 // with `finish_reason`, an optional usage chunk with `choices: []`, then `data: [DONE]`).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { GatewayError } from '../../errors/catalogue.js';
+import { errorJson, type GatewayError } from '../../errors/catalogue.js';
 import type { ChatResult, Usage } from './chat-completion.js';
 
 export interface CompletionMeta {
@@ -85,8 +85,16 @@ export class ChatStream {
     this.res.end('data: [DONE]\n\n');
   }
 
-  /** An error after the stream started: an `error` event (the SDK raises it), then the end. */
+  /**
+   * An error after the stream started: an `error` event (the SDK raises it), then the end. The
+   * surface renders the event (surfaces/openai/errors.ts errorEvent): a provider speaks no envelope.
+   */
+  endWithError(event: string): void {
+    this.res.end(event);
+  }
+
+  /** @deprecated Use endWithError(errorEvent(err)). */
   fail(err: GatewayError): void {
-    this.res.end(`data: ${JSON.stringify(err.toBody())}\n\n`);
+    this.endWithError(`data: ${errorJson(err)}\n\n`);
   }
 }

@@ -39,9 +39,10 @@ export interface LocalSlotStats {
 
 type EngineConfig = Pick<LocalConfig, 'idleUnloadMs' | 'queueSize' | 'threads' | 'defaultContextSize'>;
 
-const unavailable = (alias: string, why: string, code: string) =>
+type UnavailableCode = 'local_inference_unavailable' | 'local_model_load_failed' | 'shutting_down';
+const unavailable = (alias: string, why: string, code: UnavailableCode) =>
   // x-should-retry: the SDKs would otherwise retry a 503 that will not go away by itself.
-  new GatewayError(503, 'service_unavailable', `Local model '${alias}' is unavailable: ${why}.`, 'model', code, { 'x-should-retry': 'false' });
+  new GatewayError(code, `Local model '${alias}' is unavailable: ${why}.`, { param: 'model', headers: { 'x-should-retry': 'false' } });
 
 class LoadedModel implements LocalModel {
   private chatState: Promise<{ context: LlamaContext; chat: LlamaChat }> | undefined;
@@ -163,14 +164,10 @@ export class LocalEngine {
       release = await slot.queue.acquire(signal);
     } catch (err) {
       if (err instanceof QueueFullError) {
-        throw new GatewayError(
-          429,
-          'rate_limit_error',
-          `Local model '${alias.name}' is busy: ${this.config.queueSize} requests are already waiting. Retry shortly.`,
-          'model',
-          'local_queue_full',
-          { 'retry-after': '1' },
-        );
+        throw new GatewayError('local_queue_full', `Local model '${alias.name}' is busy: ${this.config.queueSize} requests are already waiting. Retry shortly.`, {
+          param: 'model',
+          headers: { 'retry-after': '1' },
+        });
       }
       throw err;
     }

@@ -1,18 +1,23 @@
 // /bodhi/v1/aliases: admin CRUD over local aliases (GGUF models served by llama.cpp).
 import type { FastifyInstance } from 'fastify';
-import { toLocalAliasView, type LocalAliasInput } from '../../models/local-alias-service.js';
-import type { Gateway } from '../../app/gateway.js';
+import { toLocalAliasView, type LocalAliasInput, type LocalAliasService } from '../../models/local-alias-service.js';
+import type { ConfigSync } from '../../state/config-sync.js';
 import { errorResponses, ref } from '../error-schema.js';
 import { idParamsSchema } from './schemas.js';
 
 type IdParams = { Params: { id: string } };
 const tags = ['Local aliases'];
 
-export function localAliasRoutes(app: FastifyInstance, gw: Gateway): void {
+export interface LocalAliasRoutesDeps {
+  localAliases: LocalAliasService;
+  sync: Pick<ConfigSync, 'reload'>;
+}
+
+export function localAliasRoutes(app: FastifyInstance, deps: LocalAliasRoutesDeps): void {
   app.get(
     '/aliases',
     { schema: { tags, operationId: 'listLocalAliases', summary: 'List local (llama.cpp) aliases', response: { 200: ref('LocalAliasList'), ...errorResponses(401, 403) } } },
-    async () => ({ object: 'list', data: await gw.localAliases.list() }),
+    async () => ({ object: 'list', data: await deps.localAliases.list() }),
   );
 
   app.post<{ Body: LocalAliasInput }>(
@@ -27,8 +32,8 @@ export function localAliasRoutes(app: FastifyInstance, gw: Gateway): void {
       },
     },
     async (request, reply) => {
-      const created = await gw.localAliases.create(request.body);
-      await gw.sync.reload();
+      const created = await deps.localAliases.create(request.body);
+      await deps.sync.reload();
       return reply.code(201).send(created);
     },
   );
@@ -36,7 +41,7 @@ export function localAliasRoutes(app: FastifyInstance, gw: Gateway): void {
   app.get<IdParams>(
     '/aliases/:id',
     { schema: { tags, operationId: 'getLocalAlias', summary: 'Get a local alias', params: idParamsSchema, response: { 200: ref('LocalAlias'), ...errorResponses(401, 403, 404) } } },
-    async (request) => toLocalAliasView(await gw.localAliases.find(request.params.id)),
+    async (request) => toLocalAliasView(await deps.localAliases.find(request.params.id)),
   );
 
   app.put<IdParams & { Body: LocalAliasInput }>(
@@ -52,8 +57,8 @@ export function localAliasRoutes(app: FastifyInstance, gw: Gateway): void {
       },
     },
     async (request) => {
-      const updated = await gw.localAliases.update(request.params.id, request.body);
-      await gw.sync.reload();
+      const updated = await deps.localAliases.update(request.params.id, request.body);
+      await deps.sync.reload();
       return updated;
     },
   );
@@ -64,8 +69,8 @@ export function localAliasRoutes(app: FastifyInstance, gw: Gateway): void {
       schema: { tags, operationId: 'deleteLocalAlias', summary: 'Remove a local alias', params: idParamsSchema, response: { 200: ref('LocalAliasDeleted'), ...errorResponses(401, 403, 404) } },
     },
     async (request) => {
-      const removed = await gw.localAliases.remove(request.params.id);
-      await gw.sync.reload();
+      const removed = await deps.localAliases.remove(request.params.id);
+      await deps.sync.reload();
       return { id: removed.id, object: 'local_alias.deleted', deleted: true };
     },
   );

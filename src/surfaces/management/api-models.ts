@@ -1,19 +1,25 @@
 // /bodhi/v1/api-models: admin CRUD over API models. Keys go in, never come out.
 import type { FastifyInstance } from 'fastify';
-import { toView, type ApiModelInput } from '../../models/api-model-service.js';
+import { toView, type ApiModelInput, type ApiModelService } from '../../models/api-model-service.js';
 import { API_FORMATS, FORMAT_LABELS } from '../../providers/formats.js';
-import type { Gateway } from '../../app/gateway.js';
+import type { ConfigSync } from '../../state/config-sync.js';
 import { errorResponses, ref } from '../error-schema.js';
 import { idParamsSchema } from './schemas.js';
 
 type IdParams = { Params: { id: string } };
 const tags = ['API models'];
 
-export function apiModelRoutes(app: FastifyInstance, gw: Gateway): void {
+export interface ApiModelRoutesDeps {
+  apiModels: ApiModelService;
+  /** Reloaded after a change, so it is routed at once. */
+  sync: Pick<ConfigSync, 'reload'>;
+}
+
+export function apiModelRoutes(app: FastifyInstance, deps: ApiModelRoutesDeps): void {
   app.get(
     '/api-models',
     { schema: { tags, operationId: 'listApiModels', summary: 'List API models', response: { 200: ref('ApiModelList'), ...errorResponses(401, 403) } } },
-    async () => ({ object: 'list', data: await gw.apiModels.list() }),
+    async () => ({ object: 'list', data: await deps.apiModels.list() }),
   );
 
   app.get(
@@ -37,8 +43,8 @@ export function apiModelRoutes(app: FastifyInstance, gw: Gateway): void {
       },
     },
     async (request, reply) => {
-      const created = await gw.apiModels.create(request.body);
-      await gw.sync.reload();
+      const created = await deps.apiModels.create(request.body);
+      await deps.sync.reload();
       return reply.code(201).send(created);
     },
   );
@@ -46,7 +52,7 @@ export function apiModelRoutes(app: FastifyInstance, gw: Gateway): void {
   app.get<IdParams>(
     '/api-models/:id',
     { schema: { tags, operationId: 'getApiModel', summary: 'Get an API model', params: idParamsSchema, response: { 200: ref('ApiModel'), ...errorResponses(401, 403, 404) } } },
-    async (request) => toView(await gw.apiModels.find(request.params.id)),
+    async (request) => toView(await deps.apiModels.find(request.params.id)),
   );
 
   app.put<IdParams & { Body: ApiModelInput }>(
@@ -63,8 +69,8 @@ export function apiModelRoutes(app: FastifyInstance, gw: Gateway): void {
       },
     },
     async (request) => {
-      const updated = await gw.apiModels.update(request.params.id, request.body);
-      await gw.sync.reload();
+      const updated = await deps.apiModels.update(request.params.id, request.body);
+      await deps.sync.reload();
       return updated;
     },
   );
@@ -73,8 +79,8 @@ export function apiModelRoutes(app: FastifyInstance, gw: Gateway): void {
     '/api-models/:id',
     { schema: { tags, operationId: 'deleteApiModel', summary: 'Delete an API model', params: idParamsSchema, response: { 200: ref('ApiModelDeleted'), ...errorResponses(401, 403, 404) } } },
     async (request) => {
-      const removed = await gw.apiModels.remove(request.params.id);
-      await gw.sync.reload();
+      const removed = await deps.apiModels.remove(request.params.id);
+      await deps.sync.reload();
       return { id: removed.id, object: 'api_model.deleted', deleted: true };
     },
   );

@@ -1,19 +1,26 @@
 import type { FastifyInstance } from 'fastify';
 import { tokenState } from '../../auth/token-service.js';
-import type { Gateway } from '../../app/gateway.js';
+import type { Config } from '../../config.js';
+import type { Store } from '../../store/types.js';
 import { errorResponses, ref } from '../error-schema.js';
 
-export function infoRoutes(app: FastifyInstance, gw: Gateway): void {
+export interface InfoRoutesDeps {
+  version: string;
+  config: Pick<Config, 'home'>;
+  store: Pick<Store, 'listApiModels' | 'listTokens' | 'kind' | 'location'>;
+}
+
+export function infoRoutes(app: FastifyInstance, deps: InfoRoutesDeps): void {
   app.get(
     '/info',
     { schema: { tags: ['Server'], operationId: 'getInfo', summary: 'Version, data dir, database and counts', response: { 200: ref('Info'), ...errorResponses(401, 403) } } },
     async () => {
-      const [models, tokens] = await Promise.all([gw.store.listApiModels(), gw.store.listTokens()]);
+      const [models, tokens] = await Promise.all([deps.store.listApiModels(), deps.store.listTokens()]);
       const now = Date.now();
       return {
-        version: gw.version,
-        data_dir: gw.config.home,
-        database: { kind: gw.store.kind, location: gw.store.location },
+        version: deps.version,
+        data_dir: deps.config.home,
+        database: { kind: deps.store.kind, location: deps.store.location },
         counts: {
           api_models: models.length,
           tokens: tokens.length,

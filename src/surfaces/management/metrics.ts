@@ -1,9 +1,13 @@
 // GET /metrics in Prometheus text format.
 import type { FastifyInstance } from 'fastify';
-import type { Gateway } from '../../app/gateway.js';
+import type { GatewayMetrics } from '../../observability/metrics.js';
 import { errorResponses } from '../error-schema.js';
 
-export function metricsRoutes(app: FastifyInstance, gw: Gateway): void {
+export interface MetricsRoutesDeps {
+  metrics: Pick<GatewayMetrics, 'render'>;
+}
+
+export function metricsRoutes(app: FastifyInstance, deps: MetricsRoutesDeps): void {
   const schema = {
     tags: ['Server'],
     operationId: 'getMetrics',
@@ -15,7 +19,7 @@ export function metricsRoutes(app: FastifyInstance, gw: Gateway): void {
     },
   };
   app.get('/metrics', { schema }, async (_request, reply) => {
-    const { contentType, body } = await gw.metrics.render();
+    const { contentType, body } = await deps.metrics.render();
     return reply.type(contentType).send(body);
   });
 }

@@ -2,7 +2,7 @@
 // llama.cpp aliases included), with what serves it. What the web UI's Models page shows.
 import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Gateway } from '../../app/gateway.js';
+import type { ModelRegistry } from '../../state/registry.js';
 import { errorResponses, ref } from '../error-schema.js';
 
 export interface CallableModel {
@@ -18,9 +18,13 @@ export interface CallableModel {
   local_alias: { id: string; model_file: string; context_size: number | null } | null;
 }
 
+export interface CallableModelRoutesDeps {
+  registry: Pick<ModelRegistry, 'list' | 'localAliases' | 'apiModels'>;
+}
+
 /** In resolution order: exact API ids, then local aliases, then forward-all prefixes. */
-export function callableModels(gw: Gateway): CallableModel[] {
-  const exact: CallableModel[] = gw.registry.list().map(({ id, apiModel }) => ({
+export function callableModels(deps: CallableModelRoutesDeps): CallableModel[] {
+  const exact: CallableModel[] = deps.registry.list().map(({ id, apiModel }) => ({
     id,
     kind: 'api',
     match: 'exact',
@@ -30,7 +34,7 @@ export function callableModels(gw: Gateway): CallableModel[] {
     local_alias: null,
   }));
   // The file's name, as /v1/models shows it; the full path is in /bodhi/v1/aliases.
-  const locals: CallableModel[] = gw.registry.localAliases().map((a) => ({
+  const locals: CallableModel[] = deps.registry.localAliases().map((a) => ({
     id: a.name,
     kind: 'local',
     match: 'exact',
@@ -39,7 +43,7 @@ export function callableModels(gw: Gateway): CallableModel[] {
     upstream_model: null,
     local_alias: { id: a.id, model_file: basename(a.modelFile), context_size: a.contextSize },
   }));
-  const prefixes: CallableModel[] = gw.registry
+  const prefixes: CallableModel[] = deps.registry
     .apiModels()
     .filter((m) => m.forwardAll && m.prefix)
     .map((m) => ({
@@ -54,7 +58,7 @@ export function callableModels(gw: Gateway): CallableModel[] {
   return [...exact, ...locals, ...prefixes];
 }
 
-export function callableModelRoutes(app: FastifyInstance, gw: Gateway): void {
+export function callableModelRoutes(app: FastifyInstance, deps: CallableModelRoutesDeps): void {
   app.get(
     '/models',
     {
@@ -66,6 +70,6 @@ export function callableModelRoutes(app: FastifyInstance, gw: Gateway): void {
         response: { 200: ref('CallableModelList'), ...errorResponses(401, 403) },
       },
     },
-    async () => ({ object: 'list', data: callableModels(gw) }),
+    async () => ({ object: 'list', data: callableModels(deps) }),
   );
 }

@@ -1,19 +1,28 @@
 // /bodhi/v1/tokens: admin management of gateway tokens. The token value appears once, in the
 // create response.
 import type { FastifyInstance } from 'fastify';
-import { toTokenView, type TokenInput } from '../../auth/token-service.js';
-import type { Gateway } from '../../app/gateway.js';
+import type { LastUsedRecorder } from '../../auth/last-used.js';
+import { toTokenView, type TokenInput, type TokenService } from '../../auth/token-service.js';
+import type { ConfigSync } from '../../state/config-sync.js';
 import { errorResponses, ref } from '../error-schema.js';
 import { idParamsSchema } from './schemas.js';
 
 type IdParams = { Params: { id: string } };
 const tags = ['Tokens'];
 
-export function tokenRoutes(app: FastifyInstance, gw: Gateway): void {
+export interface TokenRoutesDeps {
+  tokenService: TokenService;
+  /** A last-used time not yet written to the store. */
+  lastUsed: Pick<LastUsedRecorder, 'pendingFor'>;
+  /** Reloaded after a change, so a new or revoked token counts at once. */
+  sync: Pick<ConfigSync, 'reload'>;
+}
+
+export function tokenRoutes(app: FastifyInstance, deps: TokenRoutesDeps): void {
   app.get(
     '/tokens',
     { schema: { tags, operationId: 'listTokens', summary: 'List tokens (never their values)', response: { 200: ref('TokenList'), ...errorResponses(401, 403) } } },
-    async () => ({ object: 'list', data: await gw.tokenService.list() }),
+    async () => ({ object: 'list', data: await deps.tokenService.list() }),
   );
 
   app.post<{ Body: TokenInput }>(
@@ -29,8 +38,8 @@ export function tokenRoutes(app: FastifyInstance, gw: Gateway): void {
       },
     },
     async (request, reply) => {
-      const { token, view } = await gw.tokenService.create(request.body);
-      await gw.sync.reload();
+      const { token, view } = await deps.tokenService.create(request.body);
+      await deps.sync.reload();
       return reply.code(201).send({ ...view, token });
     },
   );
@@ -39,8 +48,8 @@ export function tokenRoutes(app: FastifyInstance, gw: Gateway): void {
     '/tokens/:id',
     { schema: { tags, operationId: 'getToken', summary: 'Get a token', params: idParamsSchema, response: { 200: ref('Token'), ...errorResponses(401, 403, 404) } } },
     async (request) => {
-      const t = await gw.tokenService.find(request.params.id);
-      return toTokenView(t, gw.lastUsed.pendingFor(t.id));
+      const t = await deps.tokenService.find(request.params.id);
+      return toTokenView(t, deps.lastUsed.pendingFor(t.id));
     },
   );
 
@@ -57,8 +66,8 @@ export function tokenRoutes(app: FastifyInstance, gw: Gateway): void {
       },
     },
     async (request) => {
-      const updated = await gw.tokenService.update(request.params.id, request.body);
-      await gw.sync.reload();
+      const updated = await deps.tokenService.update(request.params.id, request.body);
+      await deps.sync.reload();
       return updated;
     },
   );
@@ -77,8 +86,8 @@ export function tokenRoutes(app: FastifyInstance, gw: Gateway): void {
       },
     },
     async (request) => {
-      const revoked = await gw.tokenService.revoke(request.params.id);
-      await gw.sync.reload();
+      const revoked = await deps.tokenService.revoke(request.params.id);
+      await deps.sync.reload();
       return revoked;
     },
   );

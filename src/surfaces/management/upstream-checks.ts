@@ -1,19 +1,24 @@
 // /bodhi/v1/api-models/fetch-models and /test: what the API model form's "Fetch models" and
 // "Test connection" buttons call. The server talks to the upstream; a stored key never leaves it.
 import type { FastifyInstance } from 'fastify';
-import { UpstreamChecker, type UpstreamCheckInput } from '../../models/upstream-check.js';
-import type { Gateway } from '../../app/gateway.js';
+import { UpstreamChecker, type UpstreamCheckDeps, type UpstreamCheckInput } from '../../models/upstream-check.js';
+import type { Config } from '../../config.js';
 import { errorResponses, ref } from '../error-schema.js';
 
 const tags = ['API models'];
 
-export function upstreamCheckRoutes(app: FastifyInstance, gw: Gateway): void {
+export interface UpstreamCheckRoutesDeps extends Pick<UpstreamCheckDeps, 'dispatcher' | 'apiModels' | 'box'> {
+  config: Pick<Config, 'upstreamCheckTimeoutMs'>;
+  version: string;
+}
+
+export function upstreamCheckRoutes(app: FastifyInstance, deps: UpstreamCheckRoutesDeps): void {
   const checker = new UpstreamChecker({
-    dispatcher: gw.dispatcher,
-    apiModels: gw.apiModels,
-    box: gw.box,
-    timeoutMs: gw.config.upstreamCheckTimeoutMs,
-    userAgent: `bodhi-gateway/${gw.version}`,
+    dispatcher: deps.dispatcher,
+    apiModels: deps.apiModels,
+    box: deps.box,
+    timeoutMs: deps.config.upstreamCheckTimeoutMs,
+    userAgent: `bodhi-gateway/${deps.version}`,
   });
 
   app.post<{ Body: UpstreamCheckInput }>(

@@ -1,6 +1,7 @@
 // GET /bodhi/v1/usage: requests and token usage per token, model or API model over a window.
 import type { FastifyInstance } from 'fastify';
-import type { Gateway } from '../../app/gateway.js';
+import type { Store } from '../../store/types.js';
+import type { RequestLogWriter } from '../../usage/request-log.js';
 import { errorResponses, ref } from '../error-schema.js';
 import { parseBucket, parseBy, parseSince, usageSummary } from '../../usage/usage-service.js';
 
@@ -14,7 +15,13 @@ export const usageQuerySchema = {
   },
 } as const;
 
-export function usageRoutes(app: FastifyInstance, gw: Gateway): void {
+export interface UsageRoutesDeps {
+  store: Pick<Store, 'usageByGroup' | 'usageSeries'>;
+  /** Flushed first: rows still queued in memory count too. */
+  requestLog: Pick<RequestLogWriter, 'flush'>;
+}
+
+export function usageRoutes(app: FastifyInstance, deps: UsageRoutesDeps): void {
   const schema = {
     tags: ['Usage'],
     operationId: 'getUsage',
@@ -23,10 +30,9 @@ export function usageRoutes(app: FastifyInstance, gw: Gateway): void {
     response: { 200: ref('UsageSummary'), ...errorResponses(400, 401, 403) },
   };
   app.get<{ Querystring: { since?: string; by?: string; bucket?: string } }>('/usage', { schema }, async (request) => {
-    // Rows still queued in memory count too.
-    await gw.requestLog.flush();
+    await deps.requestLog.flush();
     const q = request.query;
-    return usageSummary(gw.store, {
+    return usageSummary(deps.store, {
       since: parseSince(q.since ?? '24h'),
       by: parseBy(q.by),
       ...(q.bucket ? { bucketMs: parseBucket(q.bucket) } : {}),
