@@ -5,7 +5,7 @@
 import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../domain/formats.js';
 import type { Outcome } from '../domain/outcome.js';
-import { upstreamError, type GatewayError } from '../errors/catalogue.js';
+import { GatewayError } from '../errors/catalogue.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { ResponseRoutes } from '../state/response-routes.js';
@@ -56,10 +56,9 @@ const OUTCOME: Record<AttemptOutcome['kind'], Outcome> = {
 /** The answer a client gets when the upstream never answered. Names the API model, never its key. */
 export function upstreamFailure(apiModel: LiveApiModel, err: Error): GatewayError {
   const timeout = isHeadersTimeout(err);
-  return upstreamError(
-    `Upstream of API model '${apiModel.name}' (${apiModel.origin}) is unavailable: ${networkErrorText(err)}.`,
+  return new GatewayError(
     timeout ? 'upstream_timeout' : 'upstream_unavailable',
-    timeout ? 504 : 502,
+    `Upstream of API model '${apiModel.name}' (${apiModel.origin}) is unavailable: ${networkErrorText(err)}.`,
   );
 }
 

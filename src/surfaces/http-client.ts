@@ -6,8 +6,8 @@ import type { GatewayError } from '../errors/catalogue.js';
 import type { ClientResponse } from '../pipeline/client.js';
 import type { RequestContext } from '../pipeline/record.js';
 
-/** How a surface writes its own error envelope. */
-export type ErrorRenderer = (error: GatewayError) => { status: number; headers: Record<string, string | number>; body: string };
+/** How a surface writes its own error envelope (e.g. surfaces/openai/errors.ts). */
+export type ErrorRenderer = (error: GatewayError) => { status: number; headers: Record<string, string>; body: string };
 
 class NodeClient implements ClientResponse {
   constructor(
@@ -40,8 +40,7 @@ class NodeClient implements ClientResponse {
     const res = this.res;
     if (res.headersSent || res.destroyed) return;
     const { status, headers, body } = this.render(error);
-    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    res.writeHead(status, headers).end(body);
   }
 
   onClose(listener: () => void): () => void {

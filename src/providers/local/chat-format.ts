@@ -3,7 +3,6 @@
 // with `finish_reason`, an optional usage chunk with `choices: []`, then `data: [DONE]`).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { errorJson, type GatewayError } from '../../errors/catalogue.js';
 import type { ChatResult, Usage } from './chat-completion.js';
 
 export interface CompletionMeta {
@@ -91,10 +90,5 @@ export class ChatStream {
    */
   endWithError(event: string): void {
     this.res.end(event);
-  }
-
-  /** @deprecated Use endWithError(errorEvent(err)). */
-  fail(err: GatewayError): void {
-    this.endWithError(`data: ${errorJson(err)}\n\n`);
   }
 }

@@ -6,7 +6,7 @@ import { bodyModel, resolveModelFor } from '../../pipeline/resolve.js';
 import { requestContext, takeOver } from '../http-client.js';
 import type { OpenAiSurfaceDeps } from './deps.js';
 import { documented } from './documented.js';
-import { renderOpenAiError } from './envelope.js';
+import { renderError } from './errors.js';
 import { serveLocalChat, serveLocalEmbeddings } from './local.js';
 import { rawQuery } from './query.js';
 import { chatDocs, embeddingsDocs } from './schemas/routes.js';
@@ -25,7 +25,7 @@ export function completionsRoutes(app: FastifyInstance, deps: OpenAiSurfaceDeps)
       await deps.pipeline.run(
         ctx,
         { route, endpoint, targets: planByModel(resolved, request.rawBody!), model, path, query: rawQuery(request.url) },
-        takeOver(reply, renderOpenAiError),
+        takeOver(reply, renderError),
       );
     };
   };

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { GATEWAY_ERROR_HEADERS, type GatewayError } from '../../errors/catalogue.js';
+import type { ErrorRenderer } from '../http-client.js';
 
 export interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -16,7 +17,7 @@ export interface RenderedError {
   body: string;
 }
 
-export type ErrorRenderer = (err: GatewayError) => RenderedError;
+export type { ErrorRenderer } from '../http-client.js';
 
 export const errorBody = (err: GatewayError): ErrorBody => ({ error: { message: err.message, type: err.type, param: err.param, code: err.code } });
 

@@ -3,7 +3,8 @@
 // its generation, or its place in the queue.
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorHeaders, GatewayError, internalError } from '../../errors/catalogue.js';
+import { GatewayError, internalError } from '../../errors/catalogue.js';
+import { errorEvent, writeError } from './errors.js';
 import { generateChat } from '../../providers/local/chat-completion.js';
 import { ChatStream, completionBody, newCompletionMeta, writeJson } from '../../providers/local/chat-format.js';
 import { parseChatRequest } from '../../providers/local/chat-request.js';
@@ -42,8 +43,8 @@ function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream
   const known = err instanceof GatewayError ? err : undefined;
   if (!known) request.log.error({ err }, 'local inference failed');
   const error = known ?? internalError();
-  if (stream) stream.fail(error);
-  else if (!res.headersSent) writeJson(res, error.status, error.toBody(), errorHeaders(error));
+  if (stream) stream.endWithError(errorEvent(error));
+  else if (!res.headersSent) writeError(res, error);
   else res.destroy();
 }
 

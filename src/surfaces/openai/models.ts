@@ -51,7 +51,7 @@ export function modelsRoutes(app: FastifyInstance, gw: { registry: ModelRegistry
   app.get<{ Params: { '*': string } }>('/models/*', documented(modelsDocs.retrieve), async (request) => {
     const id = request.params['*'];
     const found = allModels(gw).find((m) => m.id === id);
-    if (!found) throw new GatewayError(404, 'invalid_request_error', `The model '${id}' does not exist`, 'model', 'model_not_found');
+    if (!found) throw new GatewayError('model_not_found', `The model '${id}' does not exist`, { param: 'model' });
     // Same answer as every other /v1 route for a model outside the token's allow-list.
     if (!mayUse(request.token, id)) throw modelAccessDenied(id);
     return found;

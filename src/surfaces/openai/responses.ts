@@ -2,7 +2,7 @@
 // on the routing record written when the response was created through the gateway, else on
 // `?model=`, else on the only Responses-format API model.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest, GatewayError, unknownUrl } from '../../errors/catalogue.js';
+import { badRequest, GatewayError, notFound, unknownUrl } from '../../errors/catalogue.js';
 import { planByApiModel, planByModel } from '../../pipeline/plan.js';
 import { bodyModel, checkModelAllowed, mayUse, modelAccessDenied, resolveFor } from '../../pipeline/resolve.js';
 import type { LiveApiModel } from '../../state/registry.js';
@@ -10,7 +10,7 @@ import type { AuthToken } from '../../state/token-cache.js';
 import { requestContext, takeOver } from '../http-client.js';
 import type { OpenAiSurfaceDeps } from './deps.js';
 import { documented } from './documented.js';
-import { renderOpenAiError } from './envelope.js';
+import { renderError } from './errors.js';
 import { rawQuery, takeModelParam } from './query.js';
 import { RESPONSE_ID_RE } from './response-id.js';
 import { responsesDocs } from './schemas/routes.js';
@@ -18,7 +18,7 @@ import { responsesDocs } from './schemas/routes.js';
 export { RESPONSE_ID_RE };
 
 const responseNotFound = (id: string) =>
-  new GatewayError(404, 'invalid_request_error', `Response with id '${id}' not found.`, null, null);
+  new GatewayError('response_not_found', `Response with id '${id}' not found.`);
 
 function checkResponseId(id: string): void {
   if (!RESPONSE_ID_RE.test(id)) {
@@ -44,7 +44,7 @@ async function routeById(gw: Pick<OpenAiSurfaceDeps, 'registry' | 'responseRoute
     const apiModel = gw.registry.apiModel(record.apiModelId);
     if (apiModel) return { apiModel, model: record.model, query };
     if (!model) {
-      throw new GatewayError(404, 'not_found_error', `The API model that served response '${id}' no longer exists; pass ?model=<alias> to route it.`, 'model', 'api_model_gone');
+      throw notFound(`The API model that served response '${id}' no longer exists; pass ?model=<alias> to route it.`, 'model', 'api_model_gone');
     }
   }
   if (model) {
@@ -92,7 +92,7 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
             : undefined,
           usageOnce: remember ? 'create' : undefined,
         },
-        takeOver(reply, renderOpenAiError),
+        takeOver(reply, renderError),
       );
     };
   };
@@ -123,7 +123,7 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
           // A finished background response's usage is counted by the first poll that sees it.
           usageOnce: method === 'GET' && suffix === '' ? 'poll' : undefined,
         },
-        takeOver(reply, renderOpenAiError),
+        takeOver(reply, renderError),
       );
     };
   };
