@@ -1,42 +1,40 @@
-// last_used_at is written off the hot path: requests only note the time in a map, and a
-// timer flushes the map in one transaction.
+// last_used_at is written off the hot path: requests only note the time (the latest per
+// token wins), and a timer writes the notes in one transaction.
+import { WriteBehind } from '../lib/write-behind.js';
 import type { Store } from '../store/types.js';
 
-export class LastUsedRecorder {
-  private pending = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+interface Use {
+  tokenId: string;
+  at: number;
+}
 
-  constructor(
-    private readonly store: Pick<Store, 'recordTokenUse'>,
-    private readonly onError: (err: unknown) => void,
-    flushEveryMs = 2_000,
-  ) {
-    this.timer = setInterval(() => void this.flush(), flushEveryMs);
-    this.timer.unref();
+export class LastUsedRecorder {
+  private readonly uses: WriteBehind<Use, string>;
+
+  constructor(store: Pick<Store, 'recordTokenUse'>, onError: (err: unknown) => void, flushEveryMs = 2_000) {
+    this.uses = new WriteBehind<Use, string>({
+      key: (use) => use.tokenId,
+      flush: { every: flushEveryMs },
+      write: (batch) => store.recordTokenUse(new Map(batch.map((use) => [use.tokenId, use.at]))),
+      // A lost note is superseded by the token's next use.
+      onError: (err) => onError(err),
+    });
   }
 
   touch(tokenId: string, at = Date.now()): void {
-    this.pending.set(tokenId, at);
+    this.uses.add({ tokenId, at });
   }
 
   /** Uses not yet written, so listings can show them. */
   pendingFor(tokenId: string): number | undefined {
-    return this.pending.get(tokenId);
+    return this.uses.get(tokenId)?.at;
   }
 
-  async flush(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    try {
-      await this.store.recordTokenUse(batch);
-    } catch (err) {
-      this.onError(err);
-    }
+  flush(): Promise<void> {
+    return this.uses.flush();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
+  stop(): Promise<void> {
+    return this.uses.stop();
   }
 }

@@ -14,8 +14,8 @@
 // With a shared store (several instances on PostgreSQL) another instance only learns of a
 // record kept in memory during an outage once it is written, so on a miss it looks again a
 // few times within `missRetryMs`: only lookups of unknown ids pay.
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { GatewayError } from '../errors/catalogue.js';
+import { WriteBehind } from '../lib/write-behind.js';
 import type { ResponseRoute, Store } from '../store/types.js';
 
 /** Rows per insert statement when writing records kept through an outage. */
@@ -72,27 +72,18 @@ function withDeadline(work: Promise<void>, ms: number): Promise<void> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ResponseRoutes {
-  /** Remembered but not yet written (queued or being written), by response id. */
+  /** Remembered but not yet written (waiting for a commit or a retry, or being written), by response id. */
   private unwritten = new Map<string, ResponseRoute>();
-  /** Records remembered in this turn of the event loop, and the promise of their commit. */
-  private turn: ResponseRoute[] = [];
-  private turnCommitted: Promise<void> | undefined;
-  private queued: ResponseRoute[] = [];
-  /** Ids in `queued`: their insert has not been built yet, so it will carry a usage mark. */
-  private queuedIds = new Set<string>();
+  /** Records remembered in this turn of the event loop, committed together in the next. */
+  private readonly turn: WriteBehind<ResponseRoute>;
+  /** Records the store refused or did not commit in time, written again later. */
+  private readonly kept: WriteBehind<ResponseRoute, string>;
   /** Responses whose usage this instance counted after their record was written. */
-  private queuedMarks: string[] = [];
+  private readonly marks: WriteBehind<string>;
   private cache = new Map<string, ResponseRoute>();
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
   /** Set while writes fail: only the first failure of an outage is reported. */
   private failing = false;
-  private lastFlushAt = -Infinity;
   private readonly maxCached: number;
-  private readonly maxPending: number;
-  private readonly commitWaitMs: number;
-  private readonly flushDelayMs: number;
-  private readonly minFlushIntervalMs: number;
   readonly stats: ResponseRoutesStats = { hits: 0, misses: 0, lateHits: 0, maxLateMs: 0 };
 
   constructor(
@@ -100,10 +91,54 @@ export class ResponseRoutes {
     private readonly opts: ResponseRoutesOptions,
   ) {
     this.maxCached = opts.maxCached ?? 10_000;
-    this.maxPending = opts.maxPending ?? 10_000;
-    this.commitWaitMs = opts.commitWaitMs ?? 2_000;
-    this.flushDelayMs = opts.flushDelayMs ?? 5;
-    this.minFlushIntervalMs = opts.minFlushIntervalMs ?? 25;
+    const maxPending = opts.maxPending ?? 10_000;
+    const commitWaitMs = opts.commitWaitMs ?? 2_000;
+    const retryAfterMs = opts.retryFlushMs ?? 1_000;
+    const written = () => (this.failing = false);
+    this.turn = new WriteBehind<ResponseRoute>({
+      flush: 'next-turn',
+      // A turn's commit never waits for an earlier one: each response waits at most commitWaitMs.
+      concurrent: true,
+      write: (batch) => withDeadline(this.insertAll(batch), commitWaitMs),
+      onWritten: (batch) => (written(), this.written(batch)),
+      // Kept in memory and inserted again later; a row that did land meanwhile is skipped then.
+      onError: (err, batch) => {
+        for (const route of batch) this.kept.add(route);
+        this.failed(err);
+      },
+    });
+    this.kept = new WriteBehind<ResponseRoute, string>({
+      key: (route) => route.responseId,
+      flush: { after: retryAfterMs },
+      // Bounded statements (SQL parameter limits), with the event loop running in between:
+      // with SQLite each is synchronous work.
+      write: (batch) => this.store.insertResponseRoutes(batch),
+      chunkSize: ROWS_PER_INSERT,
+      // Other instances can only route these responses once they are stored, and the
+      // database may be back in a moment: keep trying, keeping the newest records.
+      retry: true,
+      retryAfterMs,
+      maxItems: maxPending,
+      keep: 'newest',
+      onWritten: (batch) => (written(), this.written(batch)),
+      onDrop: (route) => this.forget(route),
+      onError: (err) => this.failed(err),
+    });
+    this.marks = new WriteBehind<string>({
+      // Under load one statement carries the marks of many responses.
+      flush: { after: opts.flushDelayMs ?? 5, minInterval: opts.minFlushIntervalMs ?? 25 },
+      write: async (ids) => {
+        // A mark may be about a record still being written: the update must come after it.
+        await this.kept.flush();
+        await this.store.markResponseUsage(ids, Date.now());
+      },
+      retry: true,
+      retryAfterMs,
+      maxItems: maxPending,
+      keep: 'newest',
+      onWritten: written,
+      onError: (err) => this.failed(err),
+    });
   }
 
   /**
@@ -115,44 +150,22 @@ export class ResponseRoutes {
    */
   remember(route: ResponseRoute): Promise<void> {
     this.unwritten.set(route.responseId, route);
-    this.turn.push(route);
-    this.turnCommitted ??= new Promise<void>((resolve) => setImmediate(() => void this.commitTurn().then(resolve, resolve)));
-    return this.turnCommitted;
-  }
-
-  private async commitTurn(): Promise<void> {
-    const batch = this.turn;
-    this.turn = [];
-    this.turnCommitted = undefined;
-    try {
-      await withDeadline(this.insertAll(batch), this.commitWaitMs);
-      this.failing = false;
-      this.written(batch);
-    } catch (err) {
-      // Kept in memory and inserted again later; a row that did land meanwhile is skipped then.
-      for (const route of batch) this.keep(route, err);
-    }
+    this.turn.add(route);
+    return this.turn.nextWrite();
   }
 
   private async insertAll(batch: readonly ResponseRoute[]): Promise<void> {
     for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) await this.store.insertResponseRoutes(batch.slice(i, i + ROWS_PER_INSERT));
   }
 
-  /** A record the store refused: routed from memory, written with the next batch. */
-  private keep(route: ResponseRoute, err: unknown): void {
-    this.queued.push(route);
-    this.queuedIds.add(route.responseId);
-    while (this.queued.length > this.maxPending) this.dropOldest();
+  private failed(err: unknown): void {
     if (!this.failing) this.opts.onError(err);
     this.failing = true;
-    this.schedule(this.opts.retryFlushMs ?? 1_000);
   }
 
   /** A record given up on (the store failed for too long): memory no longer holds it either. */
-  private dropOldest(): void {
-    const oldest = this.queued.shift()!;
-    this.queuedIds.delete(oldest.responseId);
-    if (this.unwritten.get(oldest.responseId) === oldest) this.unwritten.delete(oldest.responseId);
+  private forget(route: ResponseRoute): void {
+    if (this.unwritten.get(route.responseId) === route) this.unwritten.delete(route.responseId);
   }
 
   async lookup(responseId: string, now = Date.now()): Promise<ResponseRoute | undefined> {
@@ -181,12 +194,10 @@ export class ResponseRoutes {
     if (route) {
       if (route.usageCountedAt !== null) return false;
       route.usageCountedAt = Date.now();
-      // Still queued: its insert carries the mark.
-      if (this.queuedIds.has(responseId)) return true;
+      // Still waiting to be written: its insert carries the mark.
+      if (this.kept.get(responseId) === route) return true;
     }
-    this.queuedMarks.push(responseId);
-    // Under load one statement carries the marks of many responses.
-    this.schedule(Math.max(this.flushDelayMs, this.lastFlushAt + this.minFlushIntervalMs - performance.now()));
+    this.marks.add(responseId);
     return true;
   }
 
@@ -197,7 +208,6 @@ export class ResponseRoutes {
   async claimUsage(responseId: string): Promise<boolean> {
     const known = this.unwritten.get(responseId) ?? this.cache.get(responseId);
     if (known && known.usageCountedAt !== null) return false;
-    await this.turnCommitted;
     await this.flush();
     const at = Date.now();
     const won = await this.store.claimResponseUsage(responseId, at);
@@ -206,47 +216,10 @@ export class ResponseRoutes {
     return won;
   }
 
-  /** Writes queued records and usage marks; safe to call concurrently (writes are serialised). */
-  flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.queued;
-    const marks = this.queuedMarks;
-    this.queued = [];
-    this.queuedIds = new Set();
-    this.queuedMarks = [];
-    if (batch.length === 0 && marks.length === 0) return this.flushing;
-    this.lastFlushAt = performance.now();
-    this.flushing = this.flushing
-      .then(async () => {
-        // Bounded statements (SQL parameter limits), one after another, with the event loop
-        // running in between: with SQLite each is synchronous work (see ROWS_PER_INSERT).
-        for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) {
-          if (i > 0) await nextTurn();
-          await this.store.insertResponseRoutes(batch.slice(i, i + ROWS_PER_INSERT));
-        }
-        if (marks.length) await this.store.markResponseUsage(marks, Date.now());
-      })
-      .then(
-        () => {
-          this.failing = false;
-          this.written(batch);
-        },
-        (err: unknown) => {
-          // Keep them for the next attempt (and keep routing them from memory meanwhile): the
-          // database may be back in a moment, and other instances can only route these
-          // responses once they are stored.
-          const max = this.maxPending;
-          this.queued = batch.concat(this.queued);
-          this.queuedIds = new Set(this.queued.map((r) => r.responseId));
-          while (this.queued.length > max) this.dropOldest();
-          this.queuedMarks = marks.concat(this.queuedMarks).slice(-max);
-          this.schedule(this.opts.retryFlushMs ?? 1_000);
-          if (!this.failing) this.opts.onError(err);
-          this.failing = true;
-        },
-      );
-    return this.flushing;
+  /** Writes pending records and usage marks; safe to call concurrently. Never rejects. */
+  async flush(): Promise<void> {
+    await this.turn.flush();
+    await Promise.all([this.kept.flush(), this.marks.flush()]);
   }
 
   private written(batch: readonly ResponseRoute[]): void {
@@ -254,12 +227,6 @@ export class ResponseRoutes {
       // A record remembered again meanwhile (same id) stays until its own batch is written.
       if (this.unwritten.get(route.responseId) === route) this.unwritten.delete(route.responseId);
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => void this.flush(), delayMs);
-    this.timer.unref();
   }
 
   private async fromStore(responseId: string): Promise<ResponseRoute | undefined> {

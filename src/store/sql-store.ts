@@ -3,184 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { migrationProvider } from './migrations.js';
-import type { ApiModelsTable, Database, LocalAliasesTable, RequestLogTable, ResponseRoutesTable, TokensTable } from './schema.js';
-import type {
-  ApiModelRecord,
-  LocalAliasRecord,
-  RequestLogEntry,
-  ResponseRoute,
-  Scope,
-  Store,
-  TokenRecord,
-  TokenStatus,
-  UsageBucket,
-  UsageGroup,
-  UsageGroupBy,
-} from './types.js';
-
-// PostgreSQL returns bigint columns as strings; SQLite as numbers.
-const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: number | string | null): number | null => (v === null ? null : num(v));
-
-function toApiModel(r: ApiModelsTable): ApiModelRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    apiFormat: r.api_format,
-    baseUrl: r.base_url,
-    apiKeyEnc: r.api_key_enc,
-    models: JSON.parse(r.models) as string[],
-    prefix: r.prefix,
-    forwardAll: r.forward_all === 1,
-    openaiOrganization: r.openai_organization,
-    openaiProject: r.openai_project,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
-
-function fromApiModel(m: ApiModelRecord): ApiModelsTable {
-  return {
-    id: m.id,
-    name: m.name,
-    api_format: m.apiFormat,
-    base_url: m.baseUrl,
-    api_key_enc: m.apiKeyEnc,
-    models: JSON.stringify(m.models),
-    prefix: m.prefix,
-    forward_all: m.forwardAll ? 1 : 0,
-    openai_organization: m.openaiOrganization,
-    openai_project: m.openaiProject,
-    created_at: m.createdAt,
-    updated_at: m.updatedAt,
-  };
-}
-
-function toLocalAlias(r: LocalAliasesTable): LocalAliasRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    modelFile: r.model_file,
-    contextSize: r.context_size,
-    requestParams: JSON.parse(r.request_params) as Record<string, unknown>,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
-
-function fromLocalAlias(a: LocalAliasRecord): LocalAliasesTable {
-  return {
-    id: a.id,
-    name: a.name,
-    model_file: a.modelFile,
-    context_size: a.contextSize,
-    request_params: JSON.stringify(a.requestParams),
-    created_at: a.createdAt,
-    updated_at: a.updatedAt,
-  };
-}
-
-function toToken(r: TokensTable): TokenRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    tokenPrefix: r.token_prefix,
-    tokenHash: r.token_hash,
-    scope: r.scope as Scope,
-    status: r.status as TokenStatus,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-    lastUsedAt: numOrNull(r.last_used_at),
-    expiresAt: numOrNull(r.expires_at),
-    allowedModels: r.allowed_models === null ? null : (JSON.parse(r.allowed_models) as string[]),
-    rateLimitRpm: r.rate_limit_rpm,
-  };
-}
-
-function fromToken(t: TokenRecord): TokensTable {
-  return {
-    id: t.id,
-    name: t.name,
-    token_prefix: t.tokenPrefix,
-    token_hash: t.tokenHash,
-    scope: t.scope,
-    status: t.status,
-    created_at: t.createdAt,
-    updated_at: t.updatedAt,
-    last_used_at: t.lastUsedAt,
-    expires_at: t.expiresAt,
-    allowed_models: t.allowedModels === null ? null : JSON.stringify(t.allowedModels),
-    rate_limit_rpm: t.rateLimitRpm,
-  };
-}
-
-const fromRoute = (r: ResponseRoute): ResponseRoutesTable => ({
-  response_id: r.responseId,
-  api_model_id: r.apiModelId,
-  model: r.model,
-  token_id: r.tokenId,
-  created_at: r.createdAt,
-  usage_counted_at: r.usageCountedAt,
-});
-
-const toRoute = (r: ResponseRoutesTable): ResponseRoute => ({
-  responseId: r.response_id,
-  apiModelId: r.api_model_id,
-  model: r.model,
-  tokenId: r.token_id,
-  createdAt: num(r.created_at),
-  usageCountedAt: numOrNull(r.usage_counted_at),
-});
-
-function fromLog(e: RequestLogEntry): RequestLogTable {
-  return {
-    id: e.id,
-    created_at: e.createdAt,
-    token_id: e.tokenId,
-    token_name: e.tokenName,
-    method: e.method,
-    route: e.route,
-    model: e.model,
-    api_model_id: e.apiModelId,
-    api_model_name: e.apiModelName,
-    status: e.status,
-    duration_ms: e.durationMs,
-    ttfb_ms: e.ttfbMs,
-    response_id: e.responseId,
-    stream: e.stream ? 1 : 0,
-    outcome: e.outcome,
-    input_tokens: e.inputTokens,
-    output_tokens: e.outputTokens,
-    reasoning_tokens: e.reasoningTokens,
-    cached_tokens: e.cachedTokens,
-    usage_counted: e.usageCounted ? 1 : 0,
-  };
-}
-
-function toLog(r: RequestLogTable): RequestLogEntry {
-  return {
-    id: r.id,
-    createdAt: num(r.created_at),
-    tokenId: r.token_id,
-    tokenName: r.token_name,
-    method: r.method,
-    route: r.route,
-    model: r.model,
-    apiModelId: r.api_model_id,
-    apiModelName: r.api_model_name,
-    status: r.status,
-    durationMs: r.duration_ms,
-    ttfbMs: r.ttfb_ms,
-    responseId: r.response_id,
-    stream: r.stream === 1,
-    outcome: r.outcome,
-    inputTokens: r.input_tokens,
-    outputTokens: r.output_tokens,
-    reasoningTokens: r.reasoning_tokens,
-    cachedTokens: r.cached_tokens,
-    usageCounted: r.usage_counted === 1,
-  };
-}
+import { apiModels, localAliases, requestLog, responseRoutes, tokens } from './columns.js';
+import type { Database } from './schema.js';
+import type { ApiModelRecord, LocalAliasRecord, RequestLogEntry, ResponseRoute, Store, TokenRecord, UsageBucket, UsageGroup, UsageGroupBy } from './types.js';
 
 const GROUP_COLUMN = { token: 'token_name', model: 'model', 'api-model': 'api_model_name' } as const;
 
@@ -260,18 +85,18 @@ export class SqlStore implements Store {
 
   async listApiModels(): Promise<ApiModelRecord[]> {
     const rows = await this.db.selectFrom('api_models').selectAll().orderBy('created_at').orderBy('name').execute();
-    return rows.map(toApiModel);
+    return rows.map((r) => apiModels.fromRow(r));
   }
 
   async insertApiModel(model: ApiModelRecord): Promise<void> {
     await this.configChange(async (trx) => {
-      await trx.insertInto('api_models').values(fromApiModel(model)).execute();
+      await trx.insertInto('api_models').values(apiModels.toRow(model)).execute();
     });
   }
 
   async updateApiModel(model: ApiModelRecord): Promise<void> {
     await this.configChange(async (trx) => {
-      const { id, created_at: _created, ...rest } = fromApiModel(model);
+      const { id, created_at: _created, ...rest } = apiModels.toRow(model);
       await trx.updateTable('api_models').set(rest).where('id', '=', id).execute();
     });
   }
@@ -287,18 +112,18 @@ export class SqlStore implements Store {
 
   async listLocalAliases(): Promise<LocalAliasRecord[]> {
     const rows = await this.db.selectFrom('local_aliases').selectAll().orderBy('created_at').orderBy('name').execute();
-    return rows.map(toLocalAlias);
+    return rows.map((r) => localAliases.fromRow(r));
   }
 
   async insertLocalAlias(alias: LocalAliasRecord): Promise<void> {
     await this.configChange(async (trx) => {
-      await trx.insertInto('local_aliases').values(fromLocalAlias(alias)).execute();
+      await trx.insertInto('local_aliases').values(localAliases.toRow(alias)).execute();
     });
   }
 
   async updateLocalAlias(alias: LocalAliasRecord): Promise<void> {
     await this.configChange(async (trx) => {
-      const { id, created_at: _created, ...rest } = fromLocalAlias(alias);
+      const { id, created_at: _created, ...rest } = localAliases.toRow(alias);
       await trx.updateTable('local_aliases').set(rest).where('id', '=', id).execute();
     });
   }
@@ -314,18 +139,18 @@ export class SqlStore implements Store {
 
   async listTokens(): Promise<TokenRecord[]> {
     const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at').orderBy('name').execute();
-    return rows.map(toToken);
+    return rows.map((r) => tokens.fromRow(r));
   }
 
   async insertToken(token: TokenRecord): Promise<void> {
     await this.configChange(async (trx) => {
-      await trx.insertInto('tokens').values(fromToken(token)).execute();
+      await trx.insertInto('tokens').values(tokens.toRow(token)).execute();
     });
   }
 
   async updateToken(token: TokenRecord): Promise<void> {
     await this.configChange(async (trx) => {
-      const { id, created_at: _created, token_hash: _hash, token_prefix: _prefix, last_used_at: _used, ...rest } = fromToken(token);
+      const { id, created_at: _created, token_hash: _hash, token_prefix: _prefix, last_used_at: _used, ...rest } = tokens.toRow(token);
       await trx.updateTable('tokens').set(rest).where('id', '=', id).execute();
     });
   }
@@ -341,17 +166,16 @@ export class SqlStore implements Store {
 
   async insertResponseRoutes(routes: readonly ResponseRoute[]): Promise<void> {
     if (routes.length === 0) return;
-    const values = routes.map(fromRoute);
     await this.db
       .insertInto('response_routes')
-      .values(values)
+      .values(routes.map((r) => responseRoutes.toRow(r)))
       .onConflict((oc) => oc.column('response_id').doNothing())
       .execute();
   }
 
   async getResponseRoute(responseId: string): Promise<ResponseRoute | undefined> {
     const row = await this.db.selectFrom('response_routes').selectAll().where('response_id', '=', responseId).executeTakeFirst();
-    return row ? toRoute(row) : undefined;
+    return row ? responseRoutes.fromRow(row) : undefined;
   }
 
   async deleteResponseRoute(responseId: string): Promise<void> {
@@ -395,7 +219,7 @@ export class SqlStore implements Store {
     for (let i = 0; i < entries.length; i += 200) {
       await this.db
         .insertInto('request_log')
-        .values(entries.slice(i, i + 200).map(fromLog))
+        .values(entries.slice(i, i + 200).map((e) => requestLog.toRow(e)))
         .execute();
     }
   }
@@ -403,7 +227,7 @@ export class SqlStore implements Store {
   async listRequestLogs(query: { since?: number; limit: number }): Promise<RequestLogEntry[]> {
     let q = this.db.selectFrom('request_log').selectAll().orderBy('created_at', 'desc').limit(query.limit);
     if (query.since !== undefined) q = q.where('created_at', '>=', query.since);
-    return (await q.execute()).map(toLog);
+    return (await q.execute()).map((r) => requestLog.fromRow(r));
   }
 
   async usageByGroup(query: { since: number; by: UsageGroupBy }): Promise<UsageGroup[]> {

@@ -4,6 +4,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { requestLog, responseRoutes } from './columns.js';
 import type { Database } from './schema.js';
 import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './sqlite-checkpoints.js';
 import { SqlStore } from './sql-store.js';
@@ -11,19 +12,17 @@ import type { RequestLogEntry, ResponseRoute } from './types.js';
 
 export const SQLITE_FILE = 'bodhi.sqlite';
 
-type Param = string | number | null;
-
 /**
- * Inserts rows through one cached statement, a batch per transaction. `params` maps a row to
- * the statement's parameters in `columns` order.
+ * Inserts rows through one cached statement derived from the table's column map, a batch per
+ * transaction.
  */
-function bulkInsert<T>(sqlite: BetterSqlite3.Database, sql: string, params: (row: T) => Param[]): (rows: readonly T[]) => void {
-  let write: ((rows: readonly T[]) => void) | undefined;
+function bulkInsert<R>(sqlite: BetterSqlite3.Database, sql: string, params: (row: R) => unknown[]): (rows: readonly R[]) => void {
+  let write: ((rows: readonly R[]) => void) | undefined;
   return (rows) => {
     // Prepared on first use: the table exists only once migrations ran.
     write ??= (() => {
       const stmt = sqlite.prepare(sql);
-      return sqlite.transaction((batch: readonly T[]) => {
+      return sqlite.transaction((batch: readonly R[]) => {
         for (const row of batch) stmt.run(params(row));
       });
     })();
@@ -31,40 +30,11 @@ function bulkInsert<T>(sqlite: BetterSqlite3.Database, sql: string, params: (row
   };
 }
 
-const ROUTE_SQL =
-  'INSERT INTO response_routes (response_id, api_model_id, model, token_id, created_at, usage_counted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (response_id) DO NOTHING';
-const routeParams = (r: ResponseRoute): Param[] => [r.responseId, r.apiModelId, r.model, r.tokenId, r.createdAt, r.usageCountedAt];
-
-const LOG_SQL =
-  'INSERT INTO request_log (id, created_at, token_id, token_name, method, route, model, api_model_id, api_model_name, status, duration_ms, ttfb_ms, response_id, stream, outcome, input_tokens, output_tokens, reasoning_tokens, cached_tokens, usage_counted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const logParams = (e: RequestLogEntry): Param[] => [
-  e.id,
-  e.createdAt,
-  e.tokenId,
-  e.tokenName,
-  e.method,
-  e.route,
-  e.model,
-  e.apiModelId,
-  e.apiModelName,
-  e.status,
-  e.durationMs,
-  e.ttfbMs,
-  e.responseId,
-  e.stream ? 1 : 0,
-  e.outcome,
-  e.inputTokens,
-  e.outputTokens,
-  e.reasoningTokens,
-  e.cachedTokens,
-  e.usageCounted ? 1 : 0,
-];
-
 /**
  * The write-heavy batches (routing records, request log: a row each per request) go through
- * one cached prepared statement each instead of a multi-row statement that Kysely builds and
- * SQLite prepares for every batch: that path cost about a third of the gateway's CPU per
- * request under load. Everything else goes through the shared SqlStore.
+ * one cached prepared statement each: a multi-row statement that Kysely builds and SQLite
+ * prepares for every batch costs several times the CPU per row. Everything else goes through
+ * the shared SqlStore.
  */
 class SqliteStore extends SqlStore {
   private readonly writeRoutes: (rows: readonly ResponseRoute[]) => void;
@@ -77,8 +47,8 @@ class SqliteStore extends SqlStore {
     private readonly checkpoints: BackgroundCheckpoints | undefined,
   ) {
     super(db, { kind: 'sqlite', location: file });
-    this.writeRoutes = bulkInsert(sqlite, ROUTE_SQL, routeParams);
-    this.writeLogs = bulkInsert(sqlite, LOG_SQL, logParams);
+    this.writeRoutes = bulkInsert(sqlite, responseRoutes.insertSql('ON CONFLICT (response_id) DO NOTHING'), (r) => responseRoutes.params(r));
+    this.writeLogs = bulkInsert(sqlite, requestLog.insertSql(), (e) => requestLog.params(e));
   }
 
   override async close(): Promise<void> {
