@@ -9,19 +9,6 @@ export interface ErrorOptions {
   headers?: Record<string, string>;
 }
 
-type Legacy = [status: number, type: ErrorType, message: string, param?: string | null, code?: string | null, headers?: Record<string, string>];
-type Fields = { status: number; type: ErrorType; message: string; param: string | null; code: string | null; headers: Record<string, string> };
-
-function fields(args: [ErrorCode, string, ErrorOptions?] | Legacy): Fields {
-  if (typeof args[0] === 'number') {
-    const [status, type, message, param = null, code = null, headers = {}] = args as Legacy;
-    return { status, type, message, param, code, headers };
-  }
-  const [code, message, options = {}] = args as [ErrorCode, string, ErrorOptions?];
-  const entry: CatalogueEntry = ERROR_CATALOGUE[code];
-  return { status: entry.status, type: entry.type, message, param: options.param ?? null, code: entry.code === null ? null : code, headers: options.headers ?? {} };
-}
-
 export class GatewayError extends Error {
   readonly status: number;
   readonly type: ErrorType;
@@ -30,18 +17,15 @@ export class GatewayError extends Error {
   readonly code: string | null;
   readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions);
-  /** @deprecated Name a catalogue code: `new GatewayError(code, message, { param, headers })`. */
-  constructor(...legacy: Legacy);
-  constructor(...args: [ErrorCode, string, ErrorOptions?] | Legacy) {
-    const f = fields(args);
-    super(f.message);
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message);
+    const entry: CatalogueEntry = ERROR_CATALOGUE[code];
     this.name = 'GatewayError';
-    this.status = f.status;
-    this.type = f.type;
-    this.param = f.param;
-    this.code = f.code;
-    this.headers = f.headers;
+    this.status = entry.status;
+    this.type = entry.type;
+    this.param = options.param ?? null;
+    this.code = entry.code === null ? null : code;
+    this.headers = options.headers ?? {};
   }
 
   /**
@@ -49,12 +33,8 @@ export class GatewayError extends Error {
    * content-length): it keeps its own status and code.
    */
   static fromHttp(status: number, message: string, code: string | null): GatewayError {
-    return new GatewayError(status, 'invalid_request_error', message, null, code);
-  }
-
-  /** @deprecated The OpenAI envelope: render with surfaces/openai/errors.ts instead. */
-  toBody(): { error: { message: string; type: ErrorType; param: string | null; code: string | null } } {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    const err = new GatewayError('invalid_request', message);
+    return Object.assign(err, { status, code });
   }
 }
 
@@ -73,8 +53,7 @@ export const conflict = (message: string, param: string | null = null) => new Ga
 export const unknownUrl = (method: string, url: string) => new GatewayError('unknown_url', `Unknown request URL: ${method} ${url.split('?')[0]}.`);
 
 type UpstreamCode = ErrorCodeWithStatus<502 | 504>;
-/** The status comes from the code; the third argument is ignored and kept for old call sites. */
-export const upstreamError = (message: string, code: UpstreamCode, _status?: number) => new GatewayError(code, message);
+export const upstreamError = (message: string, code: UpstreamCode) => new GatewayError(code, message);
 
 export const internalError = () => new GatewayError('internal_error', 'The gateway hit an internal error; the request id is in its log.');
 
@@ -84,9 +63,3 @@ export const internalError = () => new GatewayError('internal_error', 'The gatew
  */
 export const GATEWAY_ERROR_HEADER = 'x-bodhi-error';
 export const GATEWAY_ERROR_HEADERS: Readonly<Record<string, string>> = { [GATEWAY_ERROR_HEADER]: 'gateway' };
-
-/** The headers of a gateway error answer: the error's own (e.g. retry-after) and the marker. */
-export const errorHeaders = (err: GatewayError): Record<string, string> => ({ ...err.headers, ...GATEWAY_ERROR_HEADERS });
-
-/** @deprecated The OpenAI envelope as text: use renderError in surfaces/openai/errors.ts. */
-export const errorJson = (err: GatewayError): string => JSON.stringify(err.toBody());

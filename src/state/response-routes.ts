@@ -55,7 +55,7 @@ export interface ResponseRoutesStats {
 type RouteStore = Pick<Store, 'insertResponseRoutes' | 'getResponseRoute' | 'claimResponseUsage' | 'markResponseUsage'>;
 
 const storeUnavailable = () =>
-  new GatewayError(503, 'service_unavailable', 'The gateway cannot reach its database to route this response; retry shortly.', null, 'database_unavailable');
+  new GatewayError('database_unavailable', 'The gateway cannot reach its database to route this response; retry shortly.');
 
 class CommitTimeout extends Error {
   constructor(ms: number) {

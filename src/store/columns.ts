@@ -1,7 +1,8 @@
 // One column map per table: each record field's column and how its value is stored. The
 // Kysely row types (schema.ts), the record<->row mappers and SQLite's prepared INSERTs are all
 // derived from these maps, so a column is added in one place (plus a migration).
-import type { ApiModelRecord, LocalAliasRecord, RequestLogEntry, ResponseRoute, Scope, TokenRecord, TokenStatus } from './types.js';
+import type { Outcome } from '../domain/outcome.js';
+import type { ApiFormat, ApiModelRecord, LocalAliasRecord, RequestLogEntry, ResponseRoute, Scope, TokenRecord, TokenStatus } from './types.js';
 
 /** How a field's value is stored: `S` is the column's type as the database driver hands it back. */
 export interface Codec<V, S> {
@@ -97,7 +98,7 @@ const table =
 export const apiModels = table<ApiModelRecord>()('api_models', {
   id: col('id', text),
   name: col('name', text),
-  apiFormat: col('api_format', text),
+  apiFormat: col('api_format', oneOf<ApiFormat>()),
   baseUrl: col('base_url', text),
   apiKeyEnc: col('api_key_enc', textOrNull),
   models: col('models', json<string[]>()),
@@ -158,7 +159,7 @@ export const requestLog = table<RequestLogEntry>()('request_log', {
   ttfbMs: col('ttfb_ms', numOrNull),
   responseId: col('response_id', textOrNull),
   stream: col('stream', flag),
-  outcome: col('outcome', text),
+  outcome: col('outcome', oneOf<Outcome>()),
   inputTokens: col('input_tokens', numOrNull),
   outputTokens: col('output_tokens', numOrNull),
   reasoningTokens: col('reasoning_tokens', numOrNull),

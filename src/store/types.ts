@@ -1,14 +1,17 @@
 // The one storage interface the rest of the gateway sees. SQLite (embedded default) and
 // PostgreSQL (scale-out) both implement it over the same Kysely schema and migrations.
 
-export type ApiFormat = 'openai' | 'openai_responses';
+import type { ApiFormat } from '../domain/formats.js';
+import type { Outcome } from '../domain/outcome.js';
+
+export type { ApiFormat };
 export type Scope = 'user' | 'power_user' | 'admin';
 export type TokenStatus = 'active' | 'revoked';
 
 export interface ApiModelRecord {
   id: string;
   name: string;
-  apiFormat: string;
+  apiFormat: ApiFormat;
   baseUrl: string;
   /** AES-256-GCM ciphertext (see crypto/secret-box.ts); never the plain key. */
   apiKeyEnc: string | null;
@@ -87,8 +90,7 @@ export interface RequestLogEntry {
   ttfbMs: number | null;
   responseId: string | null;
   stream: boolean;
-  /** completed | client_closed | upstream_failed | upstream_broke (proxied); served | rejected (answered by the gateway) */
-  outcome: string;
+  outcome: Outcome;
   inputTokens: number | null;
   outputTokens: number | null;
   reasoningTokens: number | null;

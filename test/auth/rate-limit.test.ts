@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/auth/rate-limit.js';
+import { errorBody } from '../../src/surfaces/openai/errors.js';
 
 const T0 = 1_700_000_000_000; // a whole second
 
@@ -9,7 +10,7 @@ describe('RateLimiter (sliding minute of one-second buckets)', () => {
     for (let i = 0; i < 3; i++) expect(rl.take('t', 3, T0 + 500 + i)).toBeUndefined();
     const denied = rl.take('t', 3, T0 + 10_000)!;
     expect(denied.status).toBe(429);
-    expect(denied.toBody()).toEqual({
+    expect(errorBody(denied)).toEqual({
       error: { message: 'Rate limit reached for this token: 3 requests per minute. Please try again in 50s.', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' },
     });
     expect(denied.headers).toMatchObject({ 'retry-after': '50', 'retry-after-ms': '50000' });

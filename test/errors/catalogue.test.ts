@@ -7,8 +7,6 @@ import {
   GatewayError,
   badRequest,
   conflict,
-  errorHeaders,
-  errorJson,
   forbidden,
   internalError,
   notFound,
@@ -65,14 +63,13 @@ describe('error catalogue', () => {
     expect(forbidden('m', 'model_not_allowed')).toMatchObject({ status: 403, type: 'permission_error' });
     expect(notFound('m', 'id', 'token_not_found')).toMatchObject({ status: 404, type: 'not_found_error', param: 'id' });
     expect(conflict('m', 'name')).toMatchObject({ status: 409, type: 'conflict_error', code: 'conflict', param: 'name' });
-    expect(upstreamError('m', 'upstream_timeout', 504)).toMatchObject({ status: 504, type: 'upstream_error' });
+    expect(upstreamError('m', 'upstream_timeout')).toMatchObject({ status: 504, type: 'upstream_error' });
     expect(upstreamError('m', 'upstream_unavailable')).toMatchObject({ status: 502 });
     expect(internalError()).toMatchObject({ status: 500, type: 'server_error', code: 'internal_error' });
     expect(unknownUrl('GET', '/nope?token=secret')).toMatchObject({ status: 404, code: 'unknown_url', message: 'Unknown request URL: GET /nope.' });
   });
 
-  it('still accepts the positional form and HTTP-stack errors with their own status and code', () => {
-    expect(new GatewayError(404, 'invalid_request_error', 'gone', null, null)).toMatchObject({ status: 404, code: null, param: null, headers: {} });
+  it('keeps HTTP-stack errors with their own status and code', () => {
     expect(GatewayError.fromHttp(400, 'bad length', 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' });
   });
 
@@ -107,11 +104,5 @@ describe('OpenAI error renderer', () => {
 
   it('renders a stream error event with the same envelope', () => {
     expect(errorEvent(limited)).toBe(`data: ${JSON.stringify(errorBody(limited))}\n\n`);
-  });
-
-  it('matches the older helpers, which stay until every caller renders', () => {
-    expect(errorJson(limited)).toBe(renderError(limited).body);
-    expect(limited.toBody()).toEqual(errorBody(limited));
-    expect(errorHeaders(limited)).toEqual({ 'retry-after': '3', 'x-bodhi-error': 'gateway' });
   });
 });

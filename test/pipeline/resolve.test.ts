@@ -6,10 +6,10 @@ import { planByModel } from '../../src/pipeline/plan.js';
 import { bodyModel, resolveFor, resolveModelFor } from '../../src/pipeline/resolve.js';
 import { ModelRegistry, toLive } from '../../src/state/registry.js';
 import type { AuthToken } from '../../src/state/token-cache.js';
-import type { ApiModelRecord } from '../../src/store/types.js';
+import type { ApiFormat, ApiModelRecord } from '../../src/store/types.js';
 
 const box = createSecretBox(Buffer.alloc(32, 7));
-const record = (name: string, apiFormat: string, models: string[], prefix: string | null = null, forwardAll = false): ApiModelRecord => ({
+const record = (name: string, apiFormat: ApiFormat, models: string[], prefix: string | null = null, forwardAll = false): ApiModelRecord => ({
   id: `id-${name}`,
   name,
   apiFormat,
