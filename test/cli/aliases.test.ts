@@ -44,7 +44,7 @@ describe('bodhi aliases', () => {
   });
 
   it('refuses bad input with a clear message and a failing exit code', async () => {
-    // The service's rules are covered through the API (test/routes/aliases.test.ts); here: the
+    // The service's rules are covered through the API (test/surfaces/aliases.test.ts); here: the
     // flags, and that errors reach the terminal without a stack trace and with the exit codes.
     const notGguf = join(home, 'notes.txt');
     writeFileSync(notGguf, 'hello\n'.repeat(20));

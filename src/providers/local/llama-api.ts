@@ -1,6 +1,6 @@
 // The slice of node-llama-cpp's API the gateway uses, declared here so the gateway builds and
 // type-checks even where the optional package is not installed (`npm ci --omit=optional`).
-// test/local/llama-api.test.ts checks at compile time that the real package still matches.
+// test/providers/local/llama-api.test.ts checks at compile time that the real package still matches.
 
 export type LlamaGpu = 'auto' | false | 'cuda' | 'vulkan' | 'metal';
 

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GgufError, readGgufSummary } from '../../src/providers/local/gguf-header.js';
-import { tinyGguf } from '../support/tiny-gguf.js';
+import { GgufError, readGgufSummary } from '../../../src/providers/local/gguf-header.js';
+import { tinyGguf } from '../../support/tiny-gguf.js';
 
 describe('GGUF header check', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bodhi-gguf-'));

@@ -3,7 +3,7 @@
 // against the real package, and the runtime exports it relies on must exist.
 import type * as Real from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';
-import type * as Slice from '../../src/providers/local/llama-api.js';
+import type * as Slice from '../../../src/providers/local/llama-api.js';
 
 // Compile-time checks (a mismatch fails `tsc`): what the package returns fits the slice, and
 // what the gateway passes in fits the package.
