@@ -12,7 +12,7 @@ import { LocalEngine } from '../providers/local/engine.js';
 import { LlamaBinding } from '../providers/local/llama-binding.js';
 import { ApiModelService } from '../models/api-model-service.js';
 import { LocalAliasService } from '../models/local-alias-service.js';
-import { ModelRegistry } from '../state/registry.js';
+import { ModelRegistry, UnknownFormatError } from '../state/registry.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { ProxyPipeline } from '../pipeline/proxy.js';
 import { RequestRecorder } from '../pipeline/record.js';
@@ -109,7 +109,9 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     onBadApiModel: (model, err) =>
       log.error(
         { err, apiModel: model.name },
-        "API model left out: its key cannot be decrypted with this instance's BODHI_ENCRYPTION_KEY (every instance and the CLI must share the same key)",
+        err instanceof UnknownFormatError
+          ? `API model left out: ${err.message}`
+          : "API model left out: its key cannot be decrypted with this instance's BODHI_ENCRYPTION_KEY (every instance and the CLI must share the same key)",
       ),
   });
   try {

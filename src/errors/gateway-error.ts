@@ -17,14 +17,15 @@ export class GatewayError extends Error {
   readonly code: string | null;
   readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+  /** `http` only from fromHttp: a status and code the catalogue has no entry for. */
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}, http?: { status: number; code: string | null }) {
     super(message);
     const entry: CatalogueEntry = ERROR_CATALOGUE[code];
     this.name = 'GatewayError';
-    this.status = entry.status;
+    this.status = http?.status ?? entry.status;
     this.type = entry.type;
     this.param = options.param ?? null;
-    this.code = entry.code === null ? null : code;
+    this.code = http ? http.code : entry.code === null ? null : code;
     this.headers = options.headers ?? {};
   }
 
@@ -33,8 +34,7 @@ export class GatewayError extends Error {
    * content-length): it keeps its own status and code.
    */
   static fromHttp(status: number, message: string, code: string | null): GatewayError {
-    const err = new GatewayError('invalid_request', message);
-    return Object.assign(err, { status, code });
+    return new GatewayError('invalid_request', message, {}, { status, code });
   }
 }
 

@@ -9,7 +9,7 @@ import { badRequest, upstreamError } from '../errors/catalogue.js';
 import { networkErrorText } from '../upstream/network-errors.js';
 import type { ApiModelService } from './api-model-service.js';
 import { normaliseBaseUrl, validOpenaiId } from './api-model-service.js';
-import { isApiFormat, type KnownApiFormat } from '../providers/formats.js';
+import { isApiFormat, type ApiFormat } from '../providers/formats.js';
 import { providerFor } from '../providers/index.js';
 import { openaiHeaders } from '../providers/openai/index.js';
 import { LISTING_FORMAT, type ProbeRequest } from '../providers/probes.js';
@@ -61,7 +61,7 @@ const redact = (message: string, apiKey: string | null): string => (apiKey ? mes
 export class UpstreamChecker {
   constructor(private readonly deps: UpstreamCheckDeps) {}
 
-  private probe(format: KnownApiFormat) {
+  private probe(format: ApiFormat) {
     return providerFor(format).probe;
   }
 

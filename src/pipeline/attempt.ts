@@ -71,6 +71,8 @@ export function attempt(dispatcher: Dispatcher, request: UpstreamRequest, client
       end() {
         const complete = () => {
           if (settled) return; // the client left while the last chunk was held
+          // The answer is whole: a close from here on is the normal end, not a client leaving.
+          stopWatchingClient();
           const observed = watching ? observer!.end(true) : undefined;
           client.end();
           const done = () => settle({ kind: 'completed', status: status!, headersAt: headersAt! });

@@ -200,7 +200,7 @@ export function observeAnswer(reader: AnswerReader, onResponseId?: OnResponseId)
       held = [];
     }
     fields.write(chunk);
-    if (wantsId && !idSent && fields.raw.has('id')) sendId(fields.value('id'));
+    if (wantsId && !idSent && fields.raw.has(idKey[0]!)) sendId(fields.value(idKey[0]!));
   };
 
   const scan = (chunk: Buffer) => {

@@ -11,7 +11,7 @@ import type { Tracing } from '../observability/tracing.js';
 import type { ResponseRoutes } from '../state/response-routes.js';
 import type { LiveApiModel } from '../state/registry.js';
 import { upstreamRequestHeaders } from '../upstream/headers.js';
-import { isHeadersTimeout, networkErrorText, upstreamErrorKind } from '../upstream/network-errors.js';
+import { isHeadersTimeout, networkErrorText, neverReachedUpstream, upstreamErrorKind } from '../upstream/network-errors.js';
 import { attempt, type AttemptOutcome } from './attempt.js';
 import type { ClientResponse } from './client.js';
 import { observeAnswer, type AnswerObserver } from './observe.js';
@@ -66,19 +66,20 @@ export class ProxyPipeline {
   constructor(private readonly deps: ProxyDeps) {}
 
   async run(ctx: RequestContext, call: ProxyCall, client: ClientResponse): Promise<AttemptOutcome> {
-    let outcome: AttemptOutcome | undefined;
-    let target: Target | undefined;
-    let observer: AnswerObserver | undefined;
-    for (let i = 0; i < call.targets.length; i++) {
+    if (call.targets.length === 0) throw new Error('a proxied call needs at least one target');
+    let target = call.targets[0]!;
+    let observer = this.observer(call, target);
+    let outcome = await this.attemptOne(ctx, call, target, observer, client);
+    // Nothing reached the client and the upstream never saw the request: the next target may
+    // answer, and cannot act on it twice.
+    for (let i = 1; i < call.targets.length && outcome.kind === 'upstream_failed' && neverReachedUpstream(outcome.cause); i++) {
       target = call.targets[i]!;
       observer = this.observer(call, target);
       outcome = await this.attemptOne(ctx, call, target, observer, client);
-      // Nothing reached the client: the next target may still answer.
-      if (outcome.kind !== 'upstream_failed' || i === call.targets.length - 1) break;
     }
-    if (outcome!.kind === 'upstream_failed') client.fail(upstreamFailure(target!.apiModel, outcome!.cause));
-    this.record(ctx, call, target!, observer!, outcome!);
-    return outcome!;
+    if (outcome.kind === 'upstream_failed') client.fail(upstreamFailure(target.apiModel, outcome.cause));
+    this.record(ctx, call, target, observer, outcome);
+    return outcome;
   }
 
   private observer(call: ProxyCall, target: Target): AnswerObserver {

@@ -1,9 +1,7 @@
 // Connection probes: how the admin checks (models/upstream-check.ts) talk to an upstream of
 // each api_format. A probe only builds requests and reads answers; sending them, deadlines
 // and keeping keys out of messages are the checker's job.
-import type { KnownApiFormat } from './formats.js';
-import { openaiProbe } from './openai/probe.js';
-import { openaiResponsesProbe } from './openai_responses/probe.js';
+import type { ApiFormat } from '../domain/formats.js';
 
 /** The headers that carry an upstream key (the format's auth scheme). */
 export type AuthHeaders = (apiKey: string) => Record<string, string>;
@@ -31,14 +29,7 @@ export interface ProviderProbe {
   readError(status: number, text: string): string;
 }
 
-const PROBES: Record<KnownApiFormat, (authHeaders: AuthHeaders) => ProviderProbe> = {
-  openai: openaiProbe,
-  openai_responses: openaiResponsesProbe,
-};
-
-export const probeFor = (format: KnownApiFormat, authHeaders: AuthHeaders): ProviderProbe => PROBES[format](authHeaders);
-
 /** Fetching models names no format: every format lists its models the way OpenAI does. */
-export const LISTING_FORMAT: KnownApiFormat = 'openai';
+export const LISTING_FORMAT: ApiFormat = 'openai';
 
 export const bearerAuth: AuthHeaders = (apiKey) => ({ authorization: `Bearer ${apiKey}` });

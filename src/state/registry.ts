@@ -55,9 +55,17 @@ export interface Listed {
   readonly apiModel: LiveApiModel;
 }
 
+/** A stored API model in a format this version does not know (written by a newer one). */
+export class UnknownFormatError extends Error {
+  constructor(format: string) {
+    super(`its api_format '${format}' is unknown to this version of the gateway`);
+    this.name = 'UnknownFormatError';
+  }
+}
+
 export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
   const url = new URL(record.baseUrl);
-  if (!isApiFormat(record.apiFormat)) throw new Error(`unknown api_format '${record.apiFormat}'`);
+  if (!isApiFormat(record.apiFormat)) throw new UnknownFormatError(record.apiFormat);
   const provider = providerFor(record.apiFormat);
   const apiKey = record.apiKeyEnc ? box.decrypt(record.apiKeyEnc) : null;
   return {

@@ -128,7 +128,9 @@ export class ResponseRoutes {
       // Under load one statement carries the marks of many responses.
       flush: { after: opts.flushDelayMs ?? 5, minInterval: opts.minFlushIntervalMs ?? 25 },
       write: async (ids) => {
-        // A mark may be about a record still being written: the update must come after it.
+        // A mark may be about a record still being written (this turn's commit, or a retry of
+        // one the store refused): the update must come after it.
+        await this.turn.flush();
         await this.kept.flush();
         await this.store.markResponseUsage(ids, Date.now());
       },

@@ -49,6 +49,11 @@ class NodeClient implements ClientResponse {
     const onClose = () => {
       if (!res.writableFinished) listener();
     };
+    // Gone before the pipeline started (during a store look-up): 'close' will not fire again.
+    if (res.destroyed) {
+      queueMicrotask(onClose);
+      return () => undefined;
+    }
     res.on('close', onClose);
     return () => res.off('close', onClose);
   }

@@ -28,3 +28,12 @@ export const upstreamErrorKind = (err: Error): string => NETWORK_ERRORS[errorCod
 export const networkErrorText = (err: Error): string => NETWORK_ERRORS[errorCode(err)]?.text ?? 'request failed';
 
 export const isHeadersTimeout = (err: Error): boolean => errorCode(err) === 'UND_ERR_HEADERS_TIMEOUT';
+
+/** Failures before any byte of the request could reach the upstream (no connection was made). */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+
+/**
+ * Whether the upstream cannot have seen the request, so sending it elsewhere cannot do it
+ * twice (a reset or a headers timeout may come after the upstream acted on it).
+ */
+export const neverReachedUpstream = (err: Error): boolean => NOT_CONNECTED.has(errorCode(err));

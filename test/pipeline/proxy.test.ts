@@ -1,5 +1,6 @@
 // The proxy pipeline without any HTTP server: a scripted dispatcher plays the upstream (in
 // undici's handler API) and a recording ClientResponse plays the client.
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../../src/errors/catalogue.js';
@@ -128,14 +129,15 @@ const ctx: RequestContext = {
 function pipeline(dispatcher: Dispatcher) {
   const records: FinishedRequest[] = [];
   const upstreamErrors: string[] = [];
+  const streams = { open: 0 };
   const p = new ProxyPipeline({
     dispatcher,
-    metrics: { streamStarted: () => undefined, streamEnded: () => undefined, upstreamError: (_m: string, kind: string) => void upstreamErrors.push(kind) },
+    metrics: { streamStarted: () => void streams.open++, streamEnded: () => void streams.open--, upstreamError: (_m: string, kind: string) => void upstreamErrors.push(kind) },
     tracing: undefined,
     recorder: { record: (f: FinishedRequest) => void records.push(f) },
     responseRoutes: { markUsage: () => true, claimUsage: async () => true },
   });
-  return { p, records, upstreamErrors };
+  return { p, records, upstreamErrors, streams };
 }
 
 const call = (targets: LiveApiModel[], extra: Partial<ProxyCall> = {}): ProxyCall => ({
@@ -285,5 +287,34 @@ describe('ProxyPipeline', () => {
     commit!();
     expect((await running).kind).toBe('completed');
     expect(client.chunks.join('')).toBe(BODY);
+  });
+
+  it('does not send the request to the next target when the upstream may have seen it (reset, headers timeout)', async () => {
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT']) {
+      const cut = Object.assign(new Error('cut'), { code });
+      const { dispatcher, calls } = scriptedDispatcher((h, c) => h.onResponseError!(ctl(c), cut));
+      const { p } = pipeline(dispatcher);
+      const client = new RecordingClient();
+      expect((await p.run(ctx, call([apiModel('a', 'http://a.test'), apiModel('b', 'http://b.test')]), client)).kind).toBe('upstream_failed');
+      expect(calls.map((x) => x.opts.origin)).toEqual(['http://a.test']);
+      expect(client.failed?.status).toBe(code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : 502);
+    }
+  });
+
+  it('counts a stream down once when the client socket closes while a compressed answer is finishing', async () => {
+    const { dispatcher } = scriptedDispatcher((h, c) => {
+      head(h, c, 200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+      h.onResponseData!(ctl(c), gzipSync('data: {"type":"response.completed","response":{"id":"r","usage":{"input_tokens":1,"output_tokens":1}}}\n\n'));
+      h.onResponseEnd!(ctl(c), {});
+    });
+    const { p, records, streams } = pipeline(dispatcher);
+    const client = new RecordingClient();
+    client.end = () => {
+      client.ended = true;
+      queueMicrotask(() => client.close()); // the socket closes before the answer is recorded
+    };
+    expect((await p.run(ctx, call([apiModel('a')]), client)).kind).toBe('completed');
+    expect(streams.open).toBe(0);
+    expect(records[0]).toMatchObject({ outcome: 'completed', observed: { usage: { inputTokens: 1, outputTokens: 1 } } });
   });
 });

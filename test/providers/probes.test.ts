@@ -2,7 +2,14 @@
 // bodies, the key's headers from the function it is given) and how it reads answers.
 import { describe, expect, it } from 'vitest';
 import { API_FORMATS } from '../../src/providers/formats.js';
-import { bearerAuth, LISTING_FORMAT, probeFor, type AuthHeaders } from '../../src/providers/probes.js';
+import { PROVIDERS } from '../../src/providers/index.js';
+import { openaiProbe } from '../../src/providers/openai/probe.js';
+import { openaiResponsesProbe } from '../../src/providers/openai_responses/probe.js';
+import { LISTING_FORMAT, type AuthHeaders } from '../../src/providers/probes.js';
+
+/** Each format's probe with the headers a provider gives it (its own, or another scheme). */
+const FACTORIES = { openai: openaiProbe, openai_responses: openaiResponsesProbe };
+const probeFor = (format: keyof typeof FACTORIES, auth?: AuthHeaders) => (auth ? FACTORIES[format](auth) : PROVIDERS[format].probe);
 
 const bodyOf = (text: string | undefined) => JSON.parse(text ?? 'null') as Record<string, unknown>;
 const customAuth: AuthHeaders = (key) => ({ 'x-api-key': key, 'anthropic-version': '1' });
@@ -10,7 +17,7 @@ const customAuth: AuthHeaders = (key) => ({ 'x-api-key': key, 'anthropic-version
 describe('every format', () => {
   for (const format of API_FORMATS) {
     describe(format, () => {
-      const probe = probeFor(format, bearerAuth);
+      const probe = probeFor(format);
 
       it('lists models with GET /models, the key as a Bearer token', () => {
         expect(probe.listModels('sk-1')).toEqual({ method: 'GET', path: '/models', headers: { authorization: 'Bearer sk-1' }, what: 'GET /models' });
@@ -49,13 +56,13 @@ describe('every format', () => {
   }
 
   it('models are fetched (no format named) the way every format lists them', () => {
-    for (const format of API_FORMATS) expect(probeFor(format, bearerAuth).listModels('k')).toEqual(probeFor(LISTING_FORMAT, bearerAuth).listModels('k'));
+    for (const format of API_FORMATS) expect(probeFor(format).listModels('k')).toEqual(probeFor(LISTING_FORMAT).listModels('k'));
   });
 });
 
 describe('openai: a model is tested with a one-message chat completion', () => {
   it('POSTs /chat/completions with the model and the test prompt', () => {
-    const req = probeFor('openai', bearerAuth).testConnection('sk-1', 'gpt-4.1');
+    const req = probeFor('openai').testConnection('sk-1', 'gpt-4.1');
     expect(req).toMatchObject({ method: 'POST', path: '/chat/completions', what: 'POST /chat/completions', headers: { authorization: 'Bearer sk-1', 'content-type': 'application/json' } });
     expect(bodyOf(req.body)).toEqual({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Reply with the single word OK.' }] });
   });
@@ -63,7 +70,7 @@ describe('openai: a model is tested with a one-message chat completion', () => {
 
 describe('openai_responses: a model is tested with a response that is not stored', () => {
   it('POSTs /responses with the model, the test prompt and store: false', () => {
-    const req = probeFor('openai_responses', bearerAuth).testConnection('sk-1', 'gpt-5');
+    const req = probeFor('openai_responses').testConnection('sk-1', 'gpt-5');
     expect(req).toMatchObject({ method: 'POST', path: '/responses', what: 'POST /responses', headers: { authorization: 'Bearer sk-1', 'content-type': 'application/json' } });
     expect(bodyOf(req.body)).toEqual({ model: 'gpt-5', input: 'Reply with the single word OK.', store: false });
   });

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { API_FORMATS } from '../../src/domain/formats.js';
 import { ENDPOINT_FORMAT, FORMAT_LABELS, PROVIDERS } from '../../src/providers/index.js';
-import { chatAnswers, readChatUsage } from '../../src/providers/openai/answers.js';
-import { readResponsesUsage, responsesAnswers } from '../../src/providers/openai_responses/answers.js';
+import { chatAnswers } from '../../src/providers/openai/answers.js';
+import { readOpenAiUsage } from '../../src/providers/openai/usage.js';
+import { responsesAnswers } from '../../src/providers/openai_responses/answers.js';
 import { Marker } from '../../src/upstream/sse.js';
 
 const none = { openaiOrganization: null, openaiProject: null };
@@ -41,17 +42,17 @@ function collect() {
 
 describe('openai answers (chat, embeddings)', () => {
   it('reads prompt_tokens usage; embeddings without completion_tokens produced none', () => {
-    expect(readChatUsage({ prompt_tokens: 5, completion_tokens: 2, completion_tokens_details: { reasoning_tokens: 1 }, prompt_tokens_details: { cached_tokens: 3 } })).toEqual({
+    expect(readOpenAiUsage({ prompt_tokens: 5, completion_tokens: 2, completion_tokens_details: { reasoning_tokens: 1 }, prompt_tokens_details: { cached_tokens: 3 } })).toEqual({
       usage: { inputTokens: 5, outputTokens: 2, reasoningTokens: 1, cachedTokens: 3 },
       malformed: false,
     });
-    expect(readChatUsage({ prompt_tokens: 4, total_tokens: 4 }).usage).toEqual({ inputTokens: 4, outputTokens: 0, reasoningTokens: null, cachedTokens: null });
-    expect(readChatUsage({ input_tokens: 4 }).usage).toBeUndefined();
+    expect(readOpenAiUsage({ prompt_tokens: 4, total_tokens: 4 }).usage).toEqual({ inputTokens: 4, outputTokens: 0, reasoningTokens: null, cachedTokens: null });
+    expect(readOpenAiUsage({ total_tokens: 4 }).usage).toBeUndefined();
   });
 
   it('refuses counts that are not non-negative 32-bit integers, and says so', () => {
     for (const bad of [-1, 1.5, 2 ** 31, '7', Number.NaN]) {
-      const reading = readChatUsage({ prompt_tokens: bad, completion_tokens: 1 });
+      const reading = readOpenAiUsage({ prompt_tokens: bad, completion_tokens: 1 });
       expect(reading.malformed).toBe(true);
       expect(reading.usage?.inputTokens).toBeNull();
     }
@@ -72,12 +73,12 @@ describe('openai answers (chat, embeddings)', () => {
 });
 
 describe('openai_responses answers', () => {
-  it('reads input_tokens usage with its details', () => {
-    expect(readResponsesUsage({ input_tokens: 11, input_tokens_details: { cached_tokens: 2 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 3 } })).toEqual({
+  it('reads input_tokens usage with its details (either shape is read on every endpoint)', () => {
+    expect(readOpenAiUsage({ input_tokens: 11, input_tokens_details: { cached_tokens: 2 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 3 } })).toEqual({
       usage: { inputTokens: 11, outputTokens: 7, reasoningTokens: 3, cachedTokens: 2 },
       malformed: false,
     });
-    expect(readResponsesUsage({ prompt_tokens: 1 }).usage).toBeUndefined();
+    expect(chatAnswers.readUsage).toBe(responsesAnswers.readUsage);
   });
 
   it('reads every event until the id is known, then only the terminal ones', () => {

@@ -135,3 +135,30 @@ describe('ResponseRoutes writes', () => {
     expect(store.rows.size).toBe(450);
   });
 });
+
+describe('usage marks and their record', () => {
+  it("never writes a usage mark before its record's commit has landed, even when that commit is slow", async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const store = {
+      insertResponseRoutes: async () => {
+        events.push('insert-start');
+        await new Promise<void>((r) => (release = r));
+        events.push('insert-committed');
+      },
+      markResponseUsage: async (ids: readonly string[]) => void events.push(`mark ${ids.join()}`),
+      getResponseRoute: async () => undefined,
+      claimResponseUsage: async () => true,
+    };
+    const routes = new ResponseRoutes(store, { onError: () => undefined });
+    const remembered = routes.remember(route(1));
+    await new Promise((r) => setImmediate(r));
+    // The client left while the chunk with the id was held: the recorder marks the usage now.
+    expect(routes.markUsage('resp_1')).toBe(true);
+    await new Promise((r) => setTimeout(r, 60));
+    release();
+    await remembered;
+    await routes.flush();
+    expect(events).toEqual(['insert-start', 'insert-committed', 'mark resp_1']);
+  });
+});

@@ -3,20 +3,7 @@
 // `response.completed` / `failed` / `incomplete` event).
 import { bytesAt } from '../../upstream/sse.js';
 import type { AnswerReader } from '../provider.js';
-import { counter, NO_USAGE, type UsageReading } from '../usage-counts.js';
-
-export function readResponsesUsage(u: unknown): UsageReading {
-  if (!u || typeof u !== 'object' || !('input_tokens' in u || 'output_tokens' in u)) return NO_USAGE;
-  const o = u as Record<string, any>;
-  const c = counter();
-  const usage = {
-    inputTokens: c.count(o.input_tokens),
-    outputTokens: c.count(o.output_tokens),
-    reasoningTokens: c.count(o.output_tokens_details?.reasoning_tokens),
-    cachedTokens: c.count(o.input_tokens_details?.cached_tokens),
-  };
-  return { usage, malformed: c.malformed };
-}
+import { readOpenAiUsage } from '../openai/usage.js';
 
 const RESPONSE_TYPE = Buffer.from('"type":"response.');
 /** What follows RESPONSE_TYPE in the events that end a stream. */
@@ -48,7 +35,7 @@ export const responsesAnswers: AnswerReader = {
     sink.status(field('status'));
     sink.usage(field('usage'));
   },
-  readUsage: readResponsesUsage,
+  readUsage: readOpenAiUsage,
   createdId: {
     jsonKey: 'id',
     inUnfinishedEvent: /"response"\s*:\s*\{\s*"id"\s*:\s*"([A-Za-z0-9_-]{1,256})"/,

@@ -17,10 +17,10 @@ export function completionsRoutes(app: FastifyInstance, deps: OpenAiSurfaceDeps)
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const model = bodyModel(request.body, request.rawBody);
       const resolved = resolveModelFor(deps.registry, endpoint, model, request.token);
-      request.recordsItself = true;
       if (resolved.kind === 'local') {
         return endpoint === 'chat' ? serveLocalChat(deps, request, reply, resolved) : serveLocalEmbeddings(deps, request, reply, resolved);
       }
+      request.recordsItself = true;
       const ctx = requestContext(request, reply);
       await deps.pipeline.run(
         ctx,

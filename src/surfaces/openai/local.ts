@@ -10,7 +10,7 @@ import { ChatStream, completionBody, newCompletionMeta, writeJson } from '../../
 import { parseChatRequest } from '../../providers/local/chat-request.js';
 import { embed, parseEmbeddingsRequest } from '../../providers/local/embeddings.js';
 import type { SamplingParams } from '../../providers/local/sampling-params.js';
-import { readChatUsage } from '../../providers/openai/answers.js';
+import { readOpenAiUsage } from '../../providers/openai/usage.js';
 import type { ResolvedLocal } from '../../state/registry.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type { Usage } from '../../domain/usage.js';
@@ -51,6 +51,8 @@ function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream
 export async function serveLocalChat(gw: LocalDeps, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
   const req = parseChatRequest(fullBody(request.rawBody) as Body, resolved.local.requestParams as SamplingParams);
   const ctx = requestContext(request, reply);
+  // From here on this handler records the call (however it ends), not the app's onResponse hook.
+  request.recordsItself = true;
   reply.hijack();
   const res = reply.raw;
   const ended: { outcome?: Outcome } = {};
@@ -75,7 +77,7 @@ export async function serveLocalChat(gw: LocalDeps, request: FastifyRequest, rep
           : {},
       ),
     );
-    usage = readChatUsage(result.usage).usage;
+    usage = readOpenAiUsage(result.usage).usage;
     if (result.aborted) {
       ended.outcome = 'client_closed';
       request.log.info({ model: resolved.alias, completionTokens: result.usage.completion_tokens }, 'client closed the connection; local generation stopped');
@@ -101,6 +103,8 @@ export async function serveLocalChat(gw: LocalDeps, request: FastifyRequest, rep
 export async function serveLocalEmbeddings(gw: LocalDeps, request: FastifyRequest, reply: FastifyReply, resolved: ResolvedLocal): Promise<void> {
   const req = parseEmbeddingsRequest(fullBody(request.rawBody) as Body);
   const ctx = requestContext(request, reply);
+  // From here on this handler records the call (however it ends), not the app's onResponse hook.
+  request.recordsItself = true;
   reply.hijack();
   const res = reply.raw;
   const ended: { outcome?: Outcome } = {};
@@ -108,7 +112,7 @@ export async function serveLocalEmbeddings(gw: LocalDeps, request: FastifyReques
   let usage: Usage | undefined;
   try {
     const result = await gw.local.run(resolved.local, signal, (m) => embed(m, req, signal));
-    usage = readChatUsage(result?.usage).usage;
+    usage = readOpenAiUsage(result?.usage).usage;
     if (!result || signal.aborted) {
       ended.outcome = 'client_closed';
       return;
