@@ -1,5 +1,5 @@
 // Server-sent events framing, as the gateway needs it while bytes pass: where an event ends,
-// its data lines, and a cheap search for a marker across the events of one chunk.
+// its data lines, and a search for a marker within one event.
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -24,25 +24,14 @@ export function eventData(event: Buffer): string {
   return data;
 }
 
-/**
- * Where a marker occurs in the events of a chunk. The events of a chunk are handed over in
- * order, so each chunk is searched once from left to right: the next occurrence found past one
- * event is kept for the events after it, instead of one search per event.
- */
+/** Where a marker occurs in an event. */
 export class Marker {
-  private buf: Buffer | undefined;
-  /** The first occurrence at or after the last search's start (-1: none). */
-  private next = -1;
-
   constructor(readonly bytes: Buffer) {}
 
   /** The first occurrence in buf[start, end), or -1. */
   find(buf: Buffer, start: number, end: number): number {
-    if (buf !== this.buf || (this.next >= 0 && this.next < start)) {
-      this.buf = buf;
-      this.next = buf.indexOf(this.bytes, start);
-    }
-    return this.next >= 0 && this.next + this.bytes.length <= end ? this.next : -1;
+    const at = buf.subarray(start, end).indexOf(this.bytes);
+    return at < 0 ? -1 : start + at;
   }
 }
 
