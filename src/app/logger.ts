@@ -26,7 +26,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 /**
  * The access log, on the same destination: its fields are fixed and the ones a client picks
- * (URL, model) are redacted by the recorder, so it skips both defences (about 1 µs a line).
+ * (URL, model) are redacted by the recorder, so it skips both defences, whose cost would
+ * otherwise be paid on the one line every request writes.
  */
 export function createAccessLogger(parent: Logger): Logger {
   const destination = (parent as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
