@@ -86,8 +86,7 @@ type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 /**
  * Fastify's per-request logger (`request.log`), built only when the request logs something
  * itself: a warning, an error, a client that went away. The access line comes from the recorder
- * instead, so most requests never need it, and building pino's child for every request
- * (serialising its `reqId` binding) cost about 1 µs of CPU each under load.
+ * instead, so most requests never need it.
  */
 export class LazyRequestLogger {
   private built: Logger | undefined;
