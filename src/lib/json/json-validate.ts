@@ -1,12 +1,11 @@
 // Checks that bytes are one JSON text without building anything, and finds a few top-level
 // values in the same pass (checkJson). /v1 request bodies pass through byte for byte and the
 // gateway reads only a few top-level fields of them, so parsing a whole conversation into
-// objects (and collecting them again) only to find `model` was the largest per-byte cost of a
-// request: for a 110 KB conversation this check takes about 50 us where JSON.parse took 170 us
-// plus the garbage. It accepts exactly what JSON.parse accepts on the body decoded as UTF-8 (a
-// property test holds the two together): strict RFC 8259 grammar, raw bytes >= 0x80 anywhere
-// inside strings (invalid UTF-8 decodes to U+FFFD, which JSON.parse accepts), no control
-// characters inside strings, any nesting depth (no recursion).
+// objects (and collecting them again) only to find `model` would be the largest per-byte cost
+// of a request with a big body. It accepts exactly what JSON.parse accepts on the body decoded
+// as UTF-8 (a property test holds the two together): strict RFC 8259 grammar, raw bytes >= 0x80
+// anywhere inside strings (invalid UTF-8 decodes to U+FFFD, which JSON.parse accepts), no
+// control characters inside strings, any nesting depth (no recursion).
 import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, skipSpace } from './json-bytes.js';
 import { hasBackslash, keyEquals, type ValueSpan } from './json-scan.js';
 
