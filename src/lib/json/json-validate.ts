@@ -28,7 +28,6 @@ for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
  * text) are most of a big body, so this looks at four bytes per step: a 32-bit word has none of
  * those bytes when no byte is below 0x20 and none equals 0x22 or 0x5c (the "has a byte less
  * than" / "has a zero byte" word tests; exact as yes/no answers). Bytes >= 0x80 are plain here.
- * Measured on a 110 KB conversation: string scanning about 2.3x faster than byte by byte.
  */
 function plainRun(buf: Uint8Array, words: DataView, i: number): number {
   for (const last = buf.length - 4; i <= last; i += 4) {
