@@ -59,8 +59,8 @@ export function observeAnswer(reader: AnswerReader, onResponseId?: OnResponseId)
   const observed: Observation = { stream: false };
   let mode: 'json' | 'sse' | 'off' = 'off';
   // JSON bodies up to JSON_PARSE_MAX are kept (as the chunks that passed) and read once at the
-  // end (readHeld). A larger body switches to the streaming scanner, which keeps only the few
-  // fields read, so memory stays bounded.
+  // end (readHeld), which costs less than the streaming scanner's walk over every byte. A larger
+  // body switches to that scanner, which keeps only the few fields read, so memory stays bounded.
   let held: Buffer[] = [];
   let heldBytes = 0;
   let fields: TopLevelFields | undefined;
