@@ -13,10 +13,22 @@ export interface ValueSpan {
   end: number;
 }
 
+
+/** Strings longer than this are searched natively (Buffer#indexOf) instead of byte by byte. */
+export const SHORT_STRING = 32;
+
 /** `i` points at an opening quote; returns the index after the closing quote, or -1. */
 function skipString(buf: Uint8Array, i: number): number {
-  i++;
-  // The parity of the backslashes between `i` and the next quote says whether that quote is escaped.
+  // Keys and enum values end within a few bytes, where a JS loop beats a native call; long
+  // values (a response's text) are where the bytes are, and memchr-speed search pays there.
+  const stop = Math.min(buf.length, i + 1 + SHORT_STRING);
+  for (i++; i < stop; i++) {
+    const b = buf[i];
+    if (b === BACKSLASH) i++;
+    else if (b === QUOTE) return i + 1;
+  }
+  // `i` is not inside an escape here, so the parity of the backslashes between it and the
+  // next quote says whether that quote is escaped.
   while (i < buf.length) {
     const q = buf.indexOf(QUOTE, i);
     if (q < 0) return -1;
@@ -120,9 +132,11 @@ export function scanTopLevel(buf: Uint8Array, keys: readonly string[], stopAfter
   return done;
 }
 
-/** The JSON value at `span` (JSON.parse, which may throw). */
+/** The JSON value at `span`: a plain string (an id, a model) without a parser, else JSON.parse (which may throw). */
 export function decodeSpan(buf: Buffer, span: ValueSpan): unknown {
-  return JSON.parse(buf.toString('utf8', span.start, span.end));
+  return buf[span.start] === QUOTE && !hasBackslash(buf, span.start, span.end)
+    ? buf.toString('utf8', span.start + 1, span.end - 1)
+    : JSON.parse(buf.toString('utf8', span.start, span.end));
 }
 
 /** The value of one top-level key (see findTopLevelKeys). */
