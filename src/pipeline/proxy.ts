@@ -90,12 +90,13 @@ export class ProxyPipeline {
   private async attemptOne(ctx: RequestContext, call: ProxyCall, target: Target, observer: AnswerObserver, client: ClientResponse): Promise<AttemptOutcome> {
     const { apiModel, body } = target;
     const { metrics, tracing } = this.deps;
-    const upstreamSpan = ctx.span && tracing?.startUpstream(ctx.span, apiModel.name, ctx.method, apiModel.origin + apiModel.basePath + call.path);
+    const path = target.path ?? call.path;
+    const upstreamSpan = ctx.span && tracing?.startUpstream(ctx.span, apiModel.name, ctx.method, apiModel.origin + apiModel.basePath + path);
     const request = {
       origin: apiModel.origin,
-      path: apiModel.basePath + call.path + call.query,
+      path: apiModel.basePath + path + call.query,
       method: ctx.method,
-      headers: upstreamRequestHeaders(ctx.rawHeaders, apiModel.credentials, body ? body.length : null),
+      headers: upstreamRequestHeaders(ctx.rawHeaders, apiModel.credentials, body ? body.length : null, apiModel.provider.defaultHeaders),
       body,
     };
     const outcome = await attempt(this.deps.dispatcher, request, client, streamMetrics(observer, metrics, apiModel.name));

@@ -53,6 +53,8 @@ export interface Provider {
   readonly endpoints: readonly Endpoint[];
   /** Flat [name, value, ...] headers that carry the stored key (and account choice) upstream. */
   upstreamHeaders(key: string | null, settings: ProviderSettings): string[];
+  /** Flat [name, value, ...] headers sent only when the client sent none of that name (e.g. an API version). */
+  readonly defaultHeaders?: readonly string[];
   /** The reader for each endpoint family in `endpoints`. */
   reader(endpoint: Endpoint): AnswerReader;
   /** How the admin checks list the upstream's models and test a connection. */

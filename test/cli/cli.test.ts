@@ -44,7 +44,7 @@ describe('bodhi CLI', () => {
   it('rejects bad input with a clear message and a failing exit code', async () => {
     const cases: [string[], RegExp][] = [
       [['api-models', 'add', '--format', 'openai', '--base-url', 'http://x'], /--name/],
-      [['api-models', 'add', '--name', 'x', '--format', 'anthropic', '--base-url', 'http://x', '--models', 'a'], /Allowed choices are openai, openai_responses/],
+      [['api-models', 'add', '--name', 'x', '--format', 'bedrock', '--base-url', 'http://x', '--models', 'a'], /Allowed choices are openai, openai_responses, anthropic, gemini/],
       [['api-models', 'add', '--name', 'x', '--format', 'openai', '--base-url', 'ftp://x', '--models', 'a'], /http or https/],
       [['api-models', 'add', '--name', 'x', '--format', 'openai', '--base-url', 'not a url', '--models', 'a'], /not a valid URL/],
       [['api-models', 'add', '--name', 'x', '--format', 'openai', '--base-url', 'http://x'], /models must list at least one/],

@@ -66,6 +66,8 @@ describe('management API', () => {
       data: [
         { id: 'openai', label: 'OpenAI - Completions' },
         { id: 'openai_responses', label: 'OpenAI - Responses' },
+        { id: 'anthropic', label: 'Anthropic - Messages' },
+        { id: 'gemini', label: 'Google - Gemini' },
       ],
     });
   });
@@ -74,7 +76,7 @@ describe('management API', () => {
     [{ ...valid, name: undefined }, 'name'],
     [{ ...valid, name: '' }, 'name'],
     [{ ...valid, name: 'has space' }, 'name'],
-    [{ ...valid, api_format: 'anthropic' }, 'api_format'],
+    [{ ...valid, api_format: 'bedrock' }, 'api_format'],
     [{ ...valid, api_format: undefined }, 'api_format'],
     [{ ...valid, base_url: 'ftp://x' }, 'base_url'],
     [{ ...valid, base_url: 'not a url' }, 'base_url'],

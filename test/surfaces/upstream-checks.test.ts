@@ -122,7 +122,7 @@ describe('upstream checks', () => {
       ['fetch-models', { base_url: upstream.url, api_key: 'bad key' }, 'api_key'],
       ['fetch-models', { base_url: upstream.url, extra: 1 }, 'extra'],
       ['test', { base_url: upstream.url }, 'api_format'],
-      ['test', { base_url: upstream.url, api_format: 'anthropic' }, 'api_format'],
+      ['test', { base_url: upstream.url, api_format: 'bedrock' }, 'api_format'],
       ['test', { base_url: upstream.url, api_format: 'openai', model: 'has space' }, 'model'],
     ] as const) {
       const { status, body } = await post(path, input);
