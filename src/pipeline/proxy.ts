@@ -150,16 +150,23 @@ export class ProxyPipeline {
 /** Counts open streams per API model around an observer. */
 function streamMetrics(observer: AnswerObserver, metrics: ProxyDeps['metrics'], apiModelName: string): AnswerObserver {
   let streaming = false;
+  // An SSE answer is a stream from its head; a streamed JSON array from its first bytes.
+  const started = () => {
+    if (streaming || !observer.observed.stream) return;
+    streaming = true;
+    metrics.streamStarted(apiModelName);
+  };
   return {
     observed: observer.observed,
     start(status, contentType, contentEncoding) {
       observer.start(status, contentType, contentEncoding);
-      if (observer.observed.stream) {
-        streaming = true;
-        metrics.streamStarted(apiModelName);
-      }
+      started();
     },
-    data: observer.data,
+    data(chunk) {
+      const held = observer.data(chunk);
+      started();
+      return held;
+    },
     end(complete) {
       if (streaming) metrics.streamEnded(apiModelName);
       return observer.end(complete);

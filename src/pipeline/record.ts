@@ -93,7 +93,7 @@ export class RequestRecorder {
     const apiModelName = f.apiModel?.name ?? '';
     this.metrics.request(request.method, route, apiModelName, f.status, durationMs / 1000, ttfbMs === null ? null : ttfbMs / 1000);
     if (request.span) this.tracing?.end(request.span, f.status);
-    if (!request.url.startsWith('/v1/')) return;
+    if (!request.url.startsWith('/v1/') && !request.url.startsWith('/v1beta/')) return;
 
     if (f.observed?.malformedUsage) this.metrics.malformedUsage(apiModelName);
     if (f.observed?.unreadable) {

@@ -34,6 +34,11 @@ export interface AnswerReader {
   readJson(field: (key: string) => unknown, sink: AnswerSink): void;
   readUsage(usage: unknown): UsageReading;
   /**
+   * Set when a JSON array body is a stream of answers (Gemini's streamGenerateContent without
+   * `alt=sse`): each element is read as a stream event is.
+   */
+  readonly jsonArrayEvents?: boolean;
+  /**
    * Set for answers that create an object the client can address later (a Response): where
    * its id shows first, so it can be recorded before the client has it.
    */
