@@ -105,6 +105,7 @@ describe('Gemini API through the gateway', () => {
     const straight = await call(`${fake.url}/models/text-embedding-004:embedContent`, UPSTREAM_KEY);
     expect(await call(`${gw.url}/v1beta/models/gem/text-embedding-004:embedContent`, token)).toBe(straight);
     expect(await call(`${gw.url}/v1beta/models/all/text-embedding-004:embedContent`, token)).toBe(straight);
+    expect(await call(`${gw.url}/v1beta/models/gem%2Ftext-embedding-004:embedContent`, token)).toBe(straight);
     expect(fake.requests.at(-1)!.url).toBe('/v1beta/models/text-embedding-004:embedContent');
   });
 
