@@ -177,6 +177,13 @@ describe('Gemini API through the gateway', () => {
     await expect(viaGateway.models.generateContent({ model: 'gem/gemini-2.5-flash', contents: 'hi' })).rejects.toMatchObject({ status: 503, message: expect.stringContaining('overloaded') });
   });
 
+  it('an upstream that cannot be reached: 502 in Google\'s envelope', async () => {
+    await gw.addApiModel({ name: 'google-down', api_format: 'gemini', base_url: 'http://127.0.0.1:9/v1beta', api_key: UPSTREAM_KEY, models: ['gemini-down'] });
+    const message = await gatewayError(await post('/v1beta/models/gemini-down:generateContent'), 502, 'UNAVAILABLE');
+    expect(message).toContain("API model 'google-down'");
+    expect(message).not.toContain(UPSTREAM_KEY);
+  });
+
   it('a token in ?key= reaches no log line', async () => {
     await post(`/v1beta/models/gem/gemini-2.5-flash:generateContent?key=${token}`, { token: null });
     await post(`/v1beta/models/nope:generateContent?key=${token}`, { token: null });
