@@ -2,6 +2,7 @@
 // the query forwarded without `key`, and where the gateway token is read from.
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { redactSecrets } from '../../src/observability/redact.js';
 import { geminiCredential } from '../../src/surfaces/gemini/index.js';
 import { splitModelMethod, upstreamPath } from '../../src/surfaces/gemini/methods.js';
 import { withoutKey } from '../../src/surfaces/gemini/query.js';
@@ -33,6 +34,12 @@ describe('the forwarded query', () => {
     expect(withoutKey('?alt=sse&key=sk-bodhiapp_x')).toBe('?alt=sse');
     expect(withoutKey('?key=a&alt=sse&%6Bey=b&keys=1&x=%20y')).toBe('?alt=sse&keys=1&x=%20y');
     expect(withoutKey('?alt=sse')).toBe('?alt=sse');
+  });
+
+  it('a token in ?key= is redacted from logged URLs', () => {
+    const url = '/v1beta/models/gem/gemini-2.5-flash:streamGenerateContent?key=sk-bodhiapp_abcdefgh12345678&alt=sse';
+    expect(redactSecrets(url)).toBe('/v1beta/models/gem/gemini-2.5-flash:streamGenerateContent?key=[redacted]&alt=sse');
+    expect(redactSecrets('/v1beta/models?alt=json&key=opaque-value')).toBe('/v1beta/models?alt=json&key=[redacted]');
   });
 });
 

@@ -22,7 +22,7 @@ export type GeminiSurfaceDeps = OpenAiSurfaceDeps;
 
 export function geminiRoutes(scope: FastifyInstance, deps: GeminiSurfaceDeps, refresh: RefreshOnMiss): void {
   geminiCallRoutes(scope, deps, refresh);
-  geminiModelRoutes(scope, deps);
+  geminiModelRoutes(scope, deps, refresh);
   // Anything else below /v1beta is a 404 in Google's envelope.
   scope.setNotFoundHandler((request, reply) => {
     const { status, headers, body } = renderGeminiError(unknownUrl(request.method, request.url));

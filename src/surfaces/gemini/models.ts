@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../errors/catalogue.js';
 import { checkModelAllowed, mayUse } from '../../pipeline/resolve.js';
 import type { ModelRegistry } from '../../state/registry.js';
+import type { RefreshOnMiss } from '../auth-hook.js';
 import { documented } from '../openai/documented.js';
 import { geminiDocs } from './schemas.js';
 
@@ -22,7 +23,7 @@ const toGeminiModel = (id: string, apiModelName: string): GeminiModel => ({
 
 const modelNotFound = (id: string) => notFound(`Model '${id}' not found.`, 'model', 'model_not_found');
 
-export function geminiModelRoutes(scope: FastifyInstance, deps: { registry: ModelRegistry }): void {
+export function geminiModelRoutes(scope: FastifyInstance, deps: { registry: ModelRegistry }, refresh: RefreshOnMiss): void {
   scope.get('/models', documented(geminiDocs.list), async (request) => {
     const models = deps.registry
       .list()
@@ -33,6 +34,7 @@ export function geminiModelRoutes(scope: FastifyInstance, deps: { registry: Mode
 
   scope.get<{ Params: { '*': string } }>('/models/*', documented(geminiDocs.retrieve), async (request) => {
     const id = request.params['*'];
+    if (!deps.registry.serves(id)) await refresh().catch(() => false);
     const resolved = deps.registry.resolve(id);
     if (resolved?.kind !== 'api' || resolved.apiModel.apiFormat !== 'gemini') throw modelNotFound(id);
     checkModelAllowed(request.token, id);
