@@ -275,6 +275,22 @@ describe('management API', () => {
     for (const name of ['claude', 'gemini']) expect((await gw.call(`/bodhi/v1/api-models/${name}`, { method: 'DELETE' })).status).toBe(200);
   });
 
+  it('keeps OpenAI organization and project to the openai formats', async () => {
+    const base = { api_format: 'anthropic', base_url: 'https://api.anthropic.com/v1', models: ['claude-x'] };
+    for (const field of ['openai_organization', 'openai_project']) {
+      const res = await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...base, name: 'acct', [field]: 'org-x' } });
+      expect(res.status).toBe(400);
+      expect((await json(res)).error).toMatchObject({ param: field, message: `${field} is sent only by the openai and openai_responses formats, not 'anthropic'. Leave it out (or null).` });
+    }
+    expect((await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...base, name: 'acct', openai_organization: null, openai_project: '' } })).status).toBe(201);
+    // An openai model moved to another format drops the organization and project it kept.
+    const openai = await json(await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { name: 'moving', api_format: 'openai', base_url: 'https://x.example/v1', models: ['m-1'], openai_organization: 'org-1', openai_project: 'proj_1' } }));
+    expect(openai).toMatchObject({ openai_organization: 'org-1', openai_project: 'proj_1' });
+    const moved = await json(await gw.call('/bodhi/v1/api-models/moving', { method: 'PUT', json: { name: 'moving', api_format: 'gemini', base_url: 'https://x.example/v1beta', models: ['m-1'] } }));
+    expect(moved).toMatchObject({ api_format: 'gemini', openai_organization: null, openai_project: null });
+    for (const name of ['acct', 'moving']) expect((await gw.call(`/bodhi/v1/api-models/${name}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
   it('documents every format in the OpenAPI schemas', async () => {
     const doc = await json(await gw.call('/api-docs/openapi.json', { token: null }));
     const schemas = doc.components.schemas as Json;

@@ -270,7 +270,7 @@ describe('upstream checks per API format', () => {
   it('anthropic: tests a connection with the model list, and with the stored key of an API model', async () => {
     const plain = await post('test', { api_format: 'anthropic', base_url: fake.anthropicUrl, api_key: KEY });
     expect(plain.body).toMatchObject({ success: true, status: 200, message: 'Connected: GET /models answered 200.' });
-    const stored = await gw.addApiModel({ name: 'claude', api_format: 'anthropic', base_url: fake.anthropicUrl, api_key: KEY, models: ['claude-haiku-4-5'], openai_organization: 'org-kept' });
+    const stored = await gw.addApiModel({ name: 'claude', api_format: 'anthropic', base_url: fake.anthropicUrl, api_key: KEY, models: ['claude-haiku-4-5'] });
     const { status, body } = await post('fetch-models', { api_format: 'anthropic', base_url: fake.anthropicUrl, api_model_id: stored.id });
     expect(status).toBe(200);
     expect(body.models).toContain('claude-sonnet-4-5');

@@ -14,14 +14,15 @@ const FORMAT_DESCRIPTION =
 const BASE_URL_EXAMPLES = ['https://api.openai.com/v1', 'https://api.anthropic.com/v1', 'https://generativelanguage.googleapis.com/v1beta'];
 /** Only the openai formats have account headers; the other formats never send them. */
 const OPENAI_ONLY = ' Used by the `openai` and `openai_responses` formats only.';
+const OPENAI_ONLY_STORED = ' Only for the `openai` and `openai_responses` formats: a 400 for the others, and a value kept from an openai format is dropped.';
 const openaiOrganization = {
   ...nullableString,
-  description: 'Sent upstream as `OpenAI-Organization` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.' + OPENAI_ONLY,
+  description: 'Sent upstream as `OpenAI-Organization` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.' + OPENAI_ONLY_STORED,
   examples: ['org-abc123'],
 } as const;
 const openaiProject = {
   ...nullableString,
-  description: 'Sent upstream as `OpenAI-Project` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.' + OPENAI_ONLY,
+  description: 'Sent upstream as `OpenAI-Project` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.' + OPENAI_ONLY_STORED,
   examples: ['proj_abc123'],
 } as const;
 const list = (id: string, item: string, description?: string) =>
