@@ -154,7 +154,7 @@ describe('web UI: anthropic and gemini formats', () => {
     expect(await baseUrl().inputValue()).toBe('https://api.anthropic.com/v1');
     // Account headers are OpenAI's: the other formats have none.
     expect(await page.getByRole('textbox', { name: 'OpenAI organization' }).count()).toBe(0);
-    await page.getByText('models serve Anthropic Messages').waitFor();
+    await page.getByText('Anthropic - Messages models serve /v1/messages and /anthropic/v1/messages.').waitFor();
     await format().selectOption({ label: 'Google - Gemini' });
     expect(await baseUrl().inputValue()).toBe('https://generativelanguage.googleapis.com/v1beta');
     await format().selectOption({ label: 'OpenAI - Completions' });

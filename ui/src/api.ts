@@ -128,8 +128,8 @@ export interface FormatHelp {
 export const FORMAT_HELP: Partial<Record<ApiFormat, FormatHelp>> = {
   openai: { baseUrl: 'https://api.openai.com/v1', serves: 'chat completions and embeddings', paths: '/chat/completions and /models', exampleModel: 'gpt-4.1', openaiAccount: true },
   openai_responses: { baseUrl: 'https://api.openai.com/v1', serves: '/v1/responses', paths: '/responses and /models', exampleModel: 'gpt-5', openaiAccount: true },
-  anthropic: { baseUrl: 'https://api.anthropic.com/v1', serves: 'Anthropic Messages (/v1/messages, /anthropic/v1/messages)', paths: '/messages and /models', exampleModel: 'claude-sonnet-4-5', openaiAccount: false },
-  gemini: { baseUrl: 'https://generativelanguage.googleapis.com/v1beta', serves: 'the Gemini API (/v1beta/models/…)', paths: '/models/{model}:generateContent and /models', exampleModel: 'gemini-2.5-flash', openaiAccount: false },
+  anthropic: { baseUrl: 'https://api.anthropic.com/v1', serves: '/v1/messages and /anthropic/v1/messages', paths: '/messages and /models', exampleModel: 'claude-sonnet-4-5', openaiAccount: false },
+  gemini: { baseUrl: 'https://generativelanguage.googleapis.com/v1beta', serves: '/v1beta/models/{model}:generateContent and the other /v1beta calls', paths: '/models/{model}:generateContent and /models', exampleModel: 'gemini-2.5-flash', openaiAccount: false },
 };
 
 export interface ApiModel {
