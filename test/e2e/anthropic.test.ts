@@ -13,7 +13,7 @@ import { writeTinyGguf } from '../support/tiny-gguf.js';
 import { waitUntil } from '../support/wait.js';
 
 type Json = Record<string, any>;
-const HELLO = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] };
+const HELLO = { model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] };
 
 describe('Anthropic surface', () => {
   let fake: FakeAnthropic;
@@ -26,8 +26,8 @@ describe('Anthropic surface', () => {
     fake = await startFakeAnthropic({ cache: { creation: 4, read: 6 } });
     chat = await startFakeUpstream({ apiKey: 'sk-upstream-chat-SECRET' });
     gw = await startTestGateway();
-    await gw.addApiModel({ name: 'claude', api_format: 'anthropic', base_url: fake.baseUrl, api_key: fake.apiKey, models: ['claude-sonnet-4-5', 'claude-haiku-4-5'] });
-    await gw.addApiModel({ name: 'claude-ant', api_format: 'anthropic', base_url: fake.baseUrl, api_key: fake.apiKey, models: ['claude-opus-4-1'], prefix: 'ant/' });
+    await gw.addApiModel({ name: 'claude', api_format: 'anthropic', base_url: fake.baseUrl, api_key: fake.apiKey, models: ['claude-sonnet-4-6', 'claude-haiku-4-5'] });
+    await gw.addApiModel({ name: 'claude-ant', api_format: 'anthropic', base_url: fake.baseUrl, api_key: fake.apiKey, models: ['claude-opus-4-7'], prefix: 'ant/' });
     await gw.addApiModel({ name: 'claude-badkey', api_format: 'anthropic', base_url: fake.baseUrl, api_key: 'sk-ant-wrong-SECRET', models: ['claude-badkey'] });
     await gw.addApiModel({ name: 'chat', api_format: 'openai', base_url: chat.url, api_key: chat.apiKey, models: ['gpt-4o'] });
     dir = mkdtempSync(join(tmpdir(), 'bodhi-anthropic-'));
@@ -84,10 +84,10 @@ describe('Anthropic surface', () => {
   });
 
   it('forwards the body as bytes, only the prefix taken off model; fields it has never heard of pass', async () => {
-    const claudeCodeish = '{"model":"ant/claude-opus-4-1","max_tokens":32000,"messages":[{"role":"system","content":"x"},{"role":"user","content":"hi"}],"thinking":{"type":"adaptive"},"context_management":{},"output_config":{},"stream":false}';
+    const claudeCodeish = '{"model":"ant/claude-opus-4-7","max_tokens":32000,"messages":[{"role":"system","content":"x"},{"role":"user","content":"hi"}],"thinking":{"type":"adaptive"},"context_management":{},"output_config":{},"stream":false}';
     const res = await fetch(`${gw.url}/v1/messages?beta=true`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': token, 'anthropic-version': '2023-06-01' }, body: claudeCodeish });
     expect(res.status).toBe(200);
-    expect(fake.requests.at(-1)!.body.toString()).toBe(claudeCodeish.replace('ant/claude-opus-4-1', 'claude-opus-4-1'));
+    expect(fake.requests.at(-1)!.body.toString()).toBe(claudeCodeish.replace('ant/claude-opus-4-7', 'claude-opus-4-7'));
   });
 
   it('count_tokens goes to /messages/count_tokens at both bases', async () => {
@@ -121,12 +121,12 @@ describe('Anthropic surface', () => {
       await expectGatewayError(await post('/v1/messages', { ...HELLO, model }), 400, 'invalid_request_error', wrong.replace('%', model));
       await expectGatewayError(await post('/anthropic/v1/messages/count_tokens', { ...HELLO, model }), 400, 'invalid_request_error', wrong.replace('%', model));
     }
-    const chatRes = await gw.call('/v1/chat/completions', { method: 'POST', token, json: { model: 'claude-sonnet-4-5', messages: [] } });
+    const chatRes = await gw.call('/v1/chat/completions', { method: 'POST', token, json: { model: 'claude-sonnet-4-6', messages: [] } });
     expect(chatRes.status).toBe(400);
-    expect(((await chatRes.json()) as Json).error.message).toBe("Model 'claude-sonnet-4-5' is configured with 'anthropic' format which does not support the chat completions endpoint.");
-    const responses = await gw.call('/v1/responses', { method: 'POST', token, json: { model: 'ant/claude-opus-4-1', input: 'x' } });
+    expect(((await chatRes.json()) as Json).error.message).toBe("Model 'claude-sonnet-4-6' is configured with 'anthropic' format which does not support the chat completions endpoint.");
+    const responses = await gw.call('/v1/responses', { method: 'POST', token, json: { model: 'ant/claude-opus-4-7', input: 'x' } });
     expect(responses.status).toBe(400);
-    expect(((await responses.json()) as Json).error.message).toBe("Model 'ant/claude-opus-4-1' is not configured for Responses API format. Configure an alias with 'openai_responses' format.");
+    expect(((await responses.json()) as Json).error.message).toBe("Model 'ant/claude-opus-4-7' is not configured for Responses API format. Configure an alias with 'openai_responses' format.");
     const embeddings = await gw.call('/v1/embeddings', { method: 'POST', token, json: { model: 'claude-haiku-4-5', input: 'x' } });
     expect(embeddings.status).toBe(400);
   });
@@ -140,7 +140,7 @@ describe('Anthropic surface', () => {
     await expectGatewayError(await post('/v1/messages', { ...HELLO, model: 'claude-ghost' }), 404, 'not_found_error', "Model configuration 'claude-ghost' not found.");
     await expectGatewayError(await post('/v1/messages', { max_tokens: 1 }), 400, 'invalid_request_error', "Missing required parameter: 'model'.");
     const narrow = await gw.createToken('narrow', 'user', { allowed_models: ['claude-haiku-4-5'] });
-    await expectGatewayError(await post('/v1/messages', HELLO, { 'x-api-key': narrow }), 403, 'permission_error', "This token does not have access to model 'claude-sonnet-4-5'.");
+    await expectGatewayError(await post('/v1/messages', HELLO, { 'x-api-key': narrow }), 403, 'permission_error', "This token does not have access to model 'claude-sonnet-4-6'.");
     expect(fake.requests.length).toBe(before);
   });
 
@@ -164,7 +164,7 @@ describe('Anthropic surface', () => {
   });
 
   it('lists the anthropic models the token may call, in Anthropic\'s shape, at /anthropic/v1/models and for Anthropic clients at /v1/models', async () => {
-    const ids = ['claude-sonnet-4-5', 'claude-haiku-4-5', 'ant/claude-opus-4-1', 'claude-badkey'];
+    const ids = ['claude-sonnet-4-6', 'claude-haiku-4-5', 'ant/claude-opus-4-7', 'claude-badkey'];
     const viaAnthropic = (await (await get('/anthropic/v1/models', { 'x-api-key': token })).json()) as Json;
     expect(viaAnthropic).toMatchObject({ has_more: false, first_id: ids[0], last_id: ids.at(-1) });
     expect(viaAnthropic.data.map((m: Json) => m.id)).toEqual(ids);
@@ -174,10 +174,10 @@ describe('Anthropic surface', () => {
     expect(discovery.status).toBe(200);
     expect(await discovery.json()).toEqual(viaAnthropic);
     const page = (await (await get('/anthropic/v1/models?limit=2&after_id=claude-haiku-4-5', { authorization: `Bearer ${token}` })).json()) as Json;
-    expect(page).toMatchObject({ has_more: false, first_id: 'ant/claude-opus-4-1', last_id: 'claude-badkey' });
+    expect(page).toMatchObject({ has_more: false, first_id: 'ant/claude-opus-4-7', last_id: 'claude-badkey' });
     expect((await get('/anthropic/v1/models?limit=1', { 'x-api-key': token }).then((r) => r.json())) as Json).toMatchObject({ has_more: true, last_id: ids[0] });
-    const one = await get('/anthropic/v1/models/ant/claude-opus-4-1', { 'x-api-key': token });
-    expect(await one.json()).toMatchObject({ type: 'model', id: 'ant/claude-opus-4-1' });
+    const one = await get('/anthropic/v1/models/ant/claude-opus-4-7', { 'x-api-key': token });
+    expect(await one.json()).toMatchObject({ type: 'model', id: 'ant/claude-opus-4-7' });
     expect((await get('/v1/models/claude-haiku-4-5', { 'x-api-key': token, 'anthropic-version': '2023-06-01' })).status).toBe(200);
     await expectGatewayError(await get('/anthropic/v1/models/gpt-4o', { 'x-api-key': token }), 404, 'not_found_error', 'model: gpt-4o');
     const narrow = await gw.createToken('narrow-list', 'user', { allowed_models: ['claude-haiku-4-5', 'gpt-4o'] });

@@ -59,7 +59,7 @@ export interface FakeAnthropic {
 type Json = Record<string, any>;
 
 const CREATED_AT = '2025-09-29T00:00:00Z';
-const DEFAULT_MODELS = ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1'];
+const DEFAULT_MODELS = ['claude-sonnet-4-6', 'claude-haiku-4-5', 'claude-opus-4-7'];
 const tokensOf = (value: unknown) => Math.max(1, Math.ceil(JSON.stringify(value ?? '').length / 4));
 const hashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex').slice(0, 24);
 const event = (data: Json) => Buffer.from(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);

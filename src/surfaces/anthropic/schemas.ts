@@ -38,7 +38,7 @@ const passThroughBody = (what: string) => ({
   required: ['model'],
   additionalProperties: true,
   description: `${what} The gateway reads only \`model\` (an anthropic-format model; a prefix is taken off) and forwards the bytes unchanged.`,
-  properties: { model: { type: 'string', examples: ['claude-sonnet-4-5'] } },
+  properties: { model: { type: 'string', examples: ['claude-sonnet-4-6'] } },
 });
 
 const betaQuery = { type: 'object', properties: { beta: { type: 'boolean', description: 'Passed through (Claude Code and the 0.x beta client send it).' } } } as const;
