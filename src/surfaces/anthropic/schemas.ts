@@ -1,5 +1,7 @@
 // The OpenAPI description of the Anthropic routes. Request bodies pass through unread but for
 // `model`, so the body schema names only it; answers are the upstream's own.
+import { gatewayErrorHeader } from '../error-schema.js';
+
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request, or a model not configured with the anthropic format',
   401: 'Missing, unknown, expired or revoked gateway token (`x-api-key` or `Authorization: Bearer`)',
@@ -29,7 +31,7 @@ const errorEnvelope = {
 
 function errors(...statuses: number[]): Record<number, object> {
   const out: Record<number, object> = {};
-  for (const status of statuses) out[status] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: errorEnvelope } } };
+  for (const status of statuses) out[status] = { description: ERROR_TEXT[status] ?? 'Error', headers: gatewayErrorHeader, content: { 'application/json': { schema: errorEnvelope } } };
   return out;
 }
 
