@@ -13,7 +13,7 @@ import { infoRoutes } from '../surfaces/management/info.js';
 import { callableModelRoutes } from '../surfaces/management/models.js';
 import { tokenRoutes } from '../surfaces/management/tokens.js';
 import { upstreamCheckRoutes } from '../surfaces/management/upstream-checks.js';
-import { OPENAI_BODY_FIELDS, openaiRoutes } from '../surfaces/openai/index.js';
+import { OPENAI_BODY_FIELDS, openaiCredential, openaiRoutes } from '../surfaces/openai/index.js';
 import { ANTHROPIC_BODY_FIELDS, anthropicCredential, anthropicRoutes, renderAnthropicError } from '../surfaces/anthropic/index.js';
 import { geminiCredential, geminiRoutes, renderGeminiError } from '../surfaces/gemini/index.js';
 import { useErrorRenderer } from '../surfaces/http-errors.js';
@@ -99,7 +99,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
 
   void app.register(
     async (v1) => {
-      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits, refresh));
+      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits, refresh, openaiCredential));
       // Bodies here pass through: checked to be JSON, only `model` and `store` decoded.
       registerPassThroughBody(v1, OPENAI_BODY_FIELDS);
       openaiRoutes(v1, gw, refresh);

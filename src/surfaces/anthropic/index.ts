@@ -3,6 +3,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RefreshOnMiss } from '../auth-hook.js';
 import type { OpenAiSurfaceDeps } from '../openai/deps.js';
+import { documented } from '../openai/documented.js';
+import { refreshUnknownModels } from '../openai/model-refresh.js';
+import { messagesRoutes } from './messages.js';
+import { anthropicModel, anthropicModelList } from './models.js';
+import { anthropicModelsDocs } from './schemas.js';
 
 export { renderAnthropicError } from './errors.js';
 
@@ -18,4 +23,15 @@ export function anthropicCredential(request: FastifyRequest): string | undefined
 
 export type AnthropicSurfaceDeps = OpenAiSurfaceDeps;
 
-export function anthropicRoutes(_scope: FastifyInstance, _deps: AnthropicSurfaceDeps, _refresh: RefreshOnMiss): void {}
+/** Registers the routes in a scope (no prefix) whose auth and body parsing are already set up. */
+export function anthropicRoutes(scope: FastifyInstance, deps: AnthropicSurfaceDeps, refresh: RefreshOnMiss): void {
+  scope.addHook('preHandler', refreshUnknownModels(deps.registry, refresh));
+  messagesRoutes(scope, deps, '');
+  messagesRoutes(scope, deps, '/anthropic');
+  scope.get('/anthropic/v1/models', documented({ ...anthropicModelsDocs.list, operationId: 'anthropicListModels' }), async (request) =>
+    anthropicModelList(deps.registry, request.token, request.query as Record<string, unknown>),
+  );
+  scope.get<{ Params: { '*': string } }>('/anthropic/v1/models/*', documented({ ...anthropicModelsDocs.retrieve, operationId: 'anthropicRetrieveModel' }), async (request) =>
+    anthropicModel(deps.registry, request.token, request.params['*']),
+  );
+}
