@@ -1,9 +1,11 @@
 // The OpenAPI description of the /v1beta routes (attached with `documented()`): request and
 // answer bodies are Google's own and pass through, so they are described, not validated.
+import { gatewayErrorHeader } from '../error-schema.js';
 import { GEMINI_METHODS } from './methods.js';
 
 const geminiError = {
   description: 'An error the gateway produced (header `x-bodhi-error: gateway`), or the upstream\'s own, in Google\'s envelope',
+  headers: gatewayErrorHeader,
   content: {
     'application/json': {
       schema: {
