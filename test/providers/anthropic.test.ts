@@ -102,7 +102,7 @@ describe('anthropic probe', () => {
       method: 'GET',
       path: '/models?limit=1000',
       headers: { 'x-api-key': 'sk-ant-1', 'anthropic-version': '2023-06-01' },
-      what: 'GET /models?limit=1000',
+      what: 'GET /models',
     });
     expect(probe.listModels(null).headers).toEqual({ 'anthropic-version': '2023-06-01' });
     const page = { data: [{ type: 'model', id: 'claude-b' }, { type: 'model', id: 'claude-a' }], has_more: false, first_id: 'claude-b', last_id: 'claude-a' };

@@ -12,7 +12,8 @@ export const anthropicAuth: AuthHeaders = (key) => ({ 'x-api-key': key, 'anthrop
 const withVersion = <T extends { headers: Record<string, string> }>(req: T): T => ({ ...req, headers: { 'anthropic-version': ANTHROPIC_VERSION, ...req.headers } });
 
 export function anthropicProbe(authHeaders: AuthHeaders = anthropicAuth): ProviderProbe {
-  const listModels = (apiKey: string | null) => withVersion(probeRequest(authHeaders, apiKey, 'GET', '/models?limit=1000'));
+  // The request is described without its query in messages ("GET /models answered 200").
+  const listModels = (apiKey: string | null) => ({ ...withVersion(probeRequest(authHeaders, apiKey, 'GET', '/models?limit=1000')), what: 'GET /models' });
   return {
     listModels,
     readModels: readModelList,
