@@ -13,7 +13,10 @@ import { infoRoutes } from '../surfaces/management/info.js';
 import { callableModelRoutes } from '../surfaces/management/models.js';
 import { tokenRoutes } from '../surfaces/management/tokens.js';
 import { upstreamCheckRoutes } from '../surfaces/management/upstream-checks.js';
-import { OPENAI_BODY_FIELDS, openaiRoutes } from '../surfaces/openai/index.js';
+import { OPENAI_BODY_FIELDS, openaiCredential, openaiRoutes } from '../surfaces/openai/index.js';
+import { ANTHROPIC_BODY_FIELDS, anthropicCredential, anthropicRoutes, renderAnthropicError } from '../surfaces/anthropic/index.js';
+import { geminiCredential, geminiRoutes, renderGeminiError } from '../surfaces/gemini/index.js';
+import { useErrorRenderer } from '../surfaces/http-errors.js';
 import { registerJsonBody, registerPassThroughBody } from './body.js';
 import { answerConnect, clientErrorHandler, clientTimeouts } from './client-limits.js';
 import { registerDocs } from './docs.js';
@@ -96,12 +99,31 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
 
   void app.register(
     async (v1) => {
-      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits, refresh));
+      v1.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits, refresh, openaiCredential));
       // Bodies here pass through: checked to be JSON, only `model` and `store` decoded.
       registerPassThroughBody(v1, OPENAI_BODY_FIELDS);
       openaiRoutes(v1, gw, refresh);
     },
     { prefix: '/v1' },
+  );
+
+  // Anthropic's Messages API: its own credential headers and error envelope.
+  void app.register(async (anthropic) => {
+    useErrorRenderer(anthropic, renderAnthropicError);
+    anthropic.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits, refresh, anthropicCredential));
+    registerPassThroughBody(anthropic, ANTHROPIC_BODY_FIELDS);
+    anthropicRoutes(anthropic, gw, refresh);
+  });
+
+  // Google's Gemini API: the model is in the path, so no body field is read.
+  void app.register(
+    async (gemini) => {
+      useErrorRenderer(gemini, renderGeminiError);
+      gemini.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'user', gw.rateLimits, refresh, geminiCredential));
+      registerPassThroughBody(gemini, []);
+      geminiRoutes(gemini, gw, refresh);
+    },
+    { prefix: '/v1beta' },
   );
 
   void app.register(

@@ -1,21 +1,14 @@
 // Every error the gateway produces leaves in the OpenAI envelope, whichever layer raised it.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, badRequest, internalError, unknownUrl } from '../errors/catalogue.js';
-import { toGatewayError } from '../surfaces/http-errors.js';
-import { sendError } from '../surfaces/openai/errors.js';
+import { toGatewayError, useErrorRenderer } from '../surfaces/http-errors.js';
+import { renderError, sendError } from '../surfaces/openai/errors.js';
 
 export { toGatewayError };
 
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => {
-    const known = toGatewayError(err, request.routeOptions.bodyLimit);
-    if (!known) request.log.error({ err }, 'unhandled error');
-    if (reply.sent || reply.raw.headersSent) {
-      reply.raw.destroy();
-      return;
-    }
-    void sendError(reply, known ?? internalError());
-  });
+  // The OpenAI envelope is the default; the Anthropic and Gemini surfaces set their own.
+  useErrorRenderer(app, renderError);
 
   app.setNotFoundHandler((request, reply) => void sendError(reply, unknownUrl(request.method, request.url)));
 }

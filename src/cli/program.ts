@@ -77,15 +77,25 @@ export function buildCli(): Command {
     .command('add')
     .description('add an API model; prints it as JSON (never the key)')
     .requiredOption('--name <name>', 'unique name')
-    .addOption(new Option('--format <format>', 'API format').choices([...API_FORMATS]).makeOptionMandatory())
-    .requiredOption('--base-url <url>', 'upstream base URL, e.g. https://api.openai.com/v1')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'API format: openai (chat completions, embeddings), openai_responses (responses), anthropic (Anthropic Messages), gemini (Google Gemini)',
+      )
+        .choices([...API_FORMATS])
+        .makeOptionMandatory(),
+    )
+    .requiredOption(
+      '--base-url <url>',
+      'upstream base URL as the provider documents it, e.g. https://api.openai.com/v1, https://api.anthropic.com/v1, https://generativelanguage.googleapis.com/v1beta',
+    )
     .addOption(new Option('--api-key <key>', 'upstream API key (prefer --api-key-env: flags end up in shell history)').conflicts('apiKeyEnv'))
     .option('--api-key-env <var>', 'read the upstream API key from this environment variable')
-    .option('--models <ids>', 'comma-separated model ids, e.g. gpt-5,gpt-4.1', list)
+    .option('--models <ids>', 'comma-separated model ids, e.g. gpt-5,gpt-4.1 or claude-sonnet-4-5', list)
     .option('--prefix <prefix>', 'prefix clients add to model ids, e.g. res/')
     .option('--forward-all', 'forward every model id that starts with the prefix')
-    .option('--openai-organization <id>', 'send OpenAI-Organization: <id> upstream (clients cannot set it), e.g. org-abc123')
-    .option('--openai-project <id>', 'send OpenAI-Project: <id> upstream (clients cannot set it), e.g. proj_abc123')
+    .option('--openai-organization <id>', 'openai formats: send OpenAI-Organization: <id> upstream (clients cannot set it), e.g. org-abc123')
+    .option('--openai-project <id>', 'openai formats: send OpenAI-Project: <id> upstream (clients cannot set it), e.g. proj_abc123')
     .addOption(homeOption())
     .addOption(databaseUrlOption())
     .action(

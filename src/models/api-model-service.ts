@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { badRequest, conflict, notFound } from '../errors/catalogue.js';
 import type { ApiModelRecord, Store } from '../store/types.js';
-import { API_FORMATS, isApiFormat } from '../providers/formats.js';
+import { API_FORMATS, isApiFormat, type ApiFormat } from '../providers/formats.js';
+import { providerFor } from '../providers/index.js';
 import { MAX_MODEL_ID_LENGTH, idLength, isPrintable, prefixCovers, prefixesOverlap, sameId, visible } from './model-ids.js';
 import { claimedIds } from '../state/registry.js';
 
@@ -126,6 +127,28 @@ export function validOpenaiId(raw: unknown, field: 'openai_organization' | 'open
   return raw;
 }
 
+/**
+ * Whether a format sends an OpenAI organization and project upstream: asked of its provider
+ * (the headers it derives from them without a key), so a new format needs no change here.
+ */
+export function takesOpenaiAccount(format: ApiFormat): boolean {
+  return providerFor(format).upstreamHeaders(null, { openaiOrganization: 'org', openaiProject: 'proj' }).length > 0;
+}
+
+/** The stored organization and project: refused when typed for a format that never sends them, dropped when kept from another format. */
+function accountFor(format: ApiFormat, input: ApiModelInput, current: { openaiOrganization: string | null; openaiProject: string | null }) {
+  const openaiOrganization = validOpenaiId(input.openai_organization, 'openai_organization', current.openaiOrganization);
+  const openaiProject = validOpenaiId(input.openai_project, 'openai_project', current.openaiProject);
+  if (takesOpenaiAccount(format)) return { openaiOrganization, openaiProject };
+  for (const field of ['openai_organization', 'openai_project'] as const) {
+    const raw = input[field];
+    if (raw !== undefined && raw !== null && raw !== '') {
+      throw badRequest(`${field} is sent only by the ${API_FORMATS.filter(takesOpenaiAccount).join(' and ')} formats, not '${format}'. Leave it out (or null).`, field);
+    }
+  }
+  return { openaiOrganization: null, openaiProject: null };
+}
+
 export class ApiModelService {
   constructor(
     private readonly store: Store,
@@ -193,8 +216,7 @@ export class ApiModelService {
     let apiKeyEnc = base.apiKeyEnc;
     if (input.api_key === null) apiKeyEnc = null;
     else if (input.api_key !== undefined) apiKeyEnc = this.box.encrypt(validKey(input.api_key));
-    const openaiOrganization = validOpenaiId(input.openai_organization, 'openai_organization', base.openaiOrganization);
-    const openaiProject = validOpenaiId(input.openai_project, 'openai_project', base.openaiProject);
+    const { openaiOrganization, openaiProject } = accountFor(input.api_format, input, base);
     return { ...base, name, apiFormat: input.api_format, baseUrl, apiKeyEnc, models, prefix, forwardAll, openaiOrganization, openaiProject };
   }
 

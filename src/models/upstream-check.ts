@@ -1,24 +1,24 @@
 // Admin-side checks of an upstream before (or after) it becomes an API model: list its models
 // (GET {base_url}/models) and test that a connection works. They run on the server with the
 // gateway's undici dispatcher, so a stored key is used without ever reaching the browser, and
-// every call has a deadline. What to send and how to read the answer is the format's probe
-// (providers/probes.ts).
+// every call has a deadline. What to send and how to read the answer is the probe of the API
+// format being configured (providers/probes.ts): each API lists its models its own way.
 import { request, type Dispatcher } from 'undici';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { badRequest, upstreamError } from '../errors/catalogue.js';
 import { networkErrorText } from '../upstream/network-errors.js';
 import type { ApiModelService } from './api-model-service.js';
 import { normaliseBaseUrl, validOpenaiId } from './api-model-service.js';
-import { isApiFormat, type ApiFormat } from '../providers/formats.js';
+import { API_FORMATS, isApiFormat, type ApiFormat } from '../providers/formats.js';
 import { providerFor } from '../providers/index.js';
-import { openaiHeaders } from '../providers/openai/index.js';
-import { LISTING_FORMAT, type ProbeRequest } from '../providers/probes.js';
+import type { ProbeRequest } from '../providers/probes.js';
 
 export interface UpstreamCheckInput {
   base_url?: unknown;
   /** A key typed in; omitted means "the stored key of api_model_id"; null means none. */
   api_key?: unknown;
   api_model_id?: unknown;
+  /** Required to test a connection; fetching models defaults to `openai` (clients from before other formats). */
   api_format?: unknown;
   model?: unknown;
   /** Omitted: the stored ones of api_model_id when its stored key is used; null or '' for none. */
@@ -36,7 +36,7 @@ export interface ConnectionResult {
 interface Target {
   baseUrl: string;
   apiKey: string | null;
-  /** OpenAI-Organization / OpenAI-Project, flat [name, value, ...]. */
+  /** The format's account headers (OpenAI-Organization / OpenAI-Project), flat [name, value, ...]. */
   extraHeaders: string[];
 }
 
@@ -55,19 +55,24 @@ export interface UpstreamCheckDeps {
 /** Bodies past this are cut off: a model list or an error is far smaller. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/** The input's api_format; `fallback` when it is absent and one may be assumed. */
+function checkedFormat(input: UpstreamCheckInput, fallback?: ApiFormat): ApiFormat {
+  if (input === null || typeof input !== 'object') throw badRequest('Expected a JSON object.');
+  if (input.api_format === undefined && fallback) return fallback;
+  if (!isApiFormat(input.api_format)) throw badRequest(`api_format must be one of: ${API_FORMATS.join(', ')}.`, 'api_format');
+  return input.api_format;
+}
+
 /** The upstream's message with the key cut out, should the upstream repeat it. */
 const redact = (message: string, apiKey: string | null): string => (apiKey ? message.split(apiKey).join('[redacted]') : message);
 
 export class UpstreamChecker {
   constructor(private readonly deps: UpstreamCheckDeps) {}
 
-  private probe(format: ApiFormat) {
-    return providerFor(format).probe;
-  }
-
   async fetchModels(input: UpstreamCheckInput): Promise<string[]> {
-    const target = await this.target(input);
-    const probe = this.probe(LISTING_FORMAT);
+    const format = checkedFormat(input, 'openai');
+    const target = await this.target(input, format);
+    const probe = providerFor(format).probe;
     const req = probe.listModels(target.apiKey);
     const answer = await this.send(target, req);
     if (answer.kind === 'unreachable') throw upstreamError(answer.message, 'upstream_unavailable');
@@ -80,13 +85,13 @@ export class UpstreamChecker {
   }
 
   async testConnection(input: UpstreamCheckInput): Promise<ConnectionResult> {
-    if (!isApiFormat(input.api_format)) throw badRequest('api_format must be one of: openai, openai_responses.', 'api_format');
+    const format = checkedFormat(input);
     if (input.model !== undefined && (typeof input.model !== 'string' || !/^\S+$/.test(input.model))) {
       throw badRequest('model must be a model id without spaces.', 'model');
     }
-    const target = await this.target(input);
+    const target = await this.target(input, format);
     const model = input.model as string | undefined;
-    const probe = this.probe(input.api_format);
+    const probe = providerFor(format).probe;
     const req = probe.testConnection(target.apiKey, model);
     const what = model ? `${req.what} with model '${model}'` : req.what;
     const answer = await this.send(target, req);
@@ -100,12 +105,12 @@ export class UpstreamChecker {
     };
   }
 
-  private async target(input: UpstreamCheckInput): Promise<Target> {
-    if (input === null || typeof input !== 'object') throw badRequest('Expected a JSON object.');
+  private async target(input: UpstreamCheckInput, format: ApiFormat): Promise<Target> {
     const baseUrl = normaliseBaseUrl(input.base_url);
-    // Organization and project as typed, else (below) the stored ones of a stored model.
+    // Organization and project as typed, else (below) the stored ones of a stored model. The
+    // format's headers without a key are its account headers: none for a format that has none.
     const typed = (stored: { openaiOrganization: string | null; openaiProject: string | null } = { openaiOrganization: null, openaiProject: null }) =>
-      openaiHeaders(null, {
+      providerFor(format).upstreamHeaders(null, {
         openaiOrganization: validOpenaiId(input.openai_organization, 'openai_organization', stored.openaiOrganization),
         openaiProject: validOpenaiId(input.openai_project, 'openai_project', stored.openaiProject),
       });

@@ -2,12 +2,14 @@
 // chunk that completes a created response's id until its routing record is committed) and
 // learns what the gateway records: the id of a created response, its status and the token
 // usage. What to look for comes from the provider's AnswerReader; this file knows only JSON
-// bodies, SSE framing and content encodings.
+// bodies (and JSON arrays streamed as events), SSE framing and content encodings.
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Observation } from '../domain/usage.js';
+import { LBRACKET, skipSpace } from '../lib/json/json-bytes.js';
 import { decodeSpan, scanTopLevel } from '../lib/json/json-scan.js';
 import { findTopLevelAtEnds } from '../lib/json/json-scan-ends.js';
+import { JsonArrayItems } from '../lib/json/json-array-items.js';
 import { TopLevelFields } from '../lib/json/json-stream-scan.js';
 import type { AnswerReader, AnswerSink } from '../providers/provider.js';
 import { eventData, eventEnd, Marker } from '../upstream/sse.js';
@@ -57,7 +59,10 @@ export type OnResponseId = (id: string) => void | Promise<void>;
 
 export function observeAnswer(reader: AnswerReader, onResponseId?: OnResponseId): AnswerObserver {
   const observed: Observation = { stream: false };
-  let mode: 'json' | 'sse' | 'off' = 'off';
+  let mode: 'json' | 'sse' | 'array' | 'off' = 'off';
+  /** A JSON array answer read element by element (reader.jsonArrayEvents). */
+  let items: JsonArrayItems | undefined;
+  let firstByteSeen = false;
   // JSON bodies up to JSON_PARSE_MAX are kept (as the chunks that passed) and read once at the
   // end (readHeld), which costs less than the streaming scanner's walk over every byte. A larger
   // body switches to that scanner, which keeps only the few fields read, so memory stays bounded.
@@ -113,11 +118,12 @@ export function observeAnswer(reader: AnswerReader, onResponseId?: OnResponseId)
   // Set when a stream starts: the event types (Responses) or the usage chunk (chat) to look for.
   let marker: Marker | undefined;
 
-  const onEvent = (buf: Buffer, start: number, end: number) => {
+  const onEvent = (buf: Buffer, start: number, end: number, bare = false) => {
     if (!reader.wantsEvent(marker!, buf, start, end, observed)) return;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(eventData(buf.subarray(start, end)));
+      const event = buf.subarray(start, end);
+      parsed = JSON.parse(bare ? event.toString('utf8') : eventData(event));
     } catch {
       return;
     }
@@ -134,8 +140,8 @@ export function observeAnswer(reader: AnswerReader, onResponseId?: OnResponseId)
     if (pendingBytes > 0) {
       // Where does the pending event end? Only the junction needs the previous bytes: a blank
       // line is at most 4 bytes (CRLF CRLF), so 3 bytes of the tail are enough.
-      const last = pending[pending.length - 1]!;
-      const tail = last.subarray(Math.max(0, last.length - 3));
+      // (Taken across parts: with CRLF framing a part may be shorter than that.)
+      const tail = lastBytes(pending, 3);
       const end = eventEnd(Buffer.concat([tail, chunk]), 0);
       if (end < 0) {
         pending.push(chunk);
@@ -188,6 +194,13 @@ export function observeAnswer(reader: AnswerReader, onResponseId?: OnResponseId)
   };
 
   const scanJson = (chunk: Buffer) => {
+    if (!firstByteSeen && reader.jsonArrayEvents) {
+      const first = skipSpace(chunk, 0);
+      if (first < chunk.length) {
+        firstByteSeen = true;
+        if (chunk[first] === LBRACKET) return startArray(chunk);
+      }
+    }
     if (!fields && heldBytes + chunk.length <= JSON_PARSE_MAX && (!wantsId || idSent || held.length === 0)) {
       held.push(chunk);
       heldBytes += chunk.length;
@@ -203,9 +216,22 @@ export function observeAnswer(reader: AnswerReader, onResponseId?: OnResponseId)
     if (wantsId && !idSent && fields.raw.has(idKey[0]!)) sendId(fields.value(idKey[0]!));
   };
 
+  // A streamed JSON array: each element is an event (its marker checked as for SSE).
+  const startArray = (chunk: Buffer) => {
+    mode = 'array';
+    observed.stream = true;
+    marker = new Marker(reader.eventMarker);
+    items = new JsonArrayItems((item) => onEvent(item, 0, item.length, true), MAX_EVENT_BYTES);
+    for (const h of held) items.write(h);
+    held = [];
+    heldBytes = 0;
+    items.write(chunk);
+  };
+
   const scan = (chunk: Buffer) => {
     if (mode === 'sse') scanSse(chunk);
     else if (mode === 'json') scanJson(chunk);
+    else if (mode === 'array') items!.write(chunk);
   };
 
   const onInflated = (chunk: Buffer) => {
@@ -239,6 +265,7 @@ export function observeAnswer(reader: AnswerReader, onResponseId?: OnResponseId)
     }
     mode = 'off';
     fields = undefined;
+    items = undefined;
     held = [];
     pending = [];
     pendingBytes = 0;
@@ -300,6 +327,15 @@ export function observeAnswer(reader: AnswerReader, onResponseId?: OnResponseId)
       });
     },
   };
+}
+
+/** The last `n` bytes of `parts` joined (fewer if they hold fewer). */
+function lastBytes(parts: readonly Buffer[], n: number): Buffer {
+  let i = parts.length - 1;
+  let size = parts[i]!.length;
+  while (size < n && i > 0) size += parts[--i]!.length;
+  const joined = i === parts.length - 1 ? parts[i]! : Buffer.concat(parts.slice(i));
+  return joined.subarray(Math.max(0, joined.length - n));
 }
 
 /** Resolves on `event`, or when the stream closes or fails first (never hangs on a broken inflater). */

@@ -7,6 +7,8 @@ export interface Target {
   readonly apiModel: LiveApiModel;
   /** What the upstream gets: the client's bytes, with at most `model` rewritten. */
   readonly body: Buffer | null;
+  /** The path below the API model's base URL when it names the model (Gemini); else the call's. */
+  readonly path?: string;
 }
 
 /** The targets of a model-routed call (its body names the model). */

@@ -90,12 +90,13 @@ export class ProxyPipeline {
   private async attemptOne(ctx: RequestContext, call: ProxyCall, target: Target, observer: AnswerObserver, client: ClientResponse): Promise<AttemptOutcome> {
     const { apiModel, body } = target;
     const { metrics, tracing } = this.deps;
-    const upstreamSpan = ctx.span && tracing?.startUpstream(ctx.span, apiModel.name, ctx.method, apiModel.origin + apiModel.basePath + call.path);
+    const path = target.path ?? call.path;
+    const upstreamSpan = ctx.span && tracing?.startUpstream(ctx.span, apiModel.name, ctx.method, apiModel.origin + apiModel.basePath + path);
     const request = {
       origin: apiModel.origin,
-      path: apiModel.basePath + call.path + call.query,
+      path: apiModel.basePath + path + call.query,
       method: ctx.method,
-      headers: upstreamRequestHeaders(ctx.rawHeaders, apiModel.credentials, body ? body.length : null),
+      headers: upstreamRequestHeaders(ctx.rawHeaders, apiModel.credentials, body ? body.length : null, apiModel.provider.defaultHeaders),
       body,
     };
     const outcome = await attempt(this.deps.dispatcher, request, client, streamMetrics(observer, metrics, apiModel.name));
@@ -149,16 +150,23 @@ export class ProxyPipeline {
 /** Counts open streams per API model around an observer. */
 function streamMetrics(observer: AnswerObserver, metrics: ProxyDeps['metrics'], apiModelName: string): AnswerObserver {
   let streaming = false;
+  // An SSE answer is a stream from its head; a streamed JSON array from its first bytes.
+  const started = () => {
+    if (streaming || !observer.observed.stream) return;
+    streaming = true;
+    metrics.streamStarted(apiModelName);
+  };
   return {
     observed: observer.observed,
     start(status, contentType, contentEncoding) {
       observer.start(status, contentType, contentEncoding);
-      if (observer.observed.stream) {
-        streaming = true;
-        metrics.streamStarted(apiModelName);
-      }
+      started();
     },
-    data: observer.data,
+    data(chunk) {
+      const held = observer.data(chunk);
+      started();
+      return held;
+    },
     end(complete) {
       if (streaming) metrics.streamEnded(apiModelName);
       return observer.end(complete);

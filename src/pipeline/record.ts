@@ -1,8 +1,8 @@
 // The pipeline's last step: records each finished request once: the access-log line and
-// Prometheus metrics for every route, plus a request-log row for /v1 calls. Called by whoever
-// knows how the request ended: the proxy (upstream outcome, what the answer carried), the
-// local-inference handler, or, for requests the gateway answered itself, the app's onResponse
-// hook. A client that disconnects is recorded too.
+// Prometheus metrics for every route, plus a request-log row for model API calls (/v1,
+// /anthropic, /v1beta). Called by whoever knows how the request ended: the proxy (upstream
+// outcome, what the answer carried), the local-inference handler, or, for requests the gateway
+// answered itself, the app's onResponse hook. A client that disconnects is recorded too.
 import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Outcome } from '../domain/outcome.js';
@@ -12,6 +12,9 @@ import { redactSecrets } from '../observability/redact.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { AuthToken } from '../state/token-cache.js';
 import type { RequestLogWriter } from '../usage/request-log.js';
+
+/** The client surfaces whose calls get request-log rows: OpenAI's, Anthropic's, Gemini's. */
+const MODEL_API = /^\/(v1|v1beta|anthropic)\//;
 
 /** The little the pipeline needs to log. */
 export interface LogSink {
@@ -93,7 +96,7 @@ export class RequestRecorder {
     const apiModelName = f.apiModel?.name ?? '';
     this.metrics.request(request.method, route, apiModelName, f.status, durationMs / 1000, ttfbMs === null ? null : ttfbMs / 1000);
     if (request.span) this.tracing?.end(request.span, f.status);
-    if (!request.url.startsWith('/v1/')) return;
+    if (!MODEL_API.test(request.url)) return;
 
     if (f.observed?.malformedUsage) this.metrics.malformedUsage(apiModelName);
     if (f.observed?.unreadable) {

@@ -13,6 +13,12 @@ export const modelNotFound = (model: string): GatewayError =>
   notFound(`Model configuration '${model}' not found.`, 'model', 'model_not_found');
 
 export function wrongFormat(endpoint: Endpoint, model: string, actualFormat: string): GatewayError {
+  if (endpoint === 'messages') {
+    return badRequest(`Model '${model}' is not configured for Anthropic Messages API format. Configure an alias with 'anthropic' format.`, 'model');
+  }
+  if (endpoint === 'gemini') {
+    return badRequest(`Model '${model}' is not configured for Gemini API format. Configure an alias with 'gemini' format.`, 'model');
+  }
   if (endpoint === 'responses') {
     return badRequest(
       `Model '${model}' is not configured for Responses API format. Configure an alias with 'openai_responses' format.`,
@@ -70,7 +76,8 @@ export function resolveModelFor(registry: ModelRegistry, endpoint: Endpoint, mod
   if (!resolved) throw modelNotFound(model);
   checkModelAllowed(token, model);
   if (resolved.kind === 'local') {
-    if (endpoint === 'responses') throw wrongFormat(endpoint, model, 'local');
+    // Local aliases answer Chat Completions and Embeddings only.
+    if (endpoint !== 'chat' && endpoint !== 'embeddings') throw wrongFormat(endpoint, model, 'local');
     return resolved;
   }
   if (resolved.apiModel.apiFormat !== ENDPOINT_FORMAT[endpoint]) throw wrongFormat(endpoint, model, resolved.apiModel.apiFormat);

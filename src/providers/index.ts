@@ -1,5 +1,7 @@
 // Every API format's provider, by format.
 import type { ApiFormat, Endpoint } from '../domain/formats.js';
+import { anthropic } from './anthropic/index.js';
+import { gemini } from './gemini/index.js';
 import { openai } from './openai/index.js';
 import { openaiResponses } from './openai_responses/index.js';
 import type { Provider } from './provider.js';
@@ -7,6 +9,8 @@ import type { Provider } from './provider.js';
 export const PROVIDERS: Readonly<Record<ApiFormat, Provider>> = {
   openai,
   openai_responses: openaiResponses,
+  anthropic,
+  gemini,
 };
 
 export const providerFor = (format: ApiFormat): Provider => PROVIDERS[format];

@@ -1,7 +1,6 @@
 // Connection probes: how the admin checks (models/upstream-check.ts) talk to an upstream of
 // each api_format. A probe only builds requests and reads answers; sending them, deadlines
 // and keeping keys out of messages are the checker's job.
-import type { ApiFormat } from '../domain/formats.js';
 
 /** The headers that carry an upstream key (the format's auth scheme). */
 export type AuthHeaders = (apiKey: string) => Record<string, string>;
@@ -28,8 +27,5 @@ export interface ProviderProbe {
   /** The upstream's own error message in an answer (`HTTP <status>` when the body has none). */
   readError(status: number, text: string): string;
 }
-
-/** Fetching models names no format: every format lists its models the way OpenAI does. */
-export const LISTING_FORMAT: ApiFormat = 'openai';
 
 export const bearerAuth: AuthHeaders = (apiKey) => ({ authorization: `Bearer ${apiKey}` });

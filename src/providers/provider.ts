@@ -34,6 +34,11 @@ export interface AnswerReader {
   readJson(field: (key: string) => unknown, sink: AnswerSink): void;
   readUsage(usage: unknown): UsageReading;
   /**
+   * Set when a JSON array body is a stream of answers (Gemini's streamGenerateContent without
+   * `alt=sse`): each element is read as a stream event is.
+   */
+  readonly jsonArrayEvents?: boolean;
+  /**
    * Set for answers that create an object the client can address later (a Response): where
    * its id shows first, so it can be recorded before the client has it.
    */
@@ -53,6 +58,8 @@ export interface Provider {
   readonly endpoints: readonly Endpoint[];
   /** Flat [name, value, ...] headers that carry the stored key (and account choice) upstream. */
   upstreamHeaders(key: string | null, settings: ProviderSettings): string[];
+  /** Flat [name, value, ...] headers sent only when the client sent none of that name (e.g. an API version). */
+  readonly defaultHeaders?: readonly string[];
   /** The reader for each endpoint family in `endpoints`. */
   reader(endpoint: Endpoint): AnswerReader;
   /** How the admin checks list the upstream's models and test a connection. */

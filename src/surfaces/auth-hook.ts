@@ -12,7 +12,23 @@ import type { AuthResult, TokenCache } from '../state/token-cache.js';
 /** Brings the caches up to date with the store; resolves true when the store answered. */
 export type RefreshOnMiss = () => Promise<boolean>;
 
-export function authHook(tokens: TokenCache, lastUsed: LastUsedRecorder, need: Scope, rateLimits: RateLimiter, refresh: RefreshOnMiss): onRequestHookHandler {
+/**
+ * Where a surface's clients put the gateway token, as an Authorization value
+ * (`Bearer <token>`); undefined when there is none.
+ */
+export type CredentialReader = (request: FastifyRequest) => string | undefined;
+
+/** OpenAI's clients: `Authorization: Bearer <token>`. */
+export const bearerCredential: CredentialReader = (request) => request.headers.authorization;
+
+export function authHook(
+  tokens: TokenCache,
+  lastUsed: LastUsedRecorder,
+  need: Scope,
+  rateLimits: RateLimiter,
+  refresh: RefreshOnMiss,
+  credential: CredentialReader = bearerCredential,
+): onRequestHookHandler {
   const admit = (request: FastifyRequest, result: AuthResult, done: HookHandlerDoneFunction) => {
     if (!result.ok) return done(result.error);
     if (!scopeAtLeast(result.token.scope, need)) {
@@ -28,11 +44,12 @@ export function authHook(tokens: TokenCache, lastUsed: LastUsedRecorder, need: S
   };
 
   return function authenticate(request, _reply, done) {
-    const result = tokens.authenticate(request.headers.authorization);
+    const presented = credential(request);
+    const result = tokens.authenticate(presented);
     if (result.ok || !result.unknown) return admit(request, result, done);
     refresh().then(
       (reached) => {
-        const again = tokens.authenticate(request.headers.authorization);
+        const again = tokens.authenticate(presented);
         // Only a store that answered proves the token does not exist.
         if (!again.ok && again.unknown) tokens.missed(again.unknown, reached);
         admit(request, again, done);

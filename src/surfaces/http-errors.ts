@@ -1,7 +1,8 @@
 // Errors the HTTP framework raises (schema validation, body limit, content type) as catalogue
 // errors, so they leave in the same envelope as the gateway's own.
-import type { FastifyError } from 'fastify';
-import { GatewayError, badRequest } from '../errors/catalogue.js';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { GatewayError, badRequest, internalError } from '../errors/catalogue.js';
+import type { ErrorRenderer } from './http-client.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -38,4 +39,21 @@ export function toGatewayError(err: unknown, bodyLimit?: number): GatewayError |
     return byStatus[status]?.(bodyLimit) ?? GatewayError.fromHttp(status, fe.message, fe.code ?? null);
   }
   return undefined;
+}
+
+/**
+ * Every error raised in a surface's scope (auth hook, body parsing, validation, route) leaves
+ * in that surface's envelope; anything unknown is a 500 that names only the request id.
+ */
+export function useErrorRenderer(scope: FastifyInstance, render: ErrorRenderer): void {
+  scope.setErrorHandler((err, request, reply) => {
+    const known = toGatewayError(err, request.routeOptions.bodyLimit);
+    if (!known) request.log.error({ err }, 'unhandled error');
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
+      return;
+    }
+    const { status, headers, body } = render(known ?? internalError());
+    void reply.code(status).headers(headers).send(body);
+  });
 }

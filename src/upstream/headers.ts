@@ -23,6 +23,7 @@ export const DROP_FROM_CLIENT: readonly string[] = [
   'authorization',
   'cookie',
   'x-api-key',
+  'x-goog-api-key',
   'api-key',
   // Which OpenAI organization and project are billed is the operator's choice, made on the
   // API model; a client must not pick another one the operator's key can reach.
@@ -58,7 +59,7 @@ function connectionListed(value: string | undefined): Set<string> | undefined {
  * headers (order and case kept). `credentials` is the API model's own flat list (its key in
  * its provider's header, account headers), prepared once per model.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], credentials: readonly string[], bodyLength: number | null): string[] {
+export function upstreamRequestHeaders(rawHeaders: readonly string[], credentials: readonly string[], bodyLength: number | null, defaults?: readonly string[]): string[] {
   let listed: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if (rawHeaders[i]!.toLowerCase() === 'connection') listed = connectionListed(rawHeaders[i + 1]);
@@ -71,9 +72,20 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], credential
     out.push(name, rawHeaders[i + 1]!);
   }
   for (let i = 0; i < credentials.length; i++) out.push(credentials[i]!);
+  if (defaults) addMissing(out, defaults);
   if (bodyLength !== null) out.push('content-length', String(bodyLength));
   out.push('accept-encoding', 'identity');
   return out;
+}
+
+/** Appends each default [name, value] whose name `out` does not have yet. */
+function addMissing(out: string[], defaults: readonly string[]): void {
+  for (let d = 0; d < defaults.length; d += 2) {
+    const name = defaults[d]!.toLowerCase();
+    let present = false;
+    for (let i = 0; i < out.length && !present; i += 2) present = out[i]!.toLowerCase() === name;
+    if (!present) out.push(defaults[d]!, defaults[d + 1]!);
+  }
 }
 
 export interface ResponseHeadInfo {

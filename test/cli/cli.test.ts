@@ -32,6 +32,23 @@ describe('bodhi CLI', () => {
     expect(r.stdout).not.toContain('sk-cli-secret-123');
   });
 
+  it('adds anthropic and gemini API models with base URLs as the providers document them; --help names every format', async () => {
+    const help = (await run('api-models', 'add', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('choices: "openai", "openai_responses", "anthropic", "gemini"');
+    for (const text of ['anthropic (Anthropic Messages)', 'gemini (Google Gemini)', 'https://api.anthropic.com/v1', 'https://generativelanguage.googleapis.com/v1beta']) expect(help).toContain(text);
+
+    const claude = await run('api-models', 'add', '--name', 'claude', '--format', 'anthropic', '--base-url', 'https://api.anthropic.com/v1', '--api-key', 'sk-ant-cli-secret', '--models', 'claude-sonnet-4-5');
+    expect(claude.code, claude.stderr).toBe(0);
+    expect(JSON.parse(claude.stdout)).toMatchObject({ name: 'claude', api_format: 'anthropic', base_url: 'https://api.anthropic.com/v1', has_api_key: true, models: ['claude-sonnet-4-5'] });
+    const gemini = await run('api-models', 'add', '--name', 'gemini', '--format', 'gemini', '--base-url', 'https://generativelanguage.googleapis.com/v1beta/', '--models', 'gemini-2.5-flash', '--prefix', 'gem/');
+    expect(gemini.code, gemini.stderr).toBe(0);
+    expect(JSON.parse(gemini.stdout)).toMatchObject({ api_format: 'gemini', base_url: 'https://generativelanguage.googleapis.com/v1beta', prefix: 'gem/' });
+    const listed = await run('api-models', 'list');
+    expect(listed.stdout).toMatch(/claude\s+anthropic\s+https:\/\/api\.anthropic\.com\/v1/);
+    expect(listed.stdout).toMatch(/gemini\s+gemini\s+https:\/\/generativelanguage\.googleapis\.com\/v1beta/);
+    for (const name of ['claude', 'gemini']) expect((await run('api-models', 'remove', name)).code).toBe(0);
+  });
+
   it('reads the key from an environment variable with --api-key-env', async () => {
     const r = await bodhi(['api-models', 'add', '--name', 'chat', '--format', 'openai', '--base-url', 'http://127.0.0.1:9/v1', '--api-key-env', 'MY_KEY', '--models', 'gpt-4o'], { BODHI_HOME: home, MY_KEY: 'sk-from-env' });
     expect(r.code, r.stderr).toBe(0);
@@ -44,7 +61,7 @@ describe('bodhi CLI', () => {
   it('rejects bad input with a clear message and a failing exit code', async () => {
     const cases: [string[], RegExp][] = [
       [['api-models', 'add', '--format', 'openai', '--base-url', 'http://x'], /--name/],
-      [['api-models', 'add', '--name', 'x', '--format', 'anthropic', '--base-url', 'http://x', '--models', 'a'], /Allowed choices are openai, openai_responses/],
+      [['api-models', 'add', '--name', 'x', '--format', 'bedrock', '--base-url', 'http://x', '--models', 'a'], /Allowed choices are openai, openai_responses, anthropic, gemini/],
       [['api-models', 'add', '--name', 'x', '--format', 'openai', '--base-url', 'ftp://x', '--models', 'a'], /http or https/],
       [['api-models', 'add', '--name', 'x', '--format', 'openai', '--base-url', 'not a url', '--models', 'a'], /not a valid URL/],
       [['api-models', 'add', '--name', 'x', '--format', 'openai', '--base-url', 'http://x'], /models must list at least one/],

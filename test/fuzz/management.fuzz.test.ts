@@ -21,7 +21,7 @@ const url = fc.oneof(
 const apiModelInput = fc.record(
   {
     name: fieldValue(name),
-    api_format: fieldValue(fc.constantFrom('openai', 'openai_responses', 'anthropic')),
+    api_format: fieldValue(fc.constantFrom('openai', 'openai_responses', 'anthropic', 'gemini', 'bedrock')),
     base_url: fieldValue(url),
     api_key: fieldValue(fc.oneof(fc.constant(KEY_CANARY), fc.string({ maxLength: 40 }))),
     models: fieldValue(fc.array(modelId, { maxLength: 4 })),

@@ -13,8 +13,8 @@ describe('provider registry', () => {
   it('has one provider per api_format, each endpoint family served by exactly one format', () => {
     expect(Object.keys(PROVIDERS).sort()).toEqual([...API_FORMATS].sort());
     for (const format of API_FORMATS) expect(PROVIDERS[format].format).toBe(format);
-    expect(ENDPOINT_FORMAT).toEqual({ chat: 'openai', embeddings: 'openai', responses: 'openai_responses' });
-    expect(FORMAT_LABELS).toEqual({ openai: 'OpenAI - Completions', openai_responses: 'OpenAI - Responses' });
+    expect(ENDPOINT_FORMAT).toEqual({ chat: 'openai', embeddings: 'openai', responses: 'openai_responses', messages: 'anthropic', gemini: 'gemini' });
+    expect(FORMAT_LABELS).toEqual({ openai: 'OpenAI - Completions', openai_responses: 'OpenAI - Responses', anthropic: 'Anthropic - Messages', gemini: 'Google - Gemini' });
   });
 });
 

@@ -66,6 +66,8 @@ describe('management API', () => {
       data: [
         { id: 'openai', label: 'OpenAI - Completions' },
         { id: 'openai_responses', label: 'OpenAI - Responses' },
+        { id: 'anthropic', label: 'Anthropic - Messages' },
+        { id: 'gemini', label: 'Google - Gemini' },
       ],
     });
   });
@@ -74,7 +76,7 @@ describe('management API', () => {
     [{ ...valid, name: undefined }, 'name'],
     [{ ...valid, name: '' }, 'name'],
     [{ ...valid, name: 'has space' }, 'name'],
-    [{ ...valid, api_format: 'anthropic' }, 'api_format'],
+    [{ ...valid, api_format: 'bedrock' }, 'api_format'],
     [{ ...valid, api_format: undefined }, 'api_format'],
     [{ ...valid, base_url: 'ftp://x' }, 'base_url'],
     [{ ...valid, base_url: 'not a url' }, 'base_url'],
@@ -248,6 +250,58 @@ describe('management API', () => {
     const info = await json(await gw.call('/bodhi/v1/info'));
     expect(info).toMatchObject({ version: expect.any(String), data_dir: gw.home, database: { kind: 'sqlite' } });
     expect(info.counts.tokens).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stores anthropic and gemini API models with base URLs as the providers document them, and lists their models', async () => {
+    const claude = await gw.call('/bodhi/v1/api-models', {
+      method: 'POST',
+      json: { name: 'claude', api_format: 'anthropic', base_url: 'https://api.anthropic.com/v1', api_key: 'sk-ant-SECRET', models: ['claude-sonnet-4-5'], prefix: 'ant/' },
+    });
+    expect(claude.status).toBe(201);
+    expect(await json(claude)).toMatchObject({ api_format: 'anthropic', base_url: 'https://api.anthropic.com/v1', has_api_key: true });
+    const gemini = await gw.call('/bodhi/v1/api-models', {
+      method: 'POST',
+      json: { name: 'gemini', api_format: 'gemini', base_url: 'https://generativelanguage.googleapis.com/v1beta/', api_key: 'AIza-SECRET', models: ['gemini-2.5-flash'], prefix: 'gem/', forward_all: true },
+    });
+    expect(gemini.status).toBe(201);
+    expect(await json(gemini)).toMatchObject({ api_format: 'gemini', base_url: 'https://generativelanguage.googleapis.com/v1beta', forward_all: true });
+
+    const callable = (await json(await gw.call('/bodhi/v1/models'))).data as Json[];
+    const byId = Object.fromEntries(callable.map((m) => [m.id, m]));
+    expect(byId['ant/claude-sonnet-4-5']).toMatchObject({ kind: 'api', match: 'exact', api_format: 'anthropic', api_model: { name: 'claude' }, upstream_model: 'claude-sonnet-4-5' });
+    expect(byId['gem/gemini-2.5-flash']).toMatchObject({ kind: 'api', match: 'exact', api_format: 'gemini', api_model: { name: 'gemini' }, upstream_model: 'gemini-2.5-flash' });
+    expect(byId['gem/*']).toMatchObject({ kind: 'api', match: 'prefix', api_format: 'gemini', upstream_model: null });
+
+    for (const name of ['claude', 'gemini']) expect((await gw.call(`/bodhi/v1/api-models/${name}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
+  it('keeps OpenAI organization and project to the openai formats', async () => {
+    const base = { api_format: 'anthropic', base_url: 'https://api.anthropic.com/v1', models: ['claude-x'] };
+    for (const field of ['openai_organization', 'openai_project']) {
+      const res = await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...base, name: 'acct', [field]: 'org-x' } });
+      expect(res.status).toBe(400);
+      expect((await json(res)).error).toMatchObject({ param: field, message: `${field} is sent only by the openai and openai_responses formats, not 'anthropic'. Leave it out (or null).` });
+    }
+    expect((await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { ...base, name: 'acct', openai_organization: null, openai_project: '' } })).status).toBe(201);
+    // An openai model moved to another format drops the organization and project it kept.
+    const openai = await json(await gw.call('/bodhi/v1/api-models', { method: 'POST', json: { name: 'moving', api_format: 'openai', base_url: 'https://x.example/v1', models: ['m-1'], openai_organization: 'org-1', openai_project: 'proj_1' } }));
+    expect(openai).toMatchObject({ openai_organization: 'org-1', openai_project: 'proj_1' });
+    const moved = await json(await gw.call('/bodhi/v1/api-models/moving', { method: 'PUT', json: { name: 'moving', api_format: 'gemini', base_url: 'https://x.example/v1beta', models: ['m-1'] } }));
+    expect(moved).toMatchObject({ api_format: 'gemini', openai_organization: null, openai_project: null });
+    for (const name of ['acct', 'moving']) expect((await gw.call(`/bodhi/v1/api-models/${name}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
+  it('documents every format in the OpenAPI schemas', async () => {
+    const doc = await json(await gw.call('/api-docs/openapi.json', { token: null }));
+    const schemas = doc.components.schemas as Json;
+    for (const name of ['ApiModelInput', 'ApiModel', 'TestConnectionInput', 'FetchModelsInput']) {
+      expect(schemas[name].properties.api_format.enum, name).toEqual(['openai', 'openai_responses', 'anthropic', 'gemini']);
+    }
+    expect(schemas.ApiModelInput.properties.api_format.description).toMatch(/`anthropic` = Anthropic Messages API.*`gemini` = Google Gemini API/);
+    expect(schemas.FetchModelsInput.properties.api_format.description).toContain('x-goog-api-key');
+    expect(schemas.TestConnectionInput.properties.model.description).toContain('POST /messages');
+    expect(schemas.ApiModelInput.properties.base_url.examples).toContain('https://generativelanguage.googleapis.com/v1beta');
+    expect(schemas.FetchModelsInput.required).toEqual(['base_url']);
   });
 
   it('serves /ping and /health without auth', async () => {

@@ -114,7 +114,7 @@ describe('web UI', () => {
 
     // Labels and defaults the issue asks for.
     const format = page.getByRole('combobox', { name: 'API format' });
-    expect(await format.locator('option').allTextContents()).toEqual(['OpenAI - Completions', 'OpenAI - Responses']);
+    expect(await format.locator('option').allTextContents()).toEqual(['OpenAI - Completions', 'OpenAI - Responses', 'Anthropic - Messages', 'Google - Gemini']);
     expect(await page.getByRole('textbox', { name: 'Base URL' }).inputValue()).toBe('https://api.openai.com/v1');
 
     // The gateway's validation error appears next to the field its `param` names.

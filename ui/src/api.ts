@@ -38,15 +38,17 @@ export async function errorFrom(res: Response): Promise<ApiError> {
   return new ApiError(res.status, e?.message ?? (text.trim() || `HTTP ${res.status}`), e?.param ?? null, e?.code ?? null);
 }
 
-export function authHeaders(token = getToken()): Record<string, string> {
-  return token ? { authorization: `Bearer ${token}` } : {};
+/** The token as a Bearer token, or (`header`) as the raw value of an API's own key header, e.g. `x-api-key`. */
+export function authHeaders(token = getToken(), header?: string): Record<string, string> {
+  if (!token) return {};
+  return header ? { [header]: token } : { authorization: `Bearer ${token}` };
 }
 
 /** fetch() with the token; throws ApiError for any non-2xx answer. */
-export async function call(path: string, init: RequestInit & { json?: unknown; token?: string } = {}): Promise<Response> {
-  const { json, token, ...rest } = init;
+export async function call(path: string, init: RequestInit & { json?: unknown; token?: string; tokenHeader?: string } = {}): Promise<Response> {
+  const { json, token, tokenHeader, ...rest } = init;
   const headers = new Headers(rest.headers);
-  for (const [k, v] of Object.entries(authHeaders(token))) headers.set(k, v);
+  for (const [k, v] of Object.entries(authHeaders(token, tokenHeader))) headers.set(k, v);
   if (json !== undefined) headers.set('content-type', 'application/json');
   let res: Response;
   try {
@@ -102,8 +104,33 @@ export function getFormats(): Promise<ApiFormatInfo[]> {
 /** A format's label, or its id while the list is loading or when the gateway does not know it. */
 export const formatLabel = (list: ApiFormatInfo[] | undefined, id: ApiFormat): string => list?.find((f) => f.id === id)?.label ?? id;
 
-/** The /v1 API family whose requests each format's models serve (the gateway's endpoint rule). */
-export const FORMAT_OF_API = { responses: 'openai_responses', chat: 'openai' } as const satisfies Record<string, ApiFormat>;
+/**
+ * The client API whose requests each format's models serve (the gateway's endpoint rule):
+ * OpenAI's Responses and Chat Completions under /v1, Anthropic's Messages at /v1/messages,
+ * Gemini's under /v1beta.
+ */
+export const FORMAT_OF_API = { responses: 'openai_responses', chat: 'openai', messages: 'anthropic', gemini: 'gemini' } as const satisfies Record<string, ApiFormat>;
+
+/** What a format's API model form needs to know about its provider. */
+export interface FormatHelp {
+  /** The base URL as the provider documents it (version included): the gateway appends paths to it. */
+  baseUrl: string;
+  /** Which client endpoints its models serve. */
+  serves: string;
+  /** The paths the gateway appends to the base URL. */
+  paths: string;
+  /** An example model id. */
+  exampleModel: string;
+  /** Whether the API model can pin an OpenAI organization and project. */
+  openaiAccount: boolean;
+}
+
+export const FORMAT_HELP: Partial<Record<ApiFormat, FormatHelp>> = {
+  openai: { baseUrl: 'https://api.openai.com/v1', serves: 'chat completions and embeddings', paths: '/chat/completions and /models', exampleModel: 'gpt-4.1', openaiAccount: true },
+  openai_responses: { baseUrl: 'https://api.openai.com/v1', serves: '/v1/responses', paths: '/responses and /models', exampleModel: 'gpt-5', openaiAccount: true },
+  anthropic: { baseUrl: 'https://api.anthropic.com/v1', serves: '/v1/messages and /anthropic/v1/messages', paths: '/messages and /models', exampleModel: 'claude-sonnet-4-5', openaiAccount: false },
+  gemini: { baseUrl: 'https://generativelanguage.googleapis.com/v1beta', serves: '/v1beta/models/{model}:generateContent and the other /v1beta calls', paths: '/models/{model}:generateContent and /models', exampleModel: 'gemini-2.5-flash', openaiAccount: false },
+};
 
 export interface ApiModel {
   id: string;

@@ -6,14 +6,23 @@ import { SCOPES } from '../../auth/scopes.js';
 import { aliasSchemas } from './alias-schemas.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
+
+/** What each api_format means: which client endpoints its models serve. */
+const FORMAT_DESCRIPTION =
+  '`openai` = Chat Completions + Embeddings (/v1/chat/completions, /v1/embeddings); `openai_responses` = Responses API (/v1/responses); `anthropic` = Anthropic Messages API (/v1/messages, /anthropic/v1/messages); `gemini` = Google Gemini API (/v1beta/models/{model}:generateContent and the other /v1beta calls).';
+/** Base URLs as the providers document them (OpenAI, Anthropic, Gemini). */
+const BASE_URL_EXAMPLES = ['https://api.openai.com/v1', 'https://api.anthropic.com/v1', 'https://generativelanguage.googleapis.com/v1beta'];
+/** Only the openai formats have account headers; the other formats never send them. */
+const OPENAI_ONLY = ' Used by the `openai` and `openai_responses` formats only.';
+const OPENAI_ONLY_STORED = ' Only for the `openai` and `openai_responses` formats: a 400 for the others, and a value kept from an openai format is dropped.';
 const openaiOrganization = {
   ...nullableString,
-  description: 'Sent upstream as `OpenAI-Organization` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.',
+  description: 'Sent upstream as `OpenAI-Organization` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.' + OPENAI_ONLY_STORED,
   examples: ['org-abc123'],
 } as const;
 const openaiProject = {
   ...nullableString,
-  description: 'Sent upstream as `OpenAI-Project` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.',
+  description: 'Sent upstream as `OpenAI-Project` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.' + OPENAI_ONLY_STORED,
   examples: ['proj_abc123'],
 } as const;
 const list = (id: string, item: string, description?: string) =>
@@ -34,8 +43,12 @@ export const apiModelInputSchema = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', description: 'Unique name, e.g. "openai-responses".' },
-    api_format: { type: 'string', enum: [...API_FORMATS], description: '`openai` = Chat Completions + Embeddings; `openai_responses` = Responses API.' },
-    base_url: { type: 'string', description: 'Upstream base URL; paths like /responses are appended.', examples: ['https://api.openai.com/v1'] },
+    api_format: { type: 'string', enum: [...API_FORMATS], description: FORMAT_DESCRIPTION },
+    base_url: {
+      type: 'string',
+      description: 'Upstream base URL as the provider documents it, version included; paths like /responses, /messages or /models/{model}:generateContent are appended.',
+      examples: BASE_URL_EXAMPLES,
+    },
     api_key: { ...nullableString, writeOnly: true, description: 'Write-only. Omit to keep the current key, null to clear it.' },
     models: { type: 'array', items: { type: 'string' }, description: 'Upstream model ids served by this API model.' },
     prefix: { ...nullableString, description: 'Optional prefix clients add to model ids, e.g. "res/".' },
@@ -43,7 +56,11 @@ export const apiModelInputSchema = {
     openai_organization: openaiOrganization,
     openai_project: openaiProject,
   },
-  examples: [{ name: 'openai-responses', api_format: 'openai_responses', base_url: 'https://api.openai.com/v1', api_key: 'YOUR_OPENAI_API_KEY', models: ['gpt-5', 'gpt-4.1'] }],
+  examples: [
+    { name: 'openai-responses', api_format: 'openai_responses', base_url: 'https://api.openai.com/v1', api_key: 'YOUR_OPENAI_API_KEY', models: ['gpt-5', 'gpt-4.1'] },
+    { name: 'anthropic', api_format: 'anthropic', base_url: 'https://api.anthropic.com/v1', api_key: 'YOUR_ANTHROPIC_API_KEY', models: ['claude-sonnet-4-5'] },
+    { name: 'gemini', api_format: 'gemini', base_url: 'https://generativelanguage.googleapis.com/v1beta', api_key: 'YOUR_GEMINI_API_KEY', models: ['gemini-2.5-flash'] },
+  ],
 } as const;
 
 export const apiModelSchema = {
@@ -55,7 +72,7 @@ export const apiModelSchema = {
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    api_format: { type: 'string', enum: [...API_FORMATS] },
+    api_format: { type: 'string', enum: [...API_FORMATS], description: FORMAT_DESCRIPTION },
     base_url: { type: 'string' },
     has_api_key: { type: 'boolean' },
     models: { type: 'array', items: { type: 'string' } },
@@ -95,8 +112,8 @@ export const apiFormatListSchema = {
 /** Where an upstream check gets its key: typed in (`api_key`), or stored on an API model. */
 const upstreamCredentials = {
   api_key: { ...nullableString, writeOnly: true, description: 'The key to use. Omit it to use the stored key of `api_model_id`; null for none.' },
-  openai_organization: { ...nullableString, description: 'Sent as `OpenAI-Organization`. Omitted: the stored one of `api_model_id` when its stored key is used; null for none.' },
-  openai_project: { ...nullableString, description: 'Sent as `OpenAI-Project`. Omitted: the stored one of `api_model_id` when its stored key is used; null for none.' },
+  openai_organization: { ...nullableString, description: 'Sent as `OpenAI-Organization`. Omitted: the stored one of `api_model_id` when its stored key is used; null for none.' + OPENAI_ONLY },
+  openai_project: { ...nullableString, description: 'Sent as `OpenAI-Project`. Omitted: the stored one of `api_model_id` when its stored key is used; null for none.' + OPENAI_ONLY },
   api_model_id: { type: 'string', description: 'An existing API model (id or name) whose stored key is used when `api_key` is omitted. Its key is only sent to its own stored base URL: a different `base_url` is a 400 (type the key instead).' },
 } as const;
 
@@ -107,7 +124,13 @@ export const fetchModelsInputSchema = {
   required: ['base_url'],
   additionalProperties: false,
   properties: {
-    base_url: { type: 'string', examples: ['https://api.openai.com/v1'] },
+    api_format: {
+      type: 'string',
+      enum: [...API_FORMATS],
+      description:
+        "The API the upstream speaks, which decides how its models are listed: `openai` and `openai_responses` GET /models with a Bearer key; `anthropic` GET /models with `x-api-key` and `anthropic-version`; `gemini` GET /models with `x-goog-api-key` (ids without Gemini's `models/`). Default `openai`.",
+    },
+    base_url: { type: 'string', examples: BASE_URL_EXAMPLES },
     ...upstreamCredentials,
   },
 } as const;
@@ -117,7 +140,7 @@ export const fetchModelsResultSchema = {
   title: 'FetchModelsResult',
   type: 'object',
   required: ['models'],
-  properties: { models: { type: 'array', items: { type: 'string' }, description: 'Model ids from the upstream `GET /models`, sorted.' } },
+  properties: { models: { type: 'array', items: { type: 'string' }, description: "Model ids from the upstream's model list (`GET /models` of the format), sorted." } },
 } as const;
 
 export const testConnectionInputSchema = {
@@ -127,13 +150,13 @@ export const testConnectionInputSchema = {
   required: ['api_format', 'base_url'],
   additionalProperties: false,
   properties: {
-    api_format: { type: 'string', enum: [...API_FORMATS] },
-    base_url: { type: 'string', examples: ['https://api.openai.com/v1'] },
+    api_format: { type: 'string', enum: [...API_FORMATS], description: "The API the upstream speaks: its own endpoints and key header are used." },
+    base_url: { type: 'string', examples: BASE_URL_EXAMPLES },
     ...upstreamCredentials,
     model: {
       type: 'string',
       description:
-        'An upstream model id. With it, a one-line prompt is sent to the endpoint of the format (POST /responses or /chat/completions); without it, GET /models is called.',
+        "An upstream model id. With it, a one-line prompt is sent to the format's endpoint (`openai`: POST /chat/completions; `openai_responses`: POST /responses; `anthropic`: POST /messages; `gemini`: POST /models/{model}:generateContent); without it, the format's model list (GET /models) is asked for.",
     },
   },
 } as const;
@@ -161,7 +184,7 @@ export const callableModelSchema = {
     id: { type: 'string', description: 'What clients send as `model`; for a forward-all prefix, the prefix followed by `*`.' },
     kind: { type: 'string', enum: ['api', 'local'], description: '`api`: forwarded to an API model; `local`: a local alias run by llama.cpp in the gateway.' },
     match: { type: 'string', enum: ['exact', 'prefix'] },
-    api_format: { type: ['string', 'null'], enum: [...API_FORMATS, null], description: 'null for a local alias.' },
+    api_format: { type: ['string', 'null'], enum: [...API_FORMATS, null], description: 'The API model\'s format, which decides the client endpoints that accept this model (see ApiModelInput); null for a local alias (chat completions and embeddings).' },
     api_model: {
       type: ['object', 'null'],
       required: ['id', 'name'],

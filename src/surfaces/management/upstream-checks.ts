@@ -29,7 +29,7 @@ export function upstreamCheckRoutes(app: FastifyInstance, deps: UpstreamCheckRou
         operationId: 'fetchUpstreamModels',
         summary: "List an upstream's models",
         description:
-          'Calls `GET {base_url}/models` from the server with the given key, or with the stored key of `api_model_id` (only to the base URL stored with it), and returns the model ids. A failed call is a 502 whose message carries the upstream\'s own error message.',
+          "Calls the model list of `api_format` (default `openai`) at `GET {base_url}/models` from the server, with the given key or the stored key of `api_model_id` (only to the base URL stored with it) in that API's own header (`Authorization: Bearer`, Anthropic's `x-api-key`, Gemini's `x-goog-api-key`), and returns the model ids. A failed call is a 502 whose message carries the upstream's own error message.",
         body: ref('FetchModelsInput'),
         response: { 200: ref('FetchModelsResult'), ...errorResponses(400, 401, 403, 404, 502) },
       },
@@ -45,7 +45,7 @@ export function upstreamCheckRoutes(app: FastifyInstance, deps: UpstreamCheckRou
         operationId: 'testUpstreamConnection',
         summary: 'Test a connection to an upstream',
         description:
-          "With `model`, sends a one-line prompt to the format's endpoint (POST /responses or /chat/completions); without, calls GET /models. Always 200 when the check ran: `success` and the upstream's status and message say how it went.",
+          "With `model`, sends a one-line prompt to the format's endpoint (POST /chat/completions, /responses, /messages, or /models/{model}:generateContent for Gemini); without, asks for the format's model list (GET /models). Always 200 when the check ran: `success` and the upstream's status and message say how it went.",
         body: ref('TestConnectionInput'),
         response: { 200: ref('TestConnectionResult'), ...errorResponses(400, 401, 403, 404) },
       },

@@ -1,6 +1,6 @@
 // The OpenAI surface: /v1 Responses, Chat Completions, Embeddings and Models, as OpenAI's
 // SDKs and agents speak them.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RefreshOnMiss } from '../auth-hook.js';
 import { completionsRoutes } from './chat.js';
 import type { OpenAiSurfaceDeps } from './deps.js';
@@ -12,6 +12,16 @@ import { responsesRoutes } from './responses.js';
 export const OPENAI_BODY_FIELDS: readonly string[] = ['model', 'store'];
 
 export type { OpenAiSurfaceDeps };
+
+/**
+ * OpenAI's clients send `Authorization: Bearer <token>`. An Anthropic client (it sends
+ * `anthropic-version`) pointed at the gateway root lists models here with its `x-api-key`.
+ */
+export function openaiCredential(request: FastifyRequest): string | undefined {
+  if (request.headers.authorization) return request.headers.authorization;
+  const key = request.headers['x-api-key'];
+  return request.headers['anthropic-version'] !== undefined && typeof key === 'string' && key ? `Bearer ${key}` : undefined;
+}
 
 /** Registers the routes in a scope whose auth and body parsing are already set up. */
 export function openaiRoutes(v1: FastifyInstance, deps: OpenAiSurfaceDeps, refresh: RefreshOnMiss): void {

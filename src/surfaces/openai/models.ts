@@ -1,6 +1,8 @@
-// GET /v1/models and /v1/models/{id}: what the calling token can use, in OpenAI's list shape,
-// with a `bodhi` extension saying what serves each id: an API model (and its format), or a
-// local llama.cpp alias (`owned_by: "local"`).
+// GET /v1/models and /v1/models/{id}: what the calling token can call through the OpenAI
+// routes, in OpenAI's list shape, with a `bodhi` extension saying what serves each id: an API
+// model (and its format), or a local llama.cpp alias (`owned_by: "local"`). An Anthropic client
+// (it sends `anthropic-version`; Claude Code's model discovery) gets the anthropic-format models
+// in Anthropic's shape instead.
 import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors/catalogue.js';
@@ -9,6 +11,7 @@ import type { ModelRegistry } from '../../state/registry.js';
 import { documented } from './documented.js';
 import { mayUse, modelAccessDenied } from '../../pipeline/resolve.js';
 import { modelsDocs } from './schemas/routes.js';
+import { anthropicModel, anthropicModelList, isAnthropicClient } from '../anthropic/models.js';
 
 export interface ModelObject {
   id: string;
@@ -38,18 +41,24 @@ const localModelObject = (local: LiveLocalAlias): ModelObject => ({
 });
 
 
-/** Every model id the gateway serves, API and local. */
+/** Anthropic and Gemini models have their own surfaces and are not callable here. */
+const OPENAI_ENDPOINTS = new Set(['chat', 'embeddings', 'responses']);
+const callableHere = ({ apiModel }: Listed) => apiModel.provider.endpoints.some((e) => OPENAI_ENDPOINTS.has(e));
+
+/** Every model id the OpenAI routes serve, API and local. */
 function allModels(gw: { registry: ModelRegistry }): ModelObject[] {
-  return [...gw.registry.list().map(toModelObject), ...gw.registry.localAliases().map(localModelObject)];
+  return [...gw.registry.list().filter(callableHere).map(toModelObject), ...gw.registry.localAliases().map(localModelObject)];
 }
 
 export function modelsRoutes(app: FastifyInstance, gw: { registry: ModelRegistry }): void {
   app.get('/models', documented(modelsDocs.list), async (request) => {
+    if (isAnthropicClient(request.headers)) return anthropicModelList(gw.registry, request.token, request.query as Record<string, unknown>);
     return { object: 'list', data: allModels(gw).filter((m) => mayUse(request.token, m.id)) };
   });
 
   app.get<{ Params: { '*': string } }>('/models/*', documented(modelsDocs.retrieve), async (request) => {
     const id = request.params['*'];
+    if (isAnthropicClient(request.headers)) return anthropicModel(gw.registry, request.token, id);
     const found = allModels(gw).find((m) => m.id === id);
     if (!found) throw new GatewayError('model_not_found', `The model '${id}' does not exist`, { param: 'model' });
     // Same answer as every other /v1 route for a model outside the token's allow-list.

@@ -1,8 +1,9 @@
 // Create or edit an API model. The key is write-only: the page only knows whether one is set.
 // "Fetch models" and "Test connection" run on the gateway, which uses the stored key when none
-// is typed, so the key never comes to the browser.
+// is typed, so the key never comes to the browser. Both use the chosen format's own API: its
+// model list and key header (Bearer, Anthropic's x-api-key, Gemini's x-goog-api-key).
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { ApiError, getJson, sendJson, type ApiFormat, type ApiModel, type ConnectionResult } from '../api';
+import { ApiError, FORMAT_HELP, formatLabel, getJson, sendJson, type ApiFormat, type ApiModel, type ConnectionResult } from '../api';
 import { Field } from '../components/Field';
 import { Loading, Notice } from '../components/Notice';
 import { errorText } from '../format';
@@ -10,7 +11,6 @@ import { linkTo, navigate } from '../router';
 import { useFormats } from '../useFormats';
 import { useLoad } from '../useLoad';
 
-const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 type KeyMode = 'keep' | 'replace' | 'clear';
 type Errors = Partial<Record<string, string>>;
 
@@ -27,7 +27,7 @@ interface Draft {
 
 /** A new API model's format, if the gateway offers it (else its first format): the Responses API is the one to start with. */
 const PREFERRED_FORMAT: ApiFormat = 'openai_responses';
-const EMPTY: Draft = { name: '', api_format: PREFERRED_FORMAT, base_url: DEFAULT_BASE_URL, prefix: '', forward_all: false, models: [], openai_organization: '', openai_project: '' };
+const EMPTY: Draft = { name: '', api_format: PREFERRED_FORMAT, base_url: FORMAT_HELP[PREFERRED_FORMAT]?.baseUrl ?? '', prefix: '', forward_all: false, models: [], openai_organization: '', openai_project: '' };
 const FIELDS = new Set(['name', 'api_format', 'base_url', 'api_key', 'prefix', 'forward_all', 'models', 'openai_organization', 'openai_project']);
 
 export function ApiModelForm({ id }: { id?: string }) {
@@ -67,13 +67,27 @@ export function ApiModelForm({ id }: { id?: string }) {
 
   useEffect(() => {
     const offered = formats.data;
-    if (!editing && offered?.[0] && !offered.some((f) => f.id === draft.api_format)) setDraft((d) => ({ ...d, api_format: offered[0]!.id }));
+    if (!editing && offered?.[0] && !offered.some((f) => f.id === draft.api_format)) changeFormat(offered[0].id);
   }, [formats.data]);
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
     setErrors((e) => ({ ...e, [key]: undefined }));
   };
+
+  /** A new format brings its provider's base URL, unless the user typed one of their own. */
+  const changeFormat = (format: ApiFormat) => {
+    setDraft((d) => {
+      const url = d.base_url.trim().replace(/\/+$/, '');
+      const untouched = url === '' || Object.values(FORMAT_HELP).some((h) => h?.baseUrl === url);
+      return { ...d, api_format: format, base_url: untouched ? (FORMAT_HELP[format]?.baseUrl ?? d.base_url) : d.base_url };
+    });
+    setErrors((e) => ({ ...e, api_format: undefined, base_url: undefined }));
+    setFetched(undefined);
+    setTest(undefined);
+  };
+  const help = FORMAT_HELP[draft.api_format];
+  const openaiAccount = help?.openaiAccount ?? false;
 
   /** How the gateway should find the key for fetch/test: typed, cleared, or the stored one. */
   const credentials = (): { api_key?: string | null; api_model_id?: string } => {
@@ -83,8 +97,11 @@ export function ApiModelForm({ id }: { id?: string }) {
     return {};
   };
 
-  /** The billed OpenAI organization and project, as the upstream gets them. */
-  const billing = () => ({ openai_organization: draft.openai_organization.trim() || null, openai_project: draft.openai_project.trim() || null });
+  /** The billed OpenAI organization and project, as the upstream gets them (none for formats without them). */
+  const billing = () =>
+    openaiAccount
+      ? { openai_organization: draft.openai_organization.trim() || null, openai_project: draft.openai_project.trim() || null }
+      : { openai_organization: null, openai_project: null };
 
   /** Puts an API error next to the field it names, else above the form. */
   const showError = (err: unknown, fallback: (message: string) => void) => {
@@ -104,7 +121,12 @@ export function ApiModelForm({ id }: { id?: string }) {
     setFetching(true);
     setErrors((e) => ({ ...e, models: undefined, base_url: undefined, api_key: undefined }));
     try {
-      const result = await sendJson<{ models: string[] }>('POST', '/bodhi/v1/api-models/fetch-models', { base_url: draft.base_url, ...credentials(), ...billing() });
+      const result = await sendJson<{ models: string[] }>('POST', '/bodhi/v1/api-models/fetch-models', {
+        api_format: draft.api_format,
+        base_url: draft.base_url,
+        ...credentials(),
+        ...billing(),
+      });
       setFetched(result.models);
     } catch (err) {
       setFetched(undefined);
@@ -200,9 +222,9 @@ export function ApiModelForm({ id }: { id?: string }) {
           <Field label="Name" required error={errors.name} hint="Letters, digits, '.', '_' or '-'. Used in logs and the CLI.">
             {(p) => <input {...p} value={draft.name} onChange={(e) => set('name', e.target.value)} autoComplete="off" placeholder="openai-responses" />}
           </Field>
-          <Field label="API format" required error={errors.api_format} hint="Responses models serve /v1/responses; Completions models serve chat completions and embeddings.">
+          <Field label="API format" required error={errors.api_format} hint={help ? `${formatLabel(formats.data, draft.api_format)} models serve ${help.serves}.` : 'Which API the upstream speaks.'}>
             {(p) => (
-              <select {...p} value={draft.api_format} onChange={(e) => set('api_format', e.target.value)}>
+              <select {...p} value={draft.api_format} onChange={(e) => changeFormat(e.target.value)}>
                 {formatOptions.map((f) => (
                   <option key={f.id} value={f.id}>
                     {f.label}
@@ -212,7 +234,12 @@ export function ApiModelForm({ id }: { id?: string }) {
             )}
           </Field>
         </div>
-        <Field label="Base URL" required error={errors.base_url} hint="Paths such as /responses and /models are added to it.">
+        <Field
+          label="Base URL"
+          required
+          error={errors.base_url}
+          hint={help ? `As the provider documents it. Paths such as ${help.paths} are added to it.` : 'Paths such as /models are added to it.'}
+        >
           {(p) => <input {...p} type="url" value={draft.base_url} onChange={(e) => set('base_url', e.target.value)} autoComplete="off" spellCheck={false} />}
         </Field>
 
@@ -260,14 +287,16 @@ export function ApiModelForm({ id }: { id?: string }) {
           </div>
         </div>
 
-        <div className="grid-2">
-          <Field label="OpenAI organization" error={errors.openai_organization} hint="Optional. Sent upstream as OpenAI-Organization; clients cannot set it.">
-            {(p) => <input {...p} value={draft.openai_organization} onChange={(e) => set('openai_organization', e.target.value)} autoComplete="off" spellCheck={false} placeholder="org-..." />}
-          </Field>
-          <Field label="OpenAI project" error={errors.openai_project} hint="Optional. Sent upstream as OpenAI-Project; clients cannot set it.">
-            {(p) => <input {...p} value={draft.openai_project} onChange={(e) => set('openai_project', e.target.value)} autoComplete="off" spellCheck={false} placeholder="proj_..." />}
-          </Field>
-        </div>
+        {openaiAccount && (
+          <div className="grid-2">
+            <Field label="OpenAI organization" error={errors.openai_organization} hint="Optional. Sent upstream as OpenAI-Organization; clients cannot set it.">
+              {(p) => <input {...p} value={draft.openai_organization} onChange={(e) => set('openai_organization', e.target.value)} autoComplete="off" spellCheck={false} placeholder="org-..." />}
+            </Field>
+            <Field label="OpenAI project" error={errors.openai_project} hint="Optional. Sent upstream as OpenAI-Project; clients cannot set it.">
+              {(p) => <input {...p} value={draft.openai_project} onChange={(e) => set('openai_project', e.target.value)} autoComplete="off" spellCheck={false} placeholder="proj_..." />}
+            </Field>
+          </div>
+        )}
 
         <fieldset className={`field${errors.models ? ' field--invalid' : ''}`}>
           <legend>Models</legend>
@@ -289,7 +318,7 @@ export function ApiModelForm({ id }: { id?: string }) {
             <label className="visually-hidden" htmlFor="new-model">
               Model id to add
             </label>
-            <input id="new-model" value={newModel} onChange={(e) => setNewModel(e.target.value)} onKeyDown={onModelKey} placeholder="gpt-5" autoComplete="off" spellCheck={false} />
+            <input id="new-model" value={newModel} onChange={(e) => setNewModel(e.target.value)} onKeyDown={onModelKey} placeholder={help?.exampleModel ?? 'model-id'} autoComplete="off" spellCheck={false} />
             <button type="button" className="button" onClick={() => addModel(newModel)}>
               Add
             </button>

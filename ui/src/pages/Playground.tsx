@@ -1,6 +1,7 @@
 // Try a model: Responses API (streamed live, in the background with polling and cancel, or
-// plain), or Chat Completions for the models whose format serves it. Calls go to /v1 with the
-// signed-in token, exactly as an application's would.
+// plain), Chat Completions, Anthropic Messages or Gemini (both streamed), each for the models
+// whose format serves it. Calls go to the gateway's client routes with the signed-in token, in
+// the header that API's own clients use, exactly as an application's would.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { call, FORMAT_OF_API, formatLabel, getJson, type CallableModel, type List } from '../api';
 import { Field } from '../components/Field';
@@ -38,6 +39,26 @@ interface StreamEvent {
   error?: { message?: string };
   message?: string;
 }
+
+/** The fields of an Anthropic Messages stream event the page looks at. */
+interface MessagesEvent {
+  type?: string;
+  message?: { id?: string; usage?: Record<string, unknown> };
+  delta?: { type?: string; text?: string; stop_reason?: string | null };
+  usage?: Record<string, unknown>;
+  error?: { type?: string; message?: string };
+}
+/** The fields of a Gemini stream chunk (a GenerateContentResponse) the page looks at. */
+interface GeminiChunk {
+  responseId?: string;
+  candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] }; finishReason?: string }[];
+  usageMetadata?: Record<string, unknown>;
+  error?: { message?: string; status?: string };
+}
+
+const API_LABELS: Record<Api, string> = { responses: 'Responses', chat: 'Chat Completions', messages: 'Anthropic Messages', gemini: 'Gemini' };
+/** The Anthropic Messages API requires max_tokens. */
+const MAX_TOKENS = 1024;
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
 const POLL_MS = 1000;
@@ -175,6 +196,72 @@ export function Playground() {
     }
   };
 
+  const runMessages = async (signal: AbortSignal) => {
+    const json = { model, max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: input }], stream: true };
+    // As Anthropic's SDKs send it: the key as x-api-key, with an API version.
+    const res = await call('/v1/messages', { method: 'POST', json, signal, tokenHeader: 'x-api-key', headers: { 'anthropic-version': '2023-06-01' } });
+    let usage: Record<string, unknown> = {};
+    let stopReason: string | null | undefined;
+    for await (const message of sseEvents(res)) {
+      let data: MessagesEvent;
+      try {
+        data = JSON.parse(message.data) as MessagesEvent;
+      } catch {
+        continue;
+      }
+      const type = String(data.type ?? message.event ?? 'message');
+      logEvent(type, undefined);
+      if (type === 'message_start') {
+        setResponseId(data.message?.id);
+        setStatus('in_progress');
+        usage = { ...data.message?.usage };
+      } else if (type === 'content_block_delta' && data.delta?.type === 'text_delta') {
+        setText((t) => t + String(data.delta?.text ?? ''));
+      } else if (type === 'message_delta') {
+        stopReason = data.delta?.stop_reason ?? stopReason;
+        usage = { ...usage, ...data.usage };
+      } else if (type === 'message_stop') {
+        setStatus('completed');
+        setFinal({ stop_reason: stopReason ?? null, usage });
+      } else if (type === 'error') {
+        setStatus('failed');
+        setError(data.error?.message ?? 'The upstream sent an error event.');
+      }
+    }
+  };
+
+  const runGemini = async (signal: AbortSignal) => {
+    const json = { contents: [{ role: 'user', parts: [{ text: input }] }] };
+    // The model is in the path; an id with a prefix such as "gem/" keeps its slash, as Google's SDK sends it.
+    const path = `/v1beta/models/${model.split('/').map(encodeURIComponent).join('/')}:streamGenerateContent?alt=sse`;
+    const res = await call(path, { method: 'POST', json, signal, tokenHeader: 'x-goog-api-key' });
+    let last: GeminiChunk | undefined;
+    for await (const message of sseEvents(res)) {
+      let chunk: GeminiChunk;
+      try {
+        chunk = JSON.parse(message.data) as GeminiChunk;
+      } catch {
+        continue;
+      }
+      if (chunk.error) {
+        logEvent('error', undefined);
+        setStatus('failed');
+        setError(chunk.error.message ?? chunk.error.status ?? 'The upstream sent an error.');
+        return;
+      }
+      last = chunk;
+      const candidate = chunk.candidates?.[0];
+      logEvent(candidate?.finishReason ? `chunk (${candidate.finishReason})` : 'chunk', undefined);
+      if (chunk.responseId) setResponseId(chunk.responseId);
+      setStatus('in_progress');
+      // Thought summaries are not the answer.
+      const delta = (candidate?.content?.parts ?? []).filter((part) => !part.thought).map((part) => part.text ?? '').join('');
+      if (delta) setText((t) => t + delta);
+    }
+    setStatus('completed');
+    setFinal({ finishReason: last?.candidates?.[0]?.finishReason ?? null, usageMetadata: last?.usageMetadata ?? null });
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!input.trim()) return setInputError('Type something to send.');
@@ -185,6 +272,8 @@ export function Playground() {
     setRunning(true);
     try {
       if (api === 'chat') await runChat(controller.signal);
+      else if (api === 'messages') await runMessages(controller.signal);
+      else if (api === 'gemini') await runGemini(controller.signal);
       else if (mode === 'stream') await streamResponses(controller.signal);
       else if (mode === 'background') await runBackground(controller.signal);
       else await runWait(controller.signal);
@@ -225,11 +314,11 @@ export function Playground() {
       {models.error && <Notice kind="error">{models.error.message}</Notice>}
       <div className="playground">
         <form className="card form" onSubmit={submit} noValidate>
-          <div className="segmented" role="radiogroup" aria-label="API">
-            {(['responses', 'chat'] as const).map((a) => (
+          <div className="segmented segmented--wrap" role="radiogroup" aria-label="API">
+            {(Object.keys(API_LABELS) as Api[]).map((a) => (
               <label key={a} className={api === a ? 'selected' : ''}>
                 <input type="radio" name="api" value={a} checked={api === a} onChange={() => setApi(a)} disabled={running} />
-                {a === 'responses' ? 'Responses' : 'Chat Completions'}
+                {API_LABELS[a]}
               </label>
             ))}
           </div>
@@ -273,10 +362,22 @@ export function Playground() {
                 ))}
               </div>
             </fieldset>
-          ) : (
+          ) : api === 'chat' ? (
             <label className="checkbox">
               <input type="checkbox" checked={chatStream} onChange={(e) => setChatStream(e.target.checked)} disabled={running} /> Stream
             </label>
+          ) : (
+            <p className="hint">
+              {api === 'messages' ? (
+                <>
+                  Streamed from <code>POST /v1/messages</code>, the token sent as <code>x-api-key</code>.
+                </>
+              ) : (
+                <>
+                  Streamed from <code>:streamGenerateContent?alt=sse</code> under <code>/v1beta</code>, the token sent as <code>x-goog-api-key</code>.
+                </>
+              )}
+            </p>
           )}
           <div className="form-actions">
             <button type="submit" className="button button--primary" disabled={running || !model}>
@@ -330,7 +431,7 @@ export function Playground() {
           )}
           {final !== undefined && (
             <details className="final">
-              <summary>{api === 'responses' ? 'Final output' : 'Full answer'}</summary>
+              <summary>{api === 'responses' ? 'Final output' : api === 'chat' ? 'Full answer' : 'Stop reason and usage'}</summary>
               <pre data-testid="final-output">{JSON.stringify(final, null, 2)}</pre>
             </details>
           )}
