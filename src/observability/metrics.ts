@@ -1,7 +1,9 @@
 // Prometheus metrics (prom-client), one registry per gateway (no global default registry).
-// Cache hit counts are plain integers kept by the caches themselves, read at scrape time.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// The per-request metrics are tallies (plain numbers, handed to prom-client at scrape time);
+// cache hit counts are plain integers kept by the caches themselves, also read at scrape time.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Usage } from '../domain/usage.js';
+import { TallyCounter, TallyHistogram } from './tallies.js';
 
 export interface CacheStats {
   hits: number;
@@ -16,28 +18,44 @@ export interface CacheSources {
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
+/** Memoises bound children of the few metrics not updated per request (streams, errors). */
+function children<T>(make: (...labels: string[]) => T): (...labels: string[]) => T {
+  const cache = new Map<string, T>();
+  return (...labels) => {
+    const key = labels.join('\u0000');
+    let child = cache.get(key);
+    if (child === undefined) cache.set(key, (child = make(...labels)));
+    return child;
+  };
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
+  // Updated on every request: tallied (see tallies.ts).
+  private readonly requests = new TallyCounter({
     name: 'bodhi_requests_total',
     help: 'Requests by method, route, API model and HTTP status.',
-    labelNames: ['method', 'route', 'api_model', 'status'] as const,
-    registers: [this.registry],
+    labelNames: ['method', 'route', 'api_model', 'status'],
+    registry: this.registry,
   });
-  private readonly duration = new Histogram({
-    name: 'bodhi_request_duration_seconds',
-    help: 'Total request time, from the first byte in to the last byte out.',
-    labelNames: ['method', 'route', 'api_model'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly upstreamHeaders = new Histogram({
-    name: 'bodhi_upstream_time_to_headers_seconds',
-    help: 'Time from the request arriving until the upstream response headers arrived.',
-    labelNames: ['method', 'route', 'api_model'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly duration = new TallyHistogram(
+    {
+      name: 'bodhi_request_duration_seconds',
+      help: 'Total request time, from the first byte in to the last byte out.',
+      labelNames: ['method', 'route', 'api_model'],
+      registry: this.registry,
+    },
+    LATENCY_BUCKETS,
+  );
+  private readonly upstreamHeaders = new TallyHistogram(
+    {
+      name: 'bodhi_upstream_time_to_headers_seconds',
+      help: 'Time from the request arriving until the upstream response headers arrived.',
+      labelNames: ['method', 'route', 'api_model'],
+      registry: this.registry,
+    },
+    LATENCY_BUCKETS,
+  );
   private readonly streams = new Gauge({
     name: 'bodhi_active_streams',
     help: 'SSE responses currently being streamed to clients.',
@@ -62,12 +80,17 @@ export class GatewayMetrics {
     labelNames: ['api_model'] as const,
     registers: [this.registry],
   });
-  private readonly tokens = new Counter({
+  private readonly tokens = new TallyCounter({
     name: 'bodhi_model_tokens_total',
     help: 'Model tokens reported by upstreams, counted once per response.',
-    labelNames: ['api_model', 'model', 'kind'] as const,
-    registers: [this.registry],
+    labelNames: ['api_model', 'model', 'kind'],
+    registry: this.registry,
   });
+
+  private readonly streamChild = children((apiModel) => this.streams.labels(apiModel!));
+  private readonly errorChild = children((apiModel, kind) => this.upstreamErrors.labels(apiModel!, kind!));
+  private readonly malformedChild = children((apiModel) => this.malformedUsageCount.labels(apiModel!));
+  private readonly unreadableChild = children((apiModel) => this.unreadableCount.labels(apiModel!));
 
   constructor(caches: CacheSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'bodhi_' });
@@ -91,37 +114,36 @@ export class GatewayMetrics {
 
   /** `route` is the route pattern (e.g. `/v1/responses/:id`), so label values stay few. */
   request(method: string, route: string, apiModel: string, status: number, seconds: number, upstreamHeadersSeconds: number | null): void {
-    const labels = { method, route, api_model: apiModel };
-    this.requests.inc({ ...labels, status: String(status) });
-    this.duration.observe(labels, seconds);
-    if (upstreamHeadersSeconds !== null) this.upstreamHeaders.observe(labels, upstreamHeadersSeconds);
+    this.requests.inc([method, route, apiModel, String(status)]);
+    this.duration.observe([method, route, apiModel], seconds);
+    if (upstreamHeadersSeconds !== null) this.upstreamHeaders.observe([method, route, apiModel], upstreamHeadersSeconds);
   }
 
   streamStarted(apiModel: string): void {
-    this.streams.inc({ api_model: apiModel });
+    this.streamChild(apiModel).inc();
   }
 
   streamEnded(apiModel: string): void {
-    this.streams.dec({ api_model: apiModel });
+    this.streamChild(apiModel).dec();
   }
 
   upstreamError(apiModel: string, kind: string): void {
-    this.upstreamErrors.inc({ api_model: apiModel, kind });
+    this.errorChild(apiModel, kind).inc();
   }
 
   unreadableAnswer(apiModel: string): void {
-    this.unreadableCount.inc({ api_model: apiModel });
+    this.unreadableChild(apiModel).inc();
   }
 
   malformedUsage(apiModel: string): void {
-    this.malformedUsageCount.inc({ api_model: apiModel });
+    this.malformedChild(apiModel).inc();
   }
 
   usage(apiModel: string, model: string, usage: Usage): void {
-    if (usage.inputTokens) this.tokens.inc({ api_model: apiModel, model, kind: 'input' }, usage.inputTokens);
-    if (usage.outputTokens) this.tokens.inc({ api_model: apiModel, model, kind: 'output' }, usage.outputTokens);
-    if (usage.reasoningTokens) this.tokens.inc({ api_model: apiModel, model, kind: 'reasoning' }, usage.reasoningTokens);
-    if (usage.cachedTokens) this.tokens.inc({ api_model: apiModel, model, kind: 'cached' }, usage.cachedTokens);
+    if (usage.inputTokens) this.tokens.inc([apiModel, model, 'input'], usage.inputTokens);
+    if (usage.outputTokens) this.tokens.inc([apiModel, model, 'output'], usage.outputTokens);
+    if (usage.reasoningTokens) this.tokens.inc([apiModel, model, 'reasoning'], usage.reasoningTokens);
+    if (usage.cachedTokens) this.tokens.inc([apiModel, model, 'cached'], usage.cachedTokens);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
