@@ -1,6 +1,5 @@
 // Per-request metric updates at the cost of a few additions. prom-client hashes the label set
-// on every inc()/observe(), even on a bound child (about 2 us per request for our five
-// updates); here each label combination gets a plain row once, the hot path bumps its numbers,
+// on every inc()/observe(), even on a bound child; here each label combination gets a plain row once, the hot path bumps its numbers,
 // and prom-client only sees the totals at scrape time. The registry and the exposition format
 // stay prom-client's.
 import { Counter, type Registry } from 'prom-client';

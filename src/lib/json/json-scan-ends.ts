@@ -1,10 +1,8 @@
 // Reads a few top-level fields of a JSON object without walking its bulk: the fields a producer
 // writes first (a Response's `id`, `status`) are read forward from the start, the ones it writes
 // last (`usage`) backward from the end, and the middle (the output, most of the bytes) is never
-// touched. Reading id, status and usage this way took 1.75 us for a 1.5 KB Response (JSON.parse
-// of the body: 2.85 us) and 1.8 us for a 20 KB one (8.6 us): the cost no longer grows with the
-// size of the answer. Inputs are expected to be valid JSON; a malformed one yields fewer
-// fields, never an error.
+// touched, so the cost does not grow with the size of the answer. Inputs are expected to be
+// valid JSON; a malformed one yields fewer fields, never an error.
 import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, isSpace } from './json-bytes.js';
 import { SHORT_STRING, hasBackslash, keyEquals, scanTopLevel, type ValueSpan } from './json-scan.js';
 
