@@ -9,6 +9,7 @@ import { localAliasRoutes } from '../surfaces/management/aliases.js';
 import { metricsRoutes } from '../surfaces/management/metrics.js';
 import { usageRoutes } from '../surfaces/management/usage.js';
 import { apiModelRoutes } from '../surfaces/management/api-models.js';
+import { routerRoutes } from '../surfaces/management/routers.js';
 import { infoRoutes } from '../surfaces/management/info.js';
 import { callableModelRoutes } from '../surfaces/management/models.js';
 import { tokenRoutes } from '../surfaces/management/tokens.js';
@@ -131,6 +132,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
       admin.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits, refresh));
       apiModelRoutes(admin, gw);
       localAliasRoutes(admin, gw);
+      routerRoutes(admin, gw);
       upstreamCheckRoutes(admin, gw);
       callableModelRoutes(admin, gw);
       tokenRoutes(admin, gw);

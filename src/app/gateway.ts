@@ -12,6 +12,8 @@ import { LocalEngine } from '../providers/local/engine.js';
 import { LlamaBinding } from '../providers/local/llama-binding.js';
 import { ApiModelService } from '../models/api-model-service.js';
 import { LocalAliasService } from '../models/local-alias-service.js';
+import { RouterService } from '../models/router-service.js';
+import { RouterHealth } from '../state/router-health.js';
 import { ModelRegistry, UnknownFormatError } from '../state/registry.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { ProxyPipeline } from '../pipeline/proxy.js';
@@ -42,6 +44,9 @@ export interface Gateway {
   readonly dispatcher: Dispatcher;
   readonly apiModels: ApiModelService;
   readonly localAliases: LocalAliasService;
+  readonly routers: RouterService;
+  /** Which router targets take calls, as this instance sees them. */
+  readonly routerHealth: RouterHealth;
   /** Runs local aliases; loads llama.cpp only when one is first used. */
   readonly local: LocalEngine;
   readonly tokenService: TokenService;
@@ -130,6 +135,12 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     retentionDays: config.requestLogRetentionDays,
     onError: (err, what) => log.warn({ err }, `could not ${what}`),
   });
+  const routerHealth = new RouterHealth({ cooldownStarted: (router, target) => metrics.routerCooldown(router, target) });
+  metrics.watchRouterHealth(function* () {
+    for (const router of registry.routers()) {
+      for (const t of routerHealth.view(router)) yield { router: router.name, target: t.target, healthy: t.healthy };
+    }
+  });
   const tracing = config.otelEnabled ? startTracing(options.spanProcessors) : undefined;
   const recorder = new RequestRecorder(metrics, requestLog, createAccessLogger(log), tracing, (err) => log.warn({ err }, 'could not claim response usage'));
 
@@ -147,13 +158,15 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     dispatcher,
     apiModels: new ApiModelService(store, box),
     localAliases: new LocalAliasService(store),
+    routers: new RouterService(store),
+    routerHealth,
     local,
     tokenService: new TokenService(store, (id) => lastUsed.pendingFor(id)),
     sync,
     metrics,
     requestLog,
     recorder,
-    pipeline: new ProxyPipeline({ dispatcher, metrics, tracing, recorder, responseRoutes }),
+    pipeline: new ProxyPipeline({ dispatcher, metrics, health: routerHealth, tracing, recorder, responseRoutes }),
     tracing,
     async close() {
       sync.stop();

@@ -63,6 +63,7 @@ export const ERROR_CATALOGUE = {
   unknown_url: notFound404,
   api_model_not_found: notFound404,
   local_alias_not_found: notFound404,
+  router_not_found: notFound404,
   token_not_found: notFound404,
   api_model_gone: notFound404,
   conflict: { status: 409, type: 'conflict_error' },
@@ -78,6 +79,7 @@ export const ERROR_CATALOGUE = {
   database_unavailable: unavailable503,
   local_inference_unavailable: unavailable503,
   local_model_load_failed: unavailable503,
+  router_unavailable: unavailable503,
   shutting_down: unavailable503,
 } as const satisfies Record<string, CatalogueEntry>;
 

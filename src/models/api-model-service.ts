@@ -9,6 +9,7 @@ import { API_FORMATS, isApiFormat, type ApiFormat } from '../providers/formats.j
 import { providerFor } from '../providers/index.js';
 import { MAX_MODEL_ID_LENGTH, idLength, isPrintable, prefixCovers, prefixesOverlap, sameId, visible } from './model-ids.js';
 import { claimedIds } from '../state/registry.js';
+import { routersUsing } from './router-service.js';
 
 export interface ApiModelInput {
   name?: unknown;
@@ -188,12 +189,22 @@ export class ApiModelService {
       );
     }
     await this.checkConflicts(record);
+    if (record.apiFormat !== current.apiFormat) {
+      const using = routersUsing(await this.store.listRouters(), current.id);
+      if (using.length) {
+        throw conflict(`API model '${current.name}' is a target of router '${using[0]!.name}', whose targets share the '${current.apiFormat}' format; remove it from the router first.`, 'api_format');
+      }
+    }
     await this.store.updateApiModel(record);
     return toView(record);
   }
 
   async remove(idOrName: string): Promise<ApiModelView> {
     const current = await this.find(idOrName);
+    const using = routersUsing(await this.store.listRouters(), current.id);
+    if (using.length) {
+      throw conflict(`API model '${current.name}' is a target of router ${using.map((r) => `'${r.name}'`).join(', ')}; remove it from the router first.`, 'id');
+    }
     await this.store.deleteApiModel(current.id);
     return toView(current);
   }
@@ -222,7 +233,7 @@ export class ApiModelService {
 
   /** 409s, each naming the API model or local alias it clashes with. Ids compare without case. */
   private async checkConflicts(candidate: ApiModelRecord): Promise<void> {
-    const [all, localAliases] = await Promise.all([this.store.listApiModels(), this.store.listLocalAliases()]);
+    const [all, localAliases, routers] = await Promise.all([this.store.listApiModels(), this.store.listLocalAliases(), this.store.listRouters()]);
     const others = all.filter((m) => m.id !== candidate.id);
     if (others.some((m) => m.name === candidate.name)) throw conflict(`An API model named '${candidate.name}' already exists.`, 'name');
     const mine = claimedIds(candidate);
@@ -258,6 +269,13 @@ export class ApiModelService {
       if (twin === alias.name) throw conflict(`Model '${alias.name}' is already a local alias.`, 'models');
       if (twin) throw conflict(`Model '${twin}' differs only in case from local alias '${alias.name}'.`, 'models');
       if (prefixCovers(myPrefix, alias.name)) throw conflict(`Prefix '${myPrefix}' would also forward local alias '${alias.name}'.`, 'prefix');
+    }
+    // So do routers.
+    for (const router of routers) {
+      const twin = mine.find((id) => sameId(id, router.name));
+      if (twin === router.name) throw conflict(`Model '${router.name}' is already a router.`, 'models');
+      if (twin) throw conflict(`Model '${twin}' differs only in case from router '${router.name}'.`, 'models');
+      if (prefixCovers(myPrefix, router.name)) throw conflict(`Prefix '${myPrefix}' would also forward router '${router.name}'.`, 'prefix');
     }
   }
 }

@@ -133,11 +133,13 @@ export class LocalAliasService {
   }
 
   private async checkConflicts(candidate: LocalAliasRecord): Promise<void> {
-    const [aliases, apiModels] = await Promise.all([this.store.listLocalAliases(), this.store.listApiModels()]);
+    const [aliases, apiModels, routers] = await Promise.all([this.store.listLocalAliases(), this.store.listApiModels(), this.store.listRouters()]);
     // Names compare without case, like API model ids: `Llama3` beside `llama3` reads as one id.
     const twin = aliases.find((a) => a.id !== candidate.id && sameId(a.name, candidate.name));
     if (twin?.name === candidate.name) throw conflict(`A local alias named '${candidate.name}' already exists.`, 'name');
     if (twin) throw conflict(`Model '${candidate.name}' differs only in case from local alias '${twin.name}'.`, 'name');
+    const router = routers.find((r) => sameId(r.name, candidate.name));
+    if (router) throw conflict(router.name === candidate.name ? `Model '${candidate.name}' is already a router.` : `Model '${candidate.name}' differs only in case from router '${router.name}'.`, 'name');
     const clash = apiModelServing(apiModels, candidate.name);
     if (!clash) return;
     if (clash.id === candidate.name) throw conflict(`Model '${candidate.name}' is already served by API model '${clash.apiModel.name}'.`, 'name');

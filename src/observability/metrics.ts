@@ -87,6 +87,25 @@ export class GatewayMetrics {
     registry: this.registry,
   });
 
+  private readonly routerFallbacks = new Counter({
+    name: 'bodhi_router_fallbacks_total',
+    help: 'Calls a router moved past a target, by the target that failed and why (http_429, http_5xx, refused, headers_timeout, ...).',
+    labelNames: ['router', 'target', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly routerCooldowns = new Counter({
+    name: 'bodhi_router_cooldowns_total',
+    help: 'Times a router target started cooling down (skipped until its cooldown or retry-after ends).',
+    labelNames: ['router', 'target'] as const,
+    registers: [this.registry],
+  });
+  private readonly routerCalls = new Counter({
+    name: 'bodhi_router_requests_total',
+    help: 'Calls served through a router, by the target that answered last and its HTTP status.',
+    labelNames: ['router', 'target', 'status'] as const,
+    registers: [this.registry],
+  });
+
   private readonly streamChild = children((apiModel) => this.streams.labels(apiModel!));
   private readonly errorChild = children((apiModel, kind) => this.upstreamErrors.labels(apiModel!, kind!));
   private readonly malformedChild = children((apiModel) => this.malformedUsageCount.labels(apiModel!));
@@ -129,6 +148,32 @@ export class GatewayMetrics {
 
   upstreamError(apiModel: string, kind: string): void {
     this.errorChild(apiModel, kind).inc();
+  }
+
+  /** Router targets' health, read at scrape time. */
+  watchRouterHealth(read: () => Iterable<{ router: string; target: string; healthy: boolean }>): void {
+    new Gauge({
+      name: 'bodhi_router_target_healthy',
+      help: 'Whether a router target takes calls (1) or is cooling down (0), as this instance sees it.',
+      labelNames: ['router', 'target'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const t of read()) this.labels(t.router, t.target).set(t.healthy ? 1 : 0);
+      },
+    });
+  }
+
+  routerFallback(router: string, target: string, reason: string): void {
+    this.routerFallbacks.labels(router, target, reason).inc();
+  }
+
+  routerCooldown(router: string, target: string): void {
+    this.routerCooldowns.labels(router, target).inc();
+  }
+
+  routerServed(router: string, target: string, status: number): void {
+    this.routerCalls.labels(router, target, String(status)).inc();
   }
 
   unreadableAnswer(apiModel: string): void {

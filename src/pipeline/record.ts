@@ -11,6 +11,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { redactSecrets } from '../observability/redact.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { AuthToken } from '../state/token-cache.js';
+import type { AttemptRecord } from '../store/types.js';
 import type { RequestLogWriter } from '../usage/request-log.js';
 
 /** The client surfaces whose calls get request-log rows: OpenAI's, Anthropic's, Gemini's. */
@@ -43,6 +44,11 @@ export interface FinishedRequest {
   status: number;
   apiModel?: { id: string; name: string } | undefined;
   model?: string | undefined;
+  /** The model id the upstream got (when known). */
+  upstreamModel?: string | undefined;
+  /** The router the client named, and every try it made, when a router served the call. */
+  router?: string | undefined;
+  attempts?: AttemptRecord[] | undefined;
   /** The route pattern (`/v1/responses/:id`), or undefined when no route matched. */
   route: string | undefined;
   /** performance.now() when the upstream's headers arrived. */
@@ -118,6 +124,9 @@ export class RequestRecorder {
         model: f.model === undefined ? null : redactSecrets(f.model),
         apiModelId: f.apiModel?.id ?? null,
         apiModelName: f.apiModel?.name ?? null,
+        router: f.router ?? null,
+        upstreamModel: f.upstreamModel ?? null,
+        attempts: f.attempts ?? null,
         status: f.status,
         durationMs: Math.round(durationMs * 100) / 100,
         ttfbMs: ttfbMs === null ? null : Math.round(ttfbMs * 100) / 100,

@@ -6,7 +6,7 @@ import type { Endpoint } from '../domain/formats.js';
 import { badRequest, forbidden, notFound, type GatewayError } from '../errors/catalogue.js';
 import { replaceTopLevel } from '../lib/json/json-scan.js';
 import { ENDPOINT_FORMAT } from '../providers/index.js';
-import type { ModelRegistry, Resolved, ResolvedApi } from '../state/registry.js';
+import type { ModelRegistry, Resolved, ResolvedApi, ResolvedRouter } from '../state/registry.js';
 import type { AuthToken } from '../state/token-cache.js';
 
 export const modelNotFound = (model: string): GatewayError =>
@@ -80,12 +80,14 @@ export function resolveModelFor(registry: ModelRegistry, endpoint: Endpoint, mod
     if (endpoint !== 'chat' && endpoint !== 'embeddings') throw wrongFormat(endpoint, model, 'local');
     return resolved;
   }
-  if (resolved.apiModel.apiFormat !== ENDPOINT_FORMAT[endpoint]) throw wrongFormat(endpoint, model, resolved.apiModel.apiFormat);
+  // A router's targets all share one format; one with none loaded answers 503 when called.
+  const format = resolved.kind === 'router' ? resolved.router.apiFormat : resolved.apiModel.apiFormat;
+  if (format !== null && format !== ENDPOINT_FORMAT[endpoint]) throw wrongFormat(endpoint, model, format);
   return resolved;
 }
 
-/** Resolves a model that must be an API model (the Responses family forwards only upstream). */
-export function resolveFor(registry: ModelRegistry, endpoint: Endpoint, model: string, token: AuthToken | null): ResolvedApi {
+/** Resolves a model that must be served upstream (the Responses family, Anthropic, Gemini). */
+export function resolveFor(registry: ModelRegistry, endpoint: Endpoint, model: string, token: AuthToken | null): ResolvedApi | ResolvedRouter {
   const resolved = resolveModelFor(registry, endpoint, model, token);
   if (resolved.kind === 'local') throw wrongFormat(endpoint, model, 'local');
   return resolved;

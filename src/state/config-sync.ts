@@ -131,8 +131,8 @@ export class ConfigSync {
     const { store, tokens, registry } = this.deps;
     // Read the version first: a change landing mid-load is then seen again on the next check.
     const version = await store.configVersion();
-    const [models, tokenRows, localAliases] = await Promise.all([store.listApiModels(), store.listTokens(), store.listLocalAliases()]);
-    registry.replace(this.live(models), localAliases.map(toLiveLocal));
+    const [models, tokenRows, localAliases, routers] = await Promise.all([store.listApiModels(), store.listTokens(), store.listLocalAliases(), store.listRouters()]);
+    registry.replace(this.live(models), localAliases.map(toLiveLocal), routers);
     tokens.replace(tokenRows);
     this.version = version;
   }

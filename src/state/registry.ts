@@ -1,12 +1,12 @@
-// In-memory resolution of the model a client names to the API model (or local llama.cpp alias)
-// that serves it. Exact API ids (prefix + model id) win; then local aliases; then forward-all
-// prefixes, longest first. Ids never clash across kinds (the services refuse it with a 409).
+// In-memory resolution of the model a client names to the API model (local llama.cpp alias, or
+// router) that serves it. Exact API ids (prefix + model id) win; then local aliases; then
+// routers; then forward-all prefixes, longest first. Ids never clash across kinds (the services refuse it with a 409).
 import type { SecretBox } from '../crypto/secret-box.js';
 import { isApiFormat, type ApiFormat } from '../domain/formats.js';
 import { providerFor } from '../providers/index.js';
 import type { LiveLocalAlias } from '../providers/local/alias.js';
 import type { Provider } from '../providers/provider.js';
-import type { ApiModelRecord, LocalAliasRecord } from '../store/types.js';
+import type { ApiModelRecord, LocalAliasRecord, RouterRecord, RouterStrategy } from '../store/types.js';
 
 export interface LiveApiModel {
   readonly id: string;
@@ -38,7 +38,65 @@ export interface ResolvedLocal {
   readonly alias: string;
 }
 
-export type Resolved = ResolvedApi | ResolvedLocal;
+/** One upstream of a router, with its API model loaded. */
+export interface LiveRouterTarget {
+  readonly apiModel: LiveApiModel;
+  /** The model id the upstream gets. */
+  readonly model: string;
+  readonly weight: number;
+  readonly enabled: boolean;
+  /** `api model/upstream model`: the target's name in metrics, logs and health. */
+  readonly label: string;
+}
+
+export interface LiveRouter {
+  readonly id: string;
+  readonly name: string;
+  /** Its targets' format (they all share one); null when none of its API models is loaded. */
+  readonly apiFormat: ApiFormat | null;
+  readonly strategy: RouterStrategy;
+  /** In fallback order; targets whose API model is not loaded are left out. */
+  readonly targets: readonly LiveRouterTarget[];
+  readonly retryOnStatus: ReadonlySet<number>;
+  readonly maxAttempts: number;
+  readonly failureThreshold: number;
+  readonly failureWindowMs: number;
+  readonly cooldownMs: number;
+  readonly maxRetryAfterMs: number;
+  readonly createdAt: number;
+}
+
+export interface ResolvedRouter {
+  readonly kind: 'router';
+  readonly router: LiveRouter;
+  /** The model id as the client sent it (the router's name). */
+  readonly alias: string;
+}
+
+export type Resolved = ResolvedApi | ResolvedLocal | ResolvedRouter;
+
+/** Loads a router over the live API models (by id). */
+export function toLiveRouter(record: RouterRecord, apiModels: ReadonlyMap<string, LiveApiModel>): LiveRouter {
+  const targets: LiveRouterTarget[] = [];
+  for (const t of record.targets) {
+    const apiModel = apiModels.get(t.apiModelId);
+    if (apiModel) targets.push({ apiModel, model: t.model, weight: t.weight, enabled: t.enabled, label: `${apiModel.name}/${t.model}` });
+  }
+  return {
+    id: record.id,
+    name: record.name,
+    apiFormat: targets[0]?.apiModel.apiFormat ?? null,
+    strategy: record.strategy,
+    targets,
+    retryOnStatus: new Set(record.retryOnStatus),
+    maxAttempts: record.maxAttempts ?? record.targets.length,
+    failureThreshold: record.failureThreshold,
+    failureWindowMs: record.failureWindowMs,
+    cooldownMs: record.cooldownMs,
+    maxRetryAfterMs: record.maxRetryAfterMs,
+    createdAt: record.createdAt,
+  };
+}
 
 export interface ResolvedApi {
   readonly kind: 'api';
@@ -52,7 +110,10 @@ export interface ResolvedApi {
 /** An API-served model a client can list in /v1/models (local aliases: `localAliases()`). */
 export interface Listed {
   readonly id: string;
+  /** The API model that serves it (a router's: its first target's, for the format). */
   readonly apiModel: LiveApiModel;
+  /** Set when the id is a router's name. */
+  readonly router?: LiveRouter;
 }
 
 /** A stored API model in a format this version does not know (written by a newer one). */
@@ -97,10 +158,12 @@ export class ModelRegistry {
   private listed: Listed[] = [];
   private locals = new Map<string, ResolvedLocal>();
   private localList: LiveLocalAlias[] = [];
+  private routerMap = new Map<string, ResolvedRouter>();
+  private routerList: LiveRouter[] = [];
   /** Model lookups that resolved vs. ones that did not; for /metrics. */
   readonly stats = { hits: 0, misses: 0 };
 
-  replace(models: readonly LiveApiModel[], locals: readonly LiveLocalAlias[] = []): void {
+  replace(models: readonly LiveApiModel[], locals: readonly LiveLocalAlias[] = [], routers: readonly RouterRecord[] = []): void {
     const exact = new Map<string, ResolvedApi>();
     const listed: Listed[] = [];
     for (const apiModel of models) {
@@ -116,10 +179,15 @@ export class ModelRegistry {
     this.listed = listed;
     this.locals = new Map(locals.map((local) => [local.name, { kind: 'local', local, alias: local.name }]));
     this.localList = [...locals];
+    this.routerList = routers.map((r) => toLiveRouter(r, this.byId));
+    this.routerMap = new Map(this.routerList.map((router) => [router.name, { kind: 'router', router, alias: router.name }]));
+    for (const router of this.routerList) {
+      if (router.targets[0]) listed.push({ id: router.name, apiModel: router.targets[0].apiModel, router });
+    }
   }
 
   resolve(model: string): Resolved | undefined {
-    const hit = this.exact.get(model) ?? this.locals.get(model) ?? this.byPrefix(model);
+    const hit = this.exact.get(model) ?? this.locals.get(model) ?? this.routerMap.get(model) ?? this.byPrefix(model);
     if (hit) this.stats.hits++;
     else this.stats.misses++;
     return hit;
@@ -127,7 +195,7 @@ export class ModelRegistry {
 
   /** Whether some API model or alias serves this id (not counted in the lookup stats). */
   serves(model: string): boolean {
-    return this.exact.has(model) || this.locals.has(model) || this.byPrefix(model) !== undefined;
+    return this.exact.has(model) || this.locals.has(model) || this.routerMap.has(model) || this.byPrefix(model) !== undefined;
   }
 
   private byPrefix(model: string): Resolved | undefined {
@@ -154,5 +222,9 @@ export class ModelRegistry {
 
   localAliases(): readonly LiveLocalAlias[] {
     return this.localList;
+  }
+
+  routers(): readonly LiveRouter[] {
+    return this.routerList;
   }
 }

@@ -2,7 +2,7 @@
 // Kysely row types (schema.ts), the record<->row mappers and SQLite's prepared INSERTs are all
 // derived from these maps, so a column is added in one place (plus a migration).
 import type { Outcome } from '../domain/outcome.js';
-import type { ApiFormat, ApiModelRecord, LocalAliasRecord, RequestLogEntry, ResponseRoute, Scope, TokenRecord, TokenStatus } from './types.js';
+import type { ApiFormat, ApiModelRecord, AttemptRecord, LocalAliasRecord, RequestLogEntry, ResponseRoute, RouterRecord, RouterStrategy, RouterTargetRecord, Scope, TokenRecord, TokenStatus } from './types.js';
 
 /** How a field's value is stored: `S` is the column's type as the database driver hands it back. */
 export interface Codec<V, S> {
@@ -135,6 +135,21 @@ export const localAliases = table<LocalAliasRecord>()('local_aliases', {
   updatedAt: col('updated_at', epochMs),
 });
 
+export const routers = table<RouterRecord>()('routers', {
+  id: col('id', text),
+  name: col('name', text),
+  strategy: col('strategy', oneOf<RouterStrategy>()),
+  targets: col('targets', json<RouterTargetRecord[]>()),
+  retryOnStatus: col('retry_on_status', json<number[]>()),
+  maxAttempts: col('max_attempts', numOrNull),
+  failureThreshold: col('failure_threshold', num),
+  failureWindowMs: col('failure_window_ms', epochMs),
+  cooldownMs: col('cooldown_ms', epochMs),
+  maxRetryAfterMs: col('max_retry_after_ms', epochMs),
+  createdAt: col('created_at', epochMs),
+  updatedAt: col('updated_at', epochMs),
+});
+
 export const responseRoutes = table<ResponseRoute>()('response_routes', {
   responseId: col('response_id', text),
   apiModelId: col('api_model_id', text),
@@ -154,6 +169,9 @@ export const requestLog = table<RequestLogEntry>()('request_log', {
   model: col('model', textOrNull),
   apiModelId: col('api_model_id', textOrNull),
   apiModelName: col('api_model_name', textOrNull),
+  router: col('router', textOrNull),
+  upstreamModel: col('upstream_model', textOrNull),
+  attempts: col('attempts', jsonOrNull<AttemptRecord[]>()),
   status: col('status', num),
   durationMs: col('duration_ms', num),
   ttfbMs: col('ttfb_ms', numOrNull),

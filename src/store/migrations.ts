@@ -121,6 +121,32 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_models').dropColumn('openai_organization').execute();
     },
   },
+  '0005_routers': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('routers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('strategy', 'text', (c) => c.notNull())
+        .addColumn('targets', 'text', (c) => c.notNull())
+        .addColumn('retry_on_status', 'text', (c) => c.notNull())
+        .addColumn('max_attempts', 'integer')
+        .addColumn('failure_threshold', 'integer', (c) => c.notNull())
+        .addColumn('failure_window_ms', 'bigint', (c) => c.notNull())
+        .addColumn('cooldown_ms', 'bigint', (c) => c.notNull())
+        .addColumn('max_retry_after_ms', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('request_log').addColumn('router', 'text').execute();
+      await db.schema.alterTable('request_log').addColumn('upstream_model', 'text').execute();
+      await db.schema.alterTable('request_log').addColumn('attempts', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const c of ['attempts', 'upstream_model', 'router']) await db.schema.alterTable('request_log').dropColumn(c).execute();
+      await db.schema.dropTable('routers').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -3,11 +3,17 @@
 import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { migrationProvider } from './migrations.js';
-import { apiModels, localAliases, requestLog, responseRoutes, tokens } from './columns.js';
+import { apiModels, localAliases, requestLog, responseRoutes, routers, tokens } from './columns.js';
 import type { Database } from './schema.js';
-import type { ApiModelRecord, LocalAliasRecord, RequestLogEntry, ResponseRoute, Store, TokenRecord, UsageBucket, UsageGroup, UsageGroupBy } from './types.js';
+import type { ApiModelRecord, LocalAliasRecord, RequestLogEntry, ResponseRoute, RouterRecord, Store, TokenRecord, UsageBucket, UsageGroup, UsageGroupBy } from './types.js';
 
-const GROUP_COLUMN = { token: 'token_name', model: 'model', 'api-model': 'api_model_name' } as const;
+const GROUP_COLUMN = { token: 'token_name', model: 'model', 'api-model': 'api_model_name', router: 'router' } as const;
+
+/** What a usage group is keyed by; `target` (a router's API model and upstream model) is derived. */
+const groupKey = (by: UsageGroupBy): RawBuilder<string | null> =>
+  by === 'target'
+    ? sql<string | null>`case when router is null then null else api_model_name || '/' || upstream_model end`
+    : sql<string | null>`${sql.ref(GROUP_COLUMN[by])}`;
 
 /** Sums that count each response's usage once (see RequestLogEntry.usageCounted). */
 const usageColumns = () =>
@@ -137,6 +143,33 @@ export class SqlStore implements Store {
     return deleted;
   }
 
+  async listRouters(): Promise<RouterRecord[]> {
+    const rows = await this.db.selectFrom('routers').selectAll().orderBy('created_at').orderBy('name').execute();
+    return rows.map((r) => routers.fromRow(r));
+  }
+
+  async insertRouter(router: RouterRecord): Promise<void> {
+    await this.configChange(async (trx) => {
+      await trx.insertInto('routers').values(routers.toRow(router)).execute();
+    });
+  }
+
+  async updateRouter(router: RouterRecord): Promise<void> {
+    await this.configChange(async (trx) => {
+      const { id, created_at: _created, ...rest } = routers.toRow(router);
+      await trx.updateTable('routers').set(rest).where('id', '=', id).execute();
+    });
+  }
+
+  async deleteRouter(id: string): Promise<boolean> {
+    let deleted = false;
+    await this.configChange(async (trx) => {
+      const res = await trx.deleteFrom('routers').where('id', '=', id).executeTakeFirst();
+      deleted = Number(res.numDeletedRows) > 0;
+    });
+    return deleted;
+  }
+
   async listTokens(): Promise<TokenRecord[]> {
     const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at').orderBy('name').execute();
     return rows.map((r) => tokens.fromRow(r));
@@ -231,26 +264,24 @@ export class SqlStore implements Store {
   }
 
   async usageByGroup(query: { since: number; by: UsageGroupBy }): Promise<UsageGroup[]> {
-    const column = GROUP_COLUMN[query.by];
     const rows = await this.db
       .selectFrom('request_log')
-      .select([sql<string | null>`${sql.ref(column)}`.as('key'), ...usageColumns()])
+      .select([groupKey(query.by).as('key'), ...usageColumns()])
       .where('created_at', '>=', query.since)
-      .groupBy(column)
+      .groupBy(sql`1`)
       .orderBy('requests', 'desc')
       .execute();
     return rows.map(toGroup);
   }
 
   async usageSeries(query: { since: number; by: UsageGroupBy; bucketMs: number }): Promise<UsageBucket[]> {
-    const column = GROUP_COLUMN[query.by];
     // Integer division on both dialects: the bucket size is cast so SQLite doesn't bind it as REAL.
     const bucket: RawBuilder<number> = sql<number>`(created_at / cast(${query.bucketMs} as integer)) * cast(${query.bucketMs} as integer)`;
     const rows = await this.db
       .selectFrom('request_log')
-      .select([bucket.as('bucket_start'), sql<string | null>`${sql.ref(column)}`.as('key'), ...usageColumns()])
+      .select([bucket.as('bucket_start'), groupKey(query.by).as('key'), ...usageColumns()])
       .where('created_at', '>=', query.since)
-      .groupBy([sql`1`, column])
+      .groupBy([sql`1`, sql`2`])
       .orderBy('bucket_start')
       .execute();
     return rows.map((r) => ({ ...toGroup(r), bucketStart: Number(r.bucket_start) }));

@@ -58,6 +58,48 @@ export interface LocalAliasRecord {
   updatedAt: number;
 }
 
+export type RouterStrategy = 'fallback' | 'weighted';
+
+/** One upstream a router may send a call to: an API model and the model id it gets. */
+export interface RouterTargetRecord {
+  apiModelId: string;
+  /** The upstream model id sent in place of the router's name (need not be listed by the API model). */
+  model: string;
+  weight: number;
+  enabled: boolean;
+}
+
+/** A client-facing model name over several API models, with fallback and load balancing. */
+export interface RouterRecord {
+  id: string;
+  /** The model id clients send; shares the namespace with API model ids and local aliases. */
+  name: string;
+  strategy: RouterStrategy;
+  /** In fallback order. */
+  targets: RouterTargetRecord[];
+  /** Upstream statuses that move a call to the next target (before anything reached the client). */
+  retryOnStatus: number[];
+  /** null: the number of targets. */
+  maxAttempts: number | null;
+  failureThreshold: number;
+  failureWindowMs: number;
+  cooldownMs: number;
+  maxRetryAfterMs: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One try of a routed call, for the request log. */
+export interface AttemptRecord {
+  api_model: string;
+  model: string;
+  /** The upstream's status, or null when it never answered. */
+  status: number | null;
+  /** Why the call moved on (e.g. `http_429`, `connect_refused`, `timeout`); null for the attempt that answered. */
+  reason: string | null;
+  duration_ms: number;
+}
+
 /** Which API model (and which token) a response created through the gateway belongs to. */
 export interface ResponseRoute {
   responseId: string;
@@ -84,6 +126,12 @@ export interface RequestLogEntry {
   model: string | null;
   apiModelId: string | null;
   apiModelName: string | null;
+  /** The router the client named, when one served the call. */
+  router: string | null;
+  /** The model id the upstream got. */
+  upstreamModel: string | null;
+  /** Every try of a routed call in order (null for a call that needed no choice). */
+  attempts: AttemptRecord[] | null;
   status: number;
   durationMs: number;
   /** Time until the upstream's response headers arrived. */
@@ -103,7 +151,7 @@ export interface RequestLogEntry {
   usageCounted: boolean;
 }
 
-export type UsageGroupBy = 'token' | 'model' | 'api-model';
+export type UsageGroupBy = 'token' | 'model' | 'api-model' | 'router' | 'target';
 
 export interface UsageTotals {
   requests: number;
@@ -115,7 +163,7 @@ export interface UsageTotals {
 }
 
 export interface UsageGroup extends UsageTotals {
-  /** Token name, model id or API model name; null for calls without one (e.g. rejected ones). */
+  /** Token name, model id, API model name, router name or target (`api model/upstream model`); null for calls without one (e.g. rejected ones). */
   key: string | null;
 }
 
@@ -139,6 +187,11 @@ export interface Store {
   insertLocalAlias(alias: LocalAliasRecord): Promise<void>;
   updateLocalAlias(alias: LocalAliasRecord): Promise<void>;
   deleteLocalAlias(id: string): Promise<boolean>;
+
+  listRouters(): Promise<RouterRecord[]>;
+  insertRouter(router: RouterRecord): Promise<void>;
+  updateRouter(router: RouterRecord): Promise<void>;
+  deleteRouter(id: string): Promise<boolean>;
 
   listTokens(): Promise<TokenRecord[]>;
   insertToken(token: TokenRecord): Promise<void>;
@@ -165,7 +218,7 @@ export interface Store {
   usageSeries(query: { since: number; by: UsageGroupBy; bucketMs: number }): Promise<UsageBucket[]>;
   pruneRequestLogs(createdBefore: number): Promise<number>;
 
-  /** Changes whenever API models, local aliases or tokens change, from any process sharing the database. */
+  /** Changes whenever API models, local aliases, routers or tokens change, from any process sharing the database. */
   configVersion(): Promise<string>;
   /**
    * Shared databases only (PostgreSQL): calls `listener` soon after a config change commits in

@@ -2,7 +2,7 @@
 import { badRequest } from '../errors/catalogue.js';
 import type { Store, UsageGroup, UsageGroupBy, UsageTotals } from '../store/types.js';
 
-export const GROUP_BYS: readonly UsageGroupBy[] = ['token', 'model', 'api-model'];
+export const GROUP_BYS: readonly UsageGroupBy[] = ['token', 'model', 'api-model', 'router', 'target'];
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `30m`, `24h`, `7d`, or an ISO 8601 time; returns epoch ms. */

@@ -198,7 +198,7 @@ describe('request log, usage and metrics', () => {
     const store = gw.server.gateway.store;
     const old = Date.now() - 40 * 86_400_000;
     await store.insertRequestLogs([
-      { id: 'old-row', createdAt: old, tokenId: null, tokenName: null, method: 'GET', route: '/v1/models', model: null, apiModelId: null, apiModelName: null, status: 200, durationMs: 1, ttfbMs: null, responseId: null, stream: false, outcome: 'served', inputTokens: null, outputTokens: null, reasoningTokens: null, cachedTokens: null, usageCounted: false },
+      { id: 'old-row', createdAt: old, tokenId: null, tokenName: null, method: 'GET', route: '/v1/models', model: null, apiModelId: null, apiModelName: null, router: null, upstreamModel: null, attempts: null, status: 200, durationMs: 1, ttfbMs: null, responseId: null, stream: false, outcome: 'served', inputTokens: null, outputTokens: null, reasoningTokens: null, cachedTokens: null, usageCounted: false },
     ]);
     expect((await store.listRequestLogs({ limit: 1000 })).some((r) => r.id === 'old-row')).toBe(true);
     expect(await gw.server.gateway.requestLog.prune()).toBe(1); // default retention: 30 days

@@ -9,6 +9,7 @@ import { ProxyPipeline, type ProxyCall } from '../../src/pipeline/proxy.js';
 import type { FinishedRequest, RequestContext } from '../../src/pipeline/record.js';
 import { providerFor } from '../../src/providers/index.js';
 import type { LiveApiModel } from '../../src/state/registry.js';
+import { RouterHealth } from '../../src/state/router-health.js';
 
 type Script = (handler: Dispatcher.DispatchHandler, controller: FakeController) => void;
 
@@ -132,7 +133,8 @@ function pipeline(dispatcher: Dispatcher) {
   const streams = { open: 0 };
   const p = new ProxyPipeline({
     dispatcher,
-    metrics: { streamStarted: () => void streams.open++, streamEnded: () => void streams.open--, upstreamError: (_m: string, kind: string) => void upstreamErrors.push(kind) },
+    metrics: { streamStarted: () => void streams.open++, streamEnded: () => void streams.open--, upstreamError: (_m: string, kind: string) => void upstreamErrors.push(kind), routerFallback: () => undefined, routerServed: () => undefined },
+    health: new RouterHealth({ cooldownStarted: () => undefined }),
     tracing: undefined,
     recorder: { record: (f: FinishedRequest) => void records.push(f) },
     responseRoutes: { markUsage: () => true, claimUsage: async () => true },

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/crypto/secret-box.js';
 import { planByModel } from '../../src/pipeline/plan.js';
 import { bodyModel, resolveFor, resolveModelFor } from '../../src/pipeline/resolve.js';
-import { ModelRegistry, toLive } from '../../src/state/registry.js';
+import { ModelRegistry, toLive, type ResolvedApi } from '../../src/state/registry.js';
 import type { AuthToken } from '../../src/state/token-cache.js';
 import type { ApiFormat, ApiModelRecord } from '../../src/store/types.js';
 
@@ -52,7 +52,7 @@ describe('resolve', () => {
   });
 
   it('applies the strict format rule with the spec texts', () => {
-    expect(resolveFor(registry, 'responses', 'r/gpt-resp', null).apiModel.name).toBe('resp');
+    expect((resolveFor(registry, 'responses', 'r/gpt-resp', null) as ResolvedApi).apiModel.name).toBe('resp');
     expect(error(() => resolveFor(registry, 'responses', 'gpt-chat', null)).message).toBe(
       "Model 'gpt-chat' is not configured for Responses API format. Configure an alias with 'openai_responses' format.",
     );
@@ -71,11 +71,11 @@ describe('resolve', () => {
 
   it('plans one target whose body differs from the client bytes only in a prefixed model', () => {
     const raw = Buffer.from('{"model":"r/gpt-x","input":"hi"}');
-    const [target] = planByModel(resolveFor(registry, 'responses', 'r/gpt-x', null), raw);
+    const [target] = planByModel(resolveFor(registry, 'responses', 'r/gpt-x', null) as ResolvedApi, raw);
     expect(target!.apiModel.name).toBe('resp');
     expect(target!.body!.toString()).toBe('{"model":"gpt-x","input":"hi"}');
     const plain = Buffer.from('{"model":"gpt-chat"}');
-    const [same] = planByModel(resolveFor(registry, 'chat', 'gpt-chat', null), plain);
+    const [same] = planByModel(resolveFor(registry, 'chat', 'gpt-chat', null) as ResolvedApi, plain);
     expect(same!.body).toBe(plain);
   });
 });

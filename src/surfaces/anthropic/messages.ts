@@ -2,7 +2,7 @@
 // pass-through to `anthropic`-format API models. Only `model` is read; the query string
 // (`?beta=true`) and everything else go through as sent.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { planByModel } from '../../pipeline/plan.js';
+import { planFor } from '../../pipeline/plan.js';
 import { bodyModel, resolveFor } from '../../pipeline/resolve.js';
 import { requestContext, takeOver } from '../http-client.js';
 import type { OpenAiSurfaceDeps } from '../openai/deps.js';
@@ -23,7 +23,7 @@ export function messagesRoutes(app: FastifyInstance, deps: MessagesDeps, base: '
       const ctx = requestContext(request, reply);
       await deps.pipeline.run(
         ctx,
-        { route, endpoint: 'messages', targets: planByModel(resolved, request.rawBody!), model, path, query: rawQuery(request.url) },
+        { route, endpoint: 'messages', targets: planFor(resolved, request.rawBody!), model, path, query: rawQuery(request.url) },
         takeOver(reply, renderAnthropicError),
       );
     };

@@ -29,9 +29,9 @@ export const isAnthropicClient = (headers: Record<string, unknown>): boolean => 
 /** Every anthropic-format model id (first API model wins a shared id), allow-list aside. */
 function allAnthropicModels(registry: Registry): AnthropicModel[] {
   const seen = new Map<string, AnthropicModel>();
-  for (const { id, apiModel } of registry.list()) {
+  for (const { id, apiModel, router } of registry.list()) {
     if (apiModel.apiFormat !== 'anthropic' || seen.has(id)) continue;
-    seen.set(id, { type: 'model', id, display_name: id, created_at: new Date(apiModel.createdAt).toISOString() });
+    seen.set(id, { type: 'model', id, display_name: id, created_at: new Date((router ?? apiModel).createdAt).toISOString() });
   }
   return [...seen.values()];
 }

@@ -2,7 +2,7 @@
 // `model`, at its base URL + /models/<upstream model>:<method>, with the body's bytes unchanged
 // (the model is in the path, never in the body) and the query without `key`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Target } from '../../pipeline/plan.js';
+import { planRouter, type RouterPlan, type Shape, type Target } from '../../pipeline/plan.js';
 import { resolveFor } from '../../pipeline/resolve.js';
 import type { RefreshOnMiss } from '../auth-hook.js';
 import { requestContext, takeOver } from '../http-client.js';
@@ -22,8 +22,11 @@ export function geminiCallRoutes(scope: FastifyInstance, deps: OpenAiSurfaceDeps
     // A model added a moment ago by the CLI or another instance is found (the sync bounds how often).
     if (!deps.registry.serves(model)) await refresh().catch(() => false);
     const resolved = resolveFor(deps.registry, 'gemini', model, request.token);
-    const path = upstreamPath(resolved.upstreamModel, method);
-    const targets: Target[] = [{ apiModel: resolved.apiModel, body: request.rawBody ?? null, path }];
+    const body = request.rawBody ?? null;
+    // The model is in the path: each target gets its own, and the body's bytes unchanged.
+    const shape: Shape = (apiModel, upstreamModel) => ({ apiModel, body, path: upstreamPath(upstreamModel, method), upstreamModel });
+    const targets: Target[] | RouterPlan = resolved.kind === 'router' ? planRouter(resolved.router, shape) : [shape(resolved.apiModel, resolved.upstreamModel)];
+    const path = upstreamPath(model, method); // each target's own path wins
     request.recordsItself = true;
     await deps.pipeline.run(
       requestContext(request, reply),

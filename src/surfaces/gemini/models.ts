@@ -15,10 +15,10 @@ export interface GeminiModel {
   description: string;
 }
 
-const toGeminiModel = (id: string, apiModelName: string): GeminiModel => ({
+const toGeminiModel = (id: string, servedBy: string): GeminiModel => ({
   name: `models/${id}`,
   displayName: id,
-  description: `Served by API model '${apiModelName}'.`,
+  description: `Served by ${servedBy}.`,
 });
 
 const modelNotFound = (id: string) => notFound(`Model '${id}' not found.`, 'model', 'model_not_found');
@@ -28,7 +28,7 @@ export function geminiModelRoutes(scope: FastifyInstance, deps: { registry: Mode
     const models = deps.registry
       .list()
       .filter((l) => l.apiModel.apiFormat === 'gemini' && mayUse(request.token, l.id))
-      .map((l) => toGeminiModel(l.id, l.apiModel.name));
+      .map((l) => toGeminiModel(l.id, l.router ? `router '${l.router.name}'` : `API model '${l.apiModel.name}'`));
     return { models };
   });
 
@@ -36,8 +36,12 @@ export function geminiModelRoutes(scope: FastifyInstance, deps: { registry: Mode
     const id = request.params['*'];
     if (!deps.registry.serves(id)) await refresh().catch(() => false);
     const resolved = deps.registry.resolve(id);
+    if (resolved?.kind === 'router' && resolved.router.apiFormat === 'gemini') {
+      checkModelAllowed(request.token, id);
+      return toGeminiModel(id, `router '${resolved.router.name}'`);
+    }
     if (resolved?.kind !== 'api' || resolved.apiModel.apiFormat !== 'gemini') throw modelNotFound(id);
     checkModelAllowed(request.token, id);
-    return toGeminiModel(id, resolved.apiModel.name);
+    return toGeminiModel(id, `API model '${resolved.apiModel.name}'`);
   });
 }

@@ -7,10 +7,12 @@ import { errorResponses, ref } from '../error-schema.js';
 
 export interface CallableModel {
   id: string;
-  kind: 'api' | 'local';
+  kind: 'api' | 'local' | 'router';
   match: 'exact' | 'prefix';
   /** null for a local alias. */
   api_format: string | null;
+  /** Set for a router: its targets as `api model/upstream model`. */
+  router?: { id: string; targets: string[] };
   /** null for a local alias. */
   api_model: { id: string; name: string } | null;
   upstream_model: string | null;
@@ -22,17 +24,32 @@ export interface CallableModelRoutesDeps {
   registry: Pick<ModelRegistry, 'list' | 'localAliases' | 'apiModels'>;
 }
 
-/** In resolution order: exact API ids, then local aliases, then forward-all prefixes. */
+/** In resolution order: exact API ids, then local aliases, then routers, then forward-all prefixes. */
 export function callableModels(deps: CallableModelRoutesDeps): CallableModel[] {
-  const exact: CallableModel[] = deps.registry.list().map(({ id, apiModel }) => ({
-    id,
-    kind: 'api',
-    match: 'exact',
-    api_format: apiModel.apiFormat,
-    api_model: { id: apiModel.id, name: apiModel.name },
-    upstream_model: apiModel.prefix && id.startsWith(apiModel.prefix) ? id.slice(apiModel.prefix.length) : id,
-    local_alias: null,
-  }));
+  const listed = deps.registry.list();
+  const exact: CallableModel[] = listed
+    .filter((l) => !l.router)
+    .map(({ id, apiModel }) => ({
+      id,
+      kind: 'api',
+      match: 'exact',
+      api_format: apiModel.apiFormat,
+      api_model: { id: apiModel.id, name: apiModel.name },
+      upstream_model: apiModel.prefix && id.startsWith(apiModel.prefix) ? id.slice(apiModel.prefix.length) : id,
+      local_alias: null,
+    }));
+  const routers: CallableModel[] = listed
+    .filter((l) => l.router)
+    .map(({ id, apiModel, router }) => ({
+      id,
+      kind: 'router',
+      match: 'exact',
+      api_format: apiModel.apiFormat,
+      api_model: null,
+      upstream_model: null,
+      local_alias: null,
+      router: { id: router!.id, targets: router!.targets.map((t) => t.label) },
+    }));
   // The file's name, as /v1/models shows it; the full path is in /bodhi/v1/aliases.
   const locals: CallableModel[] = deps.registry.localAliases().map((a) => ({
     id: a.name,
@@ -55,7 +72,7 @@ export function callableModels(deps: CallableModelRoutesDeps): CallableModel[] {
       upstream_model: null,
       local_alias: null,
     }));
-  return [...exact, ...locals, ...prefixes];
+  return [...exact, ...locals, ...routers, ...prefixes];
 }
 
 export function callableModelRoutes(app: FastifyInstance, deps: CallableModelRoutesDeps): void {

@@ -3,7 +3,9 @@
 // generated from the same objects.
 import { API_FORMATS } from '../../providers/formats.js';
 import { SCOPES } from '../../auth/scopes.js';
+import { GROUP_BYS } from '../../usage/usage-service.js';
 import { aliasSchemas } from './alias-schemas.js';
+import { routerSchemas } from './router-schemas.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -182,7 +184,7 @@ export const callableModelSchema = {
   required: ['id', 'kind', 'match', 'api_format', 'api_model', 'upstream_model', 'local_alias'],
   properties: {
     id: { type: 'string', description: 'What clients send as `model`; for a forward-all prefix, the prefix followed by `*`.' },
-    kind: { type: 'string', enum: ['api', 'local'], description: '`api`: forwarded to an API model; `local`: a local alias run by llama.cpp in the gateway.' },
+    kind: { type: 'string', enum: ['api', 'local', 'router'], description: '`api`: forwarded to an API model; `local`: a local alias run by llama.cpp in the gateway; `router`: a router over several API models.' },
     match: { type: 'string', enum: ['exact', 'prefix'] },
     api_format: { type: ['string', 'null'], enum: [...API_FORMATS, null], description: 'The API model\'s format, which decides the client endpoints that accept this model (see ApiModelInput); null for a local alias (chat completions and embeddings).' },
     api_model: {
@@ -201,6 +203,12 @@ export const callableModelSchema = {
         context_size: { type: ['integer', 'null'] },
       },
       description: 'The local alias that serves it; null for an API-served model.',
+    },
+    router: {
+      type: 'object',
+      required: ['id', 'targets'],
+      properties: { id: { type: 'string' }, targets: { type: 'array', items: { type: 'string' }, description: '`api model/upstream model`, in fallback order.' } },
+      description: 'Set for a router.',
     },
   },
 } as const;
@@ -314,7 +322,7 @@ export const usageSummarySchema = {
     object: { type: 'string', const: 'usage.summary' },
     since: { type: 'string', format: 'date-time' },
     until: { type: 'string', format: 'date-time' },
-    by: { type: 'string', enum: ['token', 'model', 'api-model'] },
+    by: { type: 'string', enum: GROUP_BYS },
     totals: { type: 'object', required: usageTotalsRequired, properties: usageTotalsProperties },
     groups: {
       type: 'array',
@@ -364,4 +372,5 @@ export const managementSchemas = [
   infoSchema,
   usageSummarySchema,
   ...aliasSchemas,
+  ...routerSchemas,
 ];

@@ -3,14 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/types.js';
 import type { RequestLogWriter } from '../../usage/request-log.js';
 import { errorResponses, ref } from '../error-schema.js';
-import { parseBucket, parseBy, parseSince, usageSummary } from '../../usage/usage-service.js';
+import { GROUP_BYS, parseBucket, parseBy, parseSince, usageSummary } from '../../usage/usage-service.js';
 
 export const usageQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
     since: { type: 'string', description: 'Window start: 30m, 24h, 7d or an ISO 8601 time (default 24h).' },
-    by: { type: 'string', enum: ['token', 'model', 'api-model'], description: 'Grouping (default model).' },
+    by: { type: 'string', enum: GROUP_BYS, description: 'Grouping (default model).' },
     bucket: { type: 'string', description: 'Time-series bucket width: 5m, 1h, 1d (default: about 24-48 buckets over the window).' },
   },
 } as const;

@@ -1,7 +1,7 @@
 // /v1/chat/completions and /v1/embeddings: model-routed pass-through to `openai`-format API
 // models, or in-process inference for local (llama.cpp) aliases.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { planByModel } from '../../pipeline/plan.js';
+import { planFor } from '../../pipeline/plan.js';
 import { bodyModel, resolveModelFor } from '../../pipeline/resolve.js';
 import { requestContext, takeOver } from '../http-client.js';
 import type { OpenAiSurfaceDeps } from './deps.js';
@@ -24,7 +24,7 @@ export function completionsRoutes(app: FastifyInstance, deps: OpenAiSurfaceDeps)
       const ctx = requestContext(request, reply);
       await deps.pipeline.run(
         ctx,
-        { route, endpoint, targets: planByModel(resolved, request.rawBody!), model, path, query: rawQuery(request.url) },
+        { route, endpoint, targets: planFor(resolved, request.rawBody!), model, path, query: rawQuery(request.url) },
         takeOver(reply, renderError),
       );
     };

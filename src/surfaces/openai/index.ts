@@ -8,8 +8,8 @@ import { refreshUnknownModels } from './model-refresh.js';
 import { modelsRoutes } from './models.js';
 import { responsesRoutes } from './responses.js';
 
-/** The top-level body fields these routes read: `model` (routing) and `store` (routing records). */
-export const OPENAI_BODY_FIELDS: readonly string[] = ['model', 'store'];
+/** The top-level body fields these routes read: `model` (routing), `store` (routing records), `previous_response_id` (a router keeps a conversation on one target). */
+export const OPENAI_BODY_FIELDS: readonly string[] = ['model', 'store', 'previous_response_id'];
 
 export type { OpenAiSurfaceDeps };
 

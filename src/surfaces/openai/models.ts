@@ -20,15 +20,18 @@ export interface ModelObject {
   owned_by: string;
   bodhi:
     | { kind: 'api'; api_model: string; api_format: string }
+    | { kind: 'router'; router: string; api_format: string; targets: string[] }
     | { kind: 'local'; model_file: string; context_size: number | null };
 }
 
-const toModelObject = ({ id, apiModel }: Listed): ModelObject => ({
+const toModelObject = ({ id, apiModel, router }: Listed): ModelObject => ({
   id,
   object: 'model',
-  created: Math.floor(apiModel.createdAt / 1000),
+  created: Math.floor((router ?? apiModel).createdAt / 1000),
   owned_by: apiModel.apiFormat,
-  bodhi: { kind: 'api', api_model: apiModel.name, api_format: apiModel.apiFormat },
+  bodhi: router
+    ? { kind: 'router', router: router.name, api_format: apiModel.apiFormat, targets: router.targets.map((t) => t.label) }
+    : { kind: 'api', api_model: apiModel.name, api_format: apiModel.apiFormat },
 });
 
 // Clients see the file's name, not where it lives on the server.

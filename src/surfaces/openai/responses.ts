@@ -1,9 +1,11 @@
 // /v1/responses family. Create-like calls route on the body's `model`; id-only calls route
 // on the routing record written when the response was created through the gateway, else on
-// `?model=`, else on the only Responses-format API model.
+// `?model=`, else on the only Responses-format API model. Through a router, a create that
+// continues a response (`previous_response_id`) goes only to the target that made it: another
+// account would not know the id.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, GatewayError, notFound, unknownUrl } from '../../errors/catalogue.js';
-import { planByApiModel, planByModel } from '../../pipeline/plan.js';
+import { planByApiModel, planFor } from '../../pipeline/plan.js';
 import { bodyModel, checkModelAllowed, mayUse, modelAccessDenied, resolveFor } from '../../pipeline/resolve.js';
 import type { LiveApiModel } from '../../state/registry.js';
 import type { AuthToken } from '../../state/token-cache.js';
@@ -49,7 +51,11 @@ async function routeById(gw: Pick<OpenAiSurfaceDeps, 'registry' | 'responseRoute
   }
   if (model) {
     const resolved = resolveFor(gw.registry, 'responses', model, token);
-    return { apiModel: resolved.apiModel, model, query };
+    if (resolved.kind === 'api') return { apiModel: resolved.apiModel, model, query };
+    // A router's response made elsewhere: its first target is the best guess.
+    const first = resolved.router.targets.find((t) => t.enabled) ?? resolved.router.targets[0];
+    if (first) return { apiModel: first.apiModel, model, query };
+    throw notFound(`Router '${model}' has no target to route response '${id}' to.`, 'model', 'api_model_gone');
   }
   const candidates = gw.registry.apiModels().filter((m) => m.apiFormat === 'openai_responses');
   if (candidates.length === 1) {
@@ -66,12 +72,22 @@ async function routeById(gw: Pick<OpenAiSurfaceDeps, 'registry' | 'responseRoute
   );
 }
 
+/** The API model that created the response a call continues, if the caller may see it. */
+async function conversationHolder(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes'>, body: unknown, token: AuthToken | null): Promise<string | undefined> {
+  const previous = (body as { previous_response_id?: unknown }).previous_response_id;
+  if (typeof previous !== 'string' || !RESPONSE_ID_RE.test(previous)) return undefined;
+  const record = await gw.responseRoutes.lookup(previous);
+  if (!record || (token && record.tokenId !== token.id && token.scope !== 'admin')) return undefined;
+  return record.apiModelId;
+}
+
 export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): void {
   const createLike = (path: string, creates: boolean) => {
     const route = `/v1${path}`;
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const model = bodyModel(request.body, request.rawBody);
       const resolved = resolveFor(gw.registry, 'responses', model, request.token);
+      const pinTo = resolved.kind === 'router' ? await conversationHolder(gw, request.body, request.token) : undefined;
       const tokenId = request.token?.id ?? null;
       // A response created with `store: false` can never be retrieved, cancelled or deleted:
       // no routing record, and its usage simply counts (no later poll can see it again).
@@ -83,7 +99,7 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
         {
           route,
           endpoint: 'responses',
-          targets: planByModel(resolved, request.rawBody!),
+          targets: planFor(resolved, request.rawBody!, pinTo),
           model,
           path,
           query: rawQuery(request.url),
