@@ -10,7 +10,7 @@ import { openStore } from '../../src/store/index.js';
 import { migrationProvider } from '../../src/store/migrations.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
-import type { ApiModelRecord, RequestLogEntry, ResponseRoute, Store, TokenRecord } from '../../src/store/types.js';
+import type { ApiModelRecord, RequestLogEntry, ResponseRoute, RouterRecord, Store, TokenRecord } from '../../src/store/types.js';
 import { tempHome } from '../support/gateway.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { waitUntil } from '../support/wait.js';
@@ -274,19 +274,26 @@ describe.each([
       row({ createdAt: base + 62 * 60_000, usageCounted: false }), // a later poll repeating the usage
       row({ createdAt: base + 63 * 60_000, status: 404, outcome: 'rejected', model: 'nope', apiModelName: null, inputTokens: null, outputTokens: null, reasoningTokens: null, cachedTokens: null, usageCounted: false }),
       row({ createdAt: base - 1 }), // before the window
+      row({ createdAt: base + 64 * 60_000, model: 'team', router: 'team', upstreamModel: 'gpt-5', attempts: [{ api_model: 'down', model: 'gpt-5', status: 429, reason: 'http_429', duration_ms: 1.5 }, { api_model: 'res', model: 'gpt-5', status: 200, reason: null, duration_ms: 9 }] }),
     ];
     await store.insertRequestLogs([]);
     await store.insertRequestLogs(rows);
     const listed = await store.listRequestLogs({ since: base, limit: 100 });
-    expect(listed).toHaveLength(5);
+    expect(listed).toHaveLength(6);
     expect(listed.find((r) => r.id === rows[1]!.id)).toEqual(rows[1]);
+    expect(listed.find((r) => r.id === rows[6]!.id)).toEqual(rows[6]);
+    const byRouter = await store.usageByGroup({ since: base, by: 'router' });
+    expect(byRouter.find((g) => g.key === 'team')).toMatchObject({ requests: 1, inputTokens: 10 });
+    const byTarget = await store.usageByGroup({ since: base, by: 'target' });
+    expect(byTarget.find((g) => g.key === 'res/gpt-5')).toMatchObject({ requests: 1, inputTokens: 10 });
+    expect(byTarget.find((g) => g.key === null)).toMatchObject({ requests: 5 });
 
     const byModel = await store.usageByGroup({ since: base, by: 'model' });
     expect(byModel.find((g) => g.key === 'gpt-5')).toEqual({ key: 'gpt-5', requests: 3, errors: 0, inputTokens: 20, outputTokens: 10, reasoningTokens: 4, cachedTokens: 2 });
     expect(byModel.find((g) => g.key === 'gpt-4o')).toMatchObject({ requests: 1, inputTokens: 100, reasoningTokens: 0 });
     expect(byModel.find((g) => g.key === 'nope')).toMatchObject({ requests: 1, errors: 1, inputTokens: 0 });
     const byToken = await store.usageByGroup({ since: base, by: 'token' });
-    expect(byToken.find((g) => g.key === 'alice')).toMatchObject({ requests: 4, errors: 1, inputTokens: 20 });
+    expect(byToken.find((g) => g.key === 'alice')).toMatchObject({ requests: 5, errors: 1, inputTokens: 30 });
     const byApi = await store.usageByGroup({ since: base, by: 'api-model' });
     expect(byApi.find((g) => g.key === null)).toMatchObject({ requests: 1, errors: 1 });
 
@@ -296,7 +303,34 @@ describe.each([
     expect(series.find((b) => b.key === 'gpt-4o')).toMatchObject({ bucketStart: base + 3_600_000, inputTokens: 100 });
 
     expect(await store.pruneRequestLogs(base)).toBe(1);
-    expect(await store.listRequestLogs({ since: base - 10, limit: 100 })).toHaveLength(5);
+    expect(await store.listRequestLogs({ since: base - 10, limit: 100 })).toHaveLength(6);
+  });
+
+  it('stores routers, and every router change moves the config version', async () => {
+    const before = await store.configVersion();
+    const r: RouterRecord = {
+      id: randomUUID(),
+      name: `router-${randomUUID().slice(0, 8)}`,
+      strategy: 'weighted',
+      targets: [{ apiModelId: 'am1', model: 'gpt-5', weight: 3, enabled: true }, { apiModelId: 'am2', model: 'a/b:c@d', weight: 0, enabled: false }],
+      retryOnStatus: [429, 503],
+      maxAttempts: null,
+      failureThreshold: 3,
+      failureWindowMs: 30_000,
+      cooldownMs: 30_000,
+      maxRetryAfterMs: 300_000,
+      createdAt: 1_700_000_000_000,
+      updatedAt: 1_700_000_000_000,
+    };
+    await store.insertRouter(r);
+    expect((await store.listRouters()).find((x) => x.id === r.id)).toEqual(r);
+    const afterInsert = await store.configVersion();
+    expect(afterInsert).not.toBe(before);
+    await store.updateRouter({ ...r, maxAttempts: 2, updatedAt: r.updatedAt + 1 });
+    expect((await store.listRouters()).find((x) => x.id === r.id)?.maxAttempts).toBe(2);
+    expect(await store.configVersion()).not.toBe(afterInsert);
+    expect(await store.deleteRouter(r.id)).toBe(true);
+    expect(await store.deleteRouter(r.id)).toBe(false);
   });
 
   it('shares everything with a second store on the same database (another instance or the CLI)', async () => {
