@@ -6,6 +6,7 @@ import { createSecretBox, keyForConfig } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors/catalogue.js';
 import { ApiModelService } from '../models/api-model-service.js';
 import { LocalAliasService } from '../models/local-alias-service.js';
+import { RouterService } from '../models/router-service.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 
@@ -14,6 +15,7 @@ export interface CliContext {
   store: Store;
   apiModels: ApiModelService;
   localAliases: LocalAliasService;
+  routers: RouterService;
   tokens: TokenService;
 }
 
@@ -27,6 +29,7 @@ export async function withContext<T>(flags: ConfigFlags, fn: (ctx: CliContext) =
       store,
       apiModels: new ApiModelService(store, box),
       localAliases: new LocalAliasService(store),
+      routers: new RouterService(store),
       tokens: new TokenService(store),
     });
   } finally {

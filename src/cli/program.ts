@@ -6,14 +6,10 @@ import { API_FORMATS } from '../providers/formats.js';
 import { VERSION } from '../version.js';
 import { GROUP_BYS, parseBucket, parseSince, usageSummary } from '../usage/usage-service.js';
 import type { UsageGroupBy } from '../store/types.js';
-import { printTable, reportError, withContext } from './context.js';
+import { printTable, withContext } from './context.js';
+import { databaseUrlOption, homeOption, run, storeFlags } from './options.js';
+import { addRouterCommands } from './routers.js';
 
-const homeOption = () => new Option('--home <dir>', 'data dir (default: $BODHI_HOME or ~/.bodhi)');
-const databaseUrlOption = () =>
-  new Option('--database-url <url>', 'PostgreSQL URL shared by every instance (default: $BODHI_DATABASE_URL; unset = SQLite in the data dir)');
-/** The store settings every management command takes. */
-type StoreFlags = { home?: string; databaseUrl?: string };
-const storeFlags = (opts: StoreFlags): ConfigFlags => ({ home: opts.home, databaseUrl: opts.databaseUrl });
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 function port(v: string): number {
   const n = Number(v);
@@ -36,16 +32,6 @@ function jsonObject(v: string): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidArgumentError('must be a JSON object');
   return parsed as Record<string, unknown>;
 }
-
-const run =
-  <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
-  async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (err) {
-      reportError(err);
-    }
-  };
 
 export function buildCli(): Command {
   const program = new Command('bodhi')
@@ -200,6 +186,8 @@ export function buildCli(): Command {
         });
       }),
     );
+
+  addRouterCommands(program);
 
   const tokens = program.command('tokens').description('manage gateway API tokens');
   tokens

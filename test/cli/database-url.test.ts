@@ -43,8 +43,31 @@ describe('CLI on PostgreSQL', () => {
     expect(JSON.parse(viaEnv.stdout)).toMatchObject([{ name: 'ci', status: 'revoked' }]);
   });
 
+  it('manages routers with --database-url', async () => {
+    const db = ['--database-url', pg.url];
+    for (const name of ['pg-a', 'pg-b']) {
+      const add = await bodhi(['api-models', 'add', '--name', name, '--format', 'openai', '--base-url', 'http://127.0.0.1:9/v1', '--models', `${name}-model`, ...db], env);
+      expect(add.code, add.stderr).toBe(0);
+    }
+    const created = await bodhi(['routers', 'add', '--name', 'pg-router', '--target', 'api_model=pg-a,model=org/m:1@v2', '--target', 'api_model=pg-b,model=m,weight=3', ...db], env);
+    expect(created.code, created.stderr).toBe(0);
+    const updated = await bodhi(['routers', 'update', 'pg-router', '--strategy', 'weighted', ...db], env);
+    expect(updated.code, updated.stderr).toBe(0);
+    const listed = await bodhi(['routers', 'list', '--json', ...db], env);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ name: 'pg-router', strategy: 'weighted', targets: [{ api_model: 'pg-a', model: 'org/m:1@v2', weight: 1 }, { api_model: 'pg-b', model: 'm', weight: 3 }] }]);
+    expect((await bodhi(['routers', 'list', ...db], env)).stdout).toContain('pg-a/org/m:1@v2 (w=1), pg-b/m (w=3)');
+    // Nothing went to the SQLite file in the data dir.
+    expect(JSON.parse((await bodhi(['routers', 'list', '--json'], env)).stdout)).toEqual([]);
+    const clash = await bodhi(['routers', 'add', '--name', 'pg-a-model', '--target', 'api_model=pg-a,model=x', ...db], env);
+    expect(clash.code).toBe(3);
+    expect(clash.stderr).toContain("Model 'pg-a-model' is already served by API model 'pg-a'.");
+    expect((await bodhi(['routers', 'remove', 'pg-router', ...db], env)).code).toBe(0);
+    expect(JSON.parse((await bodhi(['routers', 'list', '--json', ...db], env)).stdout)).toEqual([]);
+    for (const name of ['pg-a', 'pg-b']) expect((await bodhi(['api-models', 'remove', name, ...db], env)).code).toBe(0);
+  }, 60_000);
+
   it('documents the flag in every command help', async () => {
-    const commands = [['serve'], ['api-models', 'add'], ['api-models', 'list'], ['api-models', 'remove'], ['tokens', 'create'], ['tokens', 'list'], ['tokens', 'revoke']];
+    const commands = [['serve'], ['api-models', 'add'], ['api-models', 'list'], ['api-models', 'remove'], ['routers', 'add'], ['routers', 'list'], ['routers', 'update'], ['routers', 'remove'], ['tokens', 'create'], ['tokens', 'list'], ['tokens', 'revoke']];
     const helps = await Promise.all(commands.map((cmd) => bodhi([...cmd, '--help'], env)));
     helps.forEach((help, i) => expect(help.stdout, commands[i]!.join(' ')).toContain('--database-url <url>'));
   });

@@ -1,5 +1,5 @@
 // What a CLI command created is usable the moment the command returns, on a running server
-// whose poll is a minute away: a token, an API model, a local alias; on SQLite and on
+// whose poll is a minute away: a token, an API model, a router, a local alias; on SQLite and on
 // PostgreSQL. And the fresh look at the store that makes this work is bounded: a flood of
 // unknown tokens or model names costs at most one version read per MISS_CHECK_INTERVAL_MS.
 import { randomBytes } from 'node:crypto';
@@ -67,6 +67,26 @@ describe.each(['sqlite', 'postgres'] as const)('created by the CLI, usable at on
       const listed = await rawRequest(gp.url, { path: `/v1/models/${model}`, headers: { authorization: `Bearer ${token}` } });
       expect(listed.status).toBe(200);
     }
+  });
+
+  it('a router, right after `bodhi routers add`, and its new name right after `bodhi routers update --name`', async () => {
+    const token = await cli(['tokens', 'create', '--name', 'router-caller']);
+    await cli(['api-models', 'add', '--name', 'behind-router', '--format', 'openai', '--base-url', up.url, '--api-key', up.apiKey, '--models', 'gpt-behind']);
+    const chat = (model: string) =>
+      rawRequest(gp.url, {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    for (let i = 0; i < 2; i++) {
+      await cli(['routers', 'add', '--name', `team-${i}`, '--target', 'api_model=behind-router,model=gpt-behind']);
+      const res = await chat(`team-${i}`);
+      expect(res.status, `round ${i}: ${res.body.toString()}`).toBe(200);
+    }
+    await cli(['routers', 'update', 'team-0', '--name', 'team-renamed']);
+    const renamed = await chat('team-renamed');
+    expect(renamed.status, renamed.body.toString()).toBe(200);
   });
 
   it('a local alias, right after `bodhi aliases add` (resolved: llama.cpp is off here, so 503, not 404)', async () => {
