@@ -315,11 +315,11 @@ describe('web UI', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     const focused: string[] = [];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 9; i++) {
       await page.keyboard.press('Tab');
       focused.push(await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`));
     }
-    expect(focused).toEqual(['A Bodhi Gateway', 'A Models', 'A API Models', 'A Local Aliases', 'A Tokens', 'A Usage', 'A Playground', 'A API docs']);
+    expect(focused).toEqual(['A Bodhi Gateway', 'A Models', 'A API Models', 'A Routers', 'A Local Aliases', 'A Tokens', 'A Usage', 'A Playground', 'A API docs']);
   });
 
   it('looks right at 390px wide (screenshots) and serves deep links', async () => {
@@ -328,6 +328,7 @@ describe('web UI', () => {
       ['/ui/models', 'models', 'gpt-5'],
       ['/ui/api-models', 'api-models', 'fake-openai'],
       ['/ui/api-models/new', 'api-model-form', 'Add an API model'],
+      ['/ui/routers', 'routers-empty', 'No routers yet'],
       ['/ui/tokens', 'tokens', 'curl-app'],
       ['/ui/playground', 'playground', 'How to run it'],
     ] as const) {
@@ -582,6 +583,232 @@ describe('web UI: usage and local aliases', () => {
   });
 
   it('logged no browser errors (CSP violations included)', () => {
+    expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+  });
+});
+
+describe('web UI: Routers', () => {
+  // Two chat API models (one fake upstream behind both) for the router's targets, and a
+  // Responses one: a router mixing formats is refused, and Responses routers work in the Playground.
+  let gw: TestGateway;
+  let upstream: FakeUpstream;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+  let appToken = '';
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream({ apiKey: UPSTREAM_KEY, eventDelayMs: 2 });
+    gw = await startTestGateway();
+    await gw.addApiModel({ name: 'chat-a', api_format: 'openai', base_url: upstream.url, api_key: UPSTREAM_KEY, models: ['gpt-4.1-mini'] });
+    await gw.addApiModel({ name: 'chat-b', api_format: 'openai', base_url: upstream.url, api_key: UPSTREAM_KEY, models: ['gpt-4.1'] });
+    await gw.addApiModel({ name: 'resp-a', api_format: 'openai_responses', base_url: upstream.url, api_key: UPSTREAM_KEY, models: ['gpt-5'] });
+    appToken = await gw.createToken('router-app');
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    errors = watchErrors(page);
+    await page.goto(gw.url + '/ui/routers');
+    await page.getByLabel('Admin token').fill(gw.adminToken);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Routers', level: 1 }).waitFor();
+  }, 30_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `FAILED-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await gw?.close();
+    await upstream?.close();
+  });
+
+  const targets = (name: string) => page.getByRole('list', { name: `Targets of ${name}` }).getByRole('listitem');
+  const stored = async (name: string) => {
+    const res = await gw.call(`/bodhi/v1/routers/${encodeURIComponent(name)}`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as { strategy: string; targets: { api_model: string; model: string; weight: number; enabled: boolean }[] };
+  };
+  const chat = (model: string) => gw.call('/v1/chat/completions', { method: 'POST', token: appToken, json: { model, messages: [{ role: 'user', content: 'hi' }] } });
+
+  it('Routers: creates one through the form with two targets, listed in order and healthy', async () => {
+    await navLink(page, 'Routers').waitFor();
+    expect(await navLink(page, 'Routers').getAttribute('aria-current')).toBe('page');
+    await page.getByText('No routers yet').waitFor();
+    await page.getByRole('link', { name: 'Add router' }).click();
+    await page.getByRole('heading', { name: 'Add a router' }).waitFor();
+
+    // The settings show their defaults; fallback first.
+    expect(await page.getByRole('radio', { name: 'Fallback' }).isChecked()).toBe(true);
+    expect(await page.getByRole('textbox', { name: 'Retry on status' }).inputValue()).toBe('429, 500, 502, 503, 504, 529');
+    expect(await page.getByRole('spinbutton', { name: 'Max attempts' }).inputValue()).toBe('');
+    expect(await page.getByRole('spinbutton', { name: 'Failure threshold' }).inputValue()).toBe('3');
+    expect(await page.getByRole('spinbutton', { name: 'Failure window (ms)' }).inputValue()).toBe('30000');
+    expect(await page.getByRole('spinbutton', { name: 'Cooldown (ms)' }).inputValue()).toBe('30000');
+    expect(await page.getByRole('spinbutton', { name: 'Max retry-after (ms)' }).inputValue()).toBe('300000');
+
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('team-chat');
+    // The API model comes from a select; choosing one suggests its first listed model.
+    await page.getByLabel('Target 1 API model').selectOption({ label: 'chat-a' });
+    expect(await page.getByLabel('Target 1 upstream model').inputValue()).toBe('gpt-4.1-mini');
+    await page.getByRole('button', { name: 'Add target' }).click();
+    await page.getByLabel('Target 2 API model').selectOption({ label: 'chat-b' });
+    // Free text: a model chat-b does not list.
+    await page.getByLabel('Target 2 upstream model').fill('unlisted-model');
+    await page.getByLabel('Target 2 weight').fill('3');
+    await screenshot(page, 'router-form');
+    await page.getByRole('button', { name: 'Create router' }).click();
+
+    await page.getByRole('heading', { name: 'Routers', level: 1 }).waitFor();
+    const row = page.getByRole('row', { name: /team-chat/ });
+    await row.waitFor();
+    expect(await row.getByRole('cell').nth(1).textContent()).toBe('Fallback');
+    expect(await row.getByRole('cell').nth(2).textContent()).toBe('OpenAI - Completions');
+    const items = await targets('team-chat').allTextContents();
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatch(/^chat-a → upstream model gpt-4\.1-mini weight 1 healthy$/);
+    expect(items[1]).toMatch(/^chat-b → upstream model unlisted-model weight 3 healthy$/);
+    expect((await stored('team-chat')).targets).toEqual([
+      { api_model: 'chat-a', api_model_id: expect.any(String), model: 'gpt-4.1-mini', weight: 1, enabled: true, healthy: true, cooling_until: null, recent_failures: 0 },
+      { api_model: 'chat-b', api_model_id: expect.any(String), model: 'unlisted-model', weight: 3, enabled: true, healthy: true, cooling_until: null, recent_failures: 0 },
+    ]);
+    await screenshot(page, 'routers');
+  });
+
+  it('Routers: the Models page lists it as a router, and the Playground chats through it', async () => {
+    await navLink(page, 'Models').click();
+    const row = page.getByRole('row', { name: /team-chat/ });
+    await row.waitFor();
+    expect(await row.getByRole('cell').allTextContents()).toEqual(['team-chat', 'router', 'OpenAI - Completions', 'router over chat-a/gpt-4.1-minichat-b/unlisted-model']);
+    await screenshot(page, 'models-router');
+
+    // A Responses router, made through the API: it is offered for the Responses API.
+    const created = await gw.call('/bodhi/v1/routers', { method: 'POST', json: { name: 'team-resp', targets: [{ api_model: 'resp-a', model: 'gpt-5' }] } });
+    expect(created.status).toBe(201);
+
+    await navLink(page, 'Playground').click();
+    const model = page.getByLabel('Model');
+    await model.waitFor();
+    expect(await model.locator('option').allTextContents()).toContain('team-resp (router: resp-a/gpt-5)');
+    await model.selectOption('team-resp');
+    await page.getByLabel('Input').fill('Through a router');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('response.completed').waitFor();
+    expect(await page.getByTestId('output-text').textContent()).toBe('Echo: Through a router');
+    expect(JSON.parse(upstream.requests.at(-1)!.body.toString())).toMatchObject({ model: 'gpt-5' });
+
+    await page.getByRole('radiogroup', { name: 'API' }).getByText('Chat Completions').click();
+    expect(await model.locator('option').allTextContents()).toContain('team-chat (router: chat-a/gpt-4.1-mini, chat-b/unlisted-model)');
+    await model.selectOption('team-chat');
+    await page.getByLabel('Input').fill('Hello router');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('[DONE]').waitFor();
+    expect(await page.getByTestId('output-text').textContent()).toBe('Echo: Hello router');
+    // Fallback: the first target's model went upstream.
+    expect(JSON.parse(upstream.requests.at(-1)!.body.toString())).toMatchObject({ model: 'gpt-4.1-mini' });
+    await screenshot(page, 'playground-router');
+  });
+
+  it('Routers: live health: a failing target shows its failures, then its cooldown', async () => {
+    await navLink(page, 'Routers').click();
+    await targets('team-chat').first().waitFor();
+    // A 500 from the first target: the call falls back to the second, and the first has a failure.
+    upstream.setFault({ path: '/v1/chat/completions', times: 1, status: 500, body: JSON.stringify({ error: { message: 'boom', type: 'server_error' } }) });
+    expect((await chat('team-chat')).status).toBe(200);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => targets('team-chat').first().textContent()).toMatch(/healthy 1 recent failure$/);
+    expect(await targets('team-chat').nth(1).textContent()).toMatch(/weight 3 healthy$/);
+
+    // A 429 asking for a minute: the first target cools down that long.
+    upstream.setFault({ path: '/v1/chat/completions', times: 1, status: 429, headers: { 'retry-after': '60' }, body: JSON.stringify({ error: { message: 'slow down', type: 'rate_limit' } }) });
+    expect((await chat('team-chat')).status).toBe(200);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => targets('team-chat').first().textContent()).toMatch(/weight 1 cooling down until \d/);
+    const health = (await stored('team-chat')).targets as unknown as { healthy: boolean; cooling_until: string | null }[];
+    expect(health[0]!.healthy).toBe(false);
+    expect(Date.parse(health[0]!.cooling_until!) - Date.now()).toBeGreaterThan(30_000);
+    expect(health[1]!.healthy).toBe(true);
+    await screenshot(page, 'routers-health');
+  });
+
+  it('Routers: edits: weighted, a target disabled and moved up', async () => {
+    await page.getByRole('link', { name: 'Edit team-chat' }).click();
+    await page.getByRole('heading', { name: 'Edit team-chat' }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Name', exact: true }).inputValue()).toBe('team-chat');
+    expect(await page.getByLabel('Target 2 upstream model').inputValue()).toBe('unlisted-model');
+
+    await page.getByRole('radiogroup', { name: 'Strategy' }).getByText('Weighted').click();
+    expect(await page.getByRole('radio', { name: 'Weighted' }).isChecked()).toBe(true);
+    await page.getByLabel('Target 1 enabled').uncheck();
+    await page.getByRole('button', { name: 'Move target 2 up' }).click();
+    // Moved with everything it had.
+    expect(await page.getByLabel('Target 1 upstream model').inputValue()).toBe('unlisted-model');
+    expect(await page.getByLabel('Target 1 weight').inputValue()).toBe('3');
+    expect(await page.getByLabel('Target 2 enabled').isChecked()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Move target 1 up' }).isDisabled()).toBe(true);
+    await page.getByRole('spinbutton', { name: 'Max attempts' }).fill('2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+
+    await page.getByRole('heading', { name: 'Routers', level: 1 }).waitFor();
+    const row = page.getByRole('row', { name: /team-chat/ });
+    await expect.poll(() => row.getByRole('cell').nth(1).textContent()).toBe('Weighted');
+    const items = await targets('team-chat').allTextContents();
+    expect(items[0]).toMatch(/^chat-b → upstream model unlisted-model weight 3 healthy$/);
+    expect(items[1]).toMatch(/^chat-a → upstream model gpt-4\.1-mini weight 1 disabled$/);
+    const after = await stored('team-chat');
+    expect(after.strategy).toBe('weighted');
+    expect(after.targets.map(({ api_model, model, weight, enabled }) => ({ api_model, model, weight, enabled }))).toEqual([
+      { api_model: 'chat-b', model: 'unlisted-model', weight: 3, enabled: true },
+      { api_model: 'chat-a', model: 'gpt-4.1-mini', weight: 1, enabled: false },
+    ]);
+    expect(after).toMatchObject({ max_attempts: 2, failure_threshold: 3, retry_on_status: [429, 500, 502, 503, 504, 529] });
+    await screenshot(page, 'routers-edited');
+  });
+
+  it("Routers: the form shows the gateway's 400 and 409 next to the field", async () => {
+    await page.getByRole('link', { name: 'Add router' }).click();
+    await page.getByRole('heading', { name: 'Add a router' }).waitFor();
+    const name = page.getByRole('textbox', { name: 'Name', exact: true });
+    await name.fill('team-chat');
+    await page.getByLabel('Target 1 API model').selectOption({ label: 'chat-a' });
+    await page.getByRole('button', { name: 'Add target' }).click();
+    await page.getByLabel('Target 2 API model').selectOption({ label: 'resp-a' });
+    await page.getByRole('button', { name: 'Create router' }).click();
+    await page.getByText("A router's targets must share one api_format").waitFor();
+    expect(await page.getByRole('alert').filter({ hasText: 'share one api_format' }).textContent()).toBe(
+      "A router's targets must share one api_format; these use 'openai' and 'openai_responses'.",
+    );
+
+    await page.getByRole('button', { name: 'Remove target 2' }).click();
+    expect(await page.getByLabel('Target 2 API model').count()).toBe(0);
+    await page.getByRole('button', { name: 'Create router' }).click();
+    await page.getByText("A router named 'team-chat' already exists.").waitFor();
+    expect(await fieldError(page, name)).toBe("A router named 'team-chat' already exists.");
+    await screenshot(page, 'router-form-error');
+
+    // Narrow screens: the form and the list fit.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'router-form-error');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await targets('team-chat').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'routers');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it('Routers: deletes with a confirmation', async () => {
+    await page.getByRole('button', { name: 'Delete team-chat' }).click();
+    await page.getByRole('button', { name: 'Confirm delete' }).click();
+    await page.getByText("Deleted router 'team-chat'.").waitFor();
+    await page.getByRole('row', { name: /team-chat/ }).waitFor({ state: 'detached', timeout: 5_000 });
+    const listed = (await (await gw.call('/bodhi/v1/routers')).json()) as { data: { name: string }[] };
+    expect(listed.data.map((r) => r.name)).toEqual(['team-resp']);
+    expect((await chat('team-chat')).status).toBe(404);
+  });
+
+  it('Routers: logged no browser errors (CSP violations included)', () => {
     expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
   });
 });

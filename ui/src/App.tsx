@@ -6,6 +6,8 @@ import { ApiModels } from './pages/ApiModels';
 import { LocalAliases } from './pages/LocalAliases';
 import { Models } from './pages/Models';
 import { Playground } from './pages/Playground';
+import { RouterForm } from './pages/RouterForm';
+import { Routers } from './pages/Routers';
 import { SignIn } from './pages/SignIn';
 import { Tokens } from './pages/Tokens';
 import { Usage } from './pages/Usage';
@@ -15,6 +17,7 @@ import { clearToken, getToken } from './session';
 const NAV = [
   { path: '/models', label: 'Models' },
   { path: '/api-models', label: 'API Models' },
+  { path: '/routers', label: 'Routers' },
   { path: '/local-aliases', label: 'Local Aliases' },
   { path: '/tokens', label: 'Tokens' },
   { path: '/usage', label: 'Usage' },
@@ -27,6 +30,10 @@ function Page({ path }: { path: string }) {
   if (path === '/api-models/new') return <ApiModelForm />;
   const edit = /^\/api-models\/([^/]+)$/.exec(path);
   if (edit) return <ApiModelForm id={decodeURIComponent(edit[1]!)} />;
+  if (path === '/routers') return <Routers />;
+  if (path === '/routers/new') return <RouterForm />;
+  const editRouter = /^\/routers\/([^/]+)$/.exec(path);
+  if (editRouter) return <RouterForm id={decodeURIComponent(editRouter[1]!)} />;
   if (path === '/local-aliases') return <LocalAliases />;
   if (path === '/tokens') return <Tokens />;
   if (path === '/usage') return <Usage />;

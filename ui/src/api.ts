@@ -149,16 +149,62 @@ export interface ApiModel {
 
 export interface CallableModel {
   id: string;
-  kind: 'api' | 'local';
+  kind: 'api' | 'local' | 'router';
   match: 'exact' | 'prefix';
   /** null for a local alias. */
   api_format: ApiFormat | null;
-  /** null for a local alias. */
+  /** null for a local alias or a router. */
   api_model: { id: string; name: string } | null;
   upstream_model: string | null;
   /** null for an API-served model; model_file is the file's name only. */
   local_alias: { id: string; model_file: string; context_size: number | null } | null;
+  /** Set for a router: its targets as `api model/upstream model`, in fallback order. */
+  router?: { id: string; targets: string[] };
 }
+
+export type RouterStrategy = 'fallback' | 'weighted';
+
+export interface RouterTarget {
+  /** The API model's name (its id when that API model no longer exists). */
+  api_model: string;
+  api_model_id: string;
+  /** The model id the upstream gets. */
+  model: string;
+  weight: number;
+  enabled: boolean;
+  /** Live, as this gateway instance sees it: false while it cools down. */
+  healthy: boolean;
+  cooling_until: string | null;
+  recent_failures: number;
+}
+
+export interface Router {
+  id: string;
+  name: string;
+  /** Its targets' format; null when none of its API models exists any more. */
+  api_format: ApiFormat | null;
+  strategy: RouterStrategy;
+  targets: RouterTarget[];
+  retry_on_status: number[];
+  /** null: each target once. */
+  max_attempts: number | null;
+  failure_threshold: number;
+  failure_window_ms: number;
+  cooldown_ms: number;
+  max_retry_after_ms: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a router gets when a setting is not given (the gateway's ROUTER_DEFAULTS). */
+export const ROUTER_DEFAULTS = {
+  strategy: 'fallback' as RouterStrategy,
+  retry_on_status: [429, 500, 502, 503, 504, 529],
+  failure_threshold: 3,
+  failure_window_ms: 30_000,
+  cooldown_ms: 30_000,
+  max_retry_after_ms: 300_000,
+};
 
 export interface LocalAlias {
   id: string;

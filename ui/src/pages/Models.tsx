@@ -1,4 +1,5 @@
-// Every model id clients can call, with what serves it: an API model or a local alias.
+// Every model id clients can call, with what serves it: an API model, a local alias, or a
+// router over several API models.
 import { formatLabel, getJson, type CallableModel, type List } from '../api';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { linkTo } from '../router';
@@ -15,7 +16,7 @@ export function Models() {
       <div className="page-head">
         <div>
           <h1>Models</h1>
-          <p className="muted">Every model id clients can send as <code>model</code>, and the API model or local alias that serves it.</p>
+          <p className="muted">Every model id clients can send as <code>model</code>, and the API model, local alias or router that serves it.</p>
         </div>
         <div className="head-actions">
           <a className="button" {...linkTo('/local-aliases')}>
@@ -58,10 +59,26 @@ export function Models() {
                       {m.upstream_model && m.upstream_model !== m.id && <span className="muted small"> → upstream {m.upstream_model}</span>}
                     </div>
                   </td>
-                  <td data-label="Kind">{m.kind === 'local' ? <Badge tone="green">local</Badge> : <Badge tone="blue">API</Badge>}</td>
-                  <td data-label="Format">{m.api_format ? formatLabel(formats.data, m.api_format) : 'llama.cpp (chat, embeddings)'}</td>
+                  <td data-label="Kind">
+                    {m.kind === 'local' ? <Badge tone="green">local</Badge> : m.kind === 'router' ? <Badge tone="amber">router</Badge> : <Badge tone="blue">API</Badge>}
+                  </td>
+                  <td data-label="Format">{m.api_format ? formatLabel(formats.data, m.api_format) : m.kind === 'local' ? 'llama.cpp (chat, embeddings)' : '—'}</td>
                   <td data-label="Served by">
-                    {m.api_model ? (
+                    {m.router ? (
+                      <span className="router-served">
+                        <a {...linkTo(`/routers/${encodeURIComponent(m.router.id)}`)} aria-label={`Router ${m.id}`}>
+                          router
+                        </a>{' '}
+                        over{' '}
+                        <span className="chips">
+                          {m.router.targets.map((t) => (
+                            <code key={t} className="chip">
+                              {t}
+                            </code>
+                          ))}
+                        </span>
+                      </span>
+                    ) : m.api_model ? (
                       <a {...linkTo(`/api-models/${encodeURIComponent(m.api_model.id)}`)}>{m.api_model.name}</a>
                     ) : m.local_alias ? (
                       <a {...linkTo('/local-aliases')} className="mono small">

@@ -72,6 +72,10 @@ const outputText = (output: OutputItem[] | undefined) =>
     .map((part) => part.text ?? '')
     .join('');
 
+/** What serves a model, in the picker: its API model, a router's targets, or "local". */
+const choiceNote = (m: CallableModel): string =>
+  m.router ? `router: ${m.router.targets.join(', ')}` : (m.api_model?.name ?? 'local');
+
 const statusTone = (status: string | undefined) =>
   status === 'completed' ? 'green' : status === 'failed' ? 'red' : status === 'cancelled' || status === 'incomplete' ? 'amber' : 'blue';
 
@@ -97,7 +101,7 @@ export function Playground() {
 
   useEffect(() => () => abort.current?.abort(), []);
 
-  // Local aliases answer Chat Completions only.
+  // Local aliases answer Chat Completions only; a router serves its targets' format, like an API model.
   const choices = (models.data?.data ?? []).filter(
     (m) => m.match === 'exact' && (m.api_format === FORMAT_OF_API[api] || (api === 'chat' && m.kind === 'local')),
   );
@@ -334,7 +338,7 @@ export function Playground() {
                 <select {...p} value={model} onChange={(e) => setModel(e.target.value)} disabled={running}>
                   {choices.map((m) => (
                     <option key={m.id} value={m.id}>
-                      {m.id} ({m.api_model?.name ?? 'local'})
+                      {m.id} ({choiceNote(m)})
                     </option>
                   ))}
                 </select>
