@@ -247,6 +247,19 @@ describe('routers', () => {
       expect(b.requests.length).toBe(fromB);
     });
 
+    it('a conversation stays on the target that first served it', async () => {
+      const name = await router({ strategy: 'weighted', targets: resTargets });
+      const conversation = `conv_${Math.random().toString(36).slice(2)}`;
+      const sent = (up: FakeUpstream) => up.requests.filter((r) => r.body.toString().includes(conversation)).length;
+      for (let i = 0; i < 12; i++) {
+        const res = await gw.call('/v1/responses', { method: 'POST', token, json: { model: name, input: `turn ${i}`, conversation: i % 2 ? conversation : { id: conversation } } });
+        expect(res.status).toBe(200);
+        await res.text();
+      }
+      // Either all on a or all on b: with even weights, 12 free draws would split them.
+      expect([sent(a), sent(b)].sort()).toEqual([0, 12]);
+    });
+
     it('a pinned call gets its own target\'s error, even while that target cools down', async () => {
       const name = await router({ targets: resTargets, failure_threshold: 1, cooldown_ms: 60_000 });
       const first = await client().responses.create({ model: name, input: 'hi' });

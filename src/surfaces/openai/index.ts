@@ -8,8 +8,11 @@ import { refreshUnknownModels } from './model-refresh.js';
 import { modelsRoutes } from './models.js';
 import { responsesRoutes } from './responses.js';
 
-/** The top-level body fields these routes read: `model` (routing), `store` (routing records), `previous_response_id` (a router keeps a conversation on one target). */
-export const OPENAI_BODY_FIELDS: readonly string[] = ['model', 'store', 'previous_response_id'];
+/**
+ * The top-level body fields these routes read: `model` (routing), `store` (routing records),
+ * `previous_response_id` and `conversation` (a router keeps a conversation on one target).
+ */
+export const OPENAI_BODY_FIELDS: readonly string[] = ['model', 'store', 'previous_response_id', 'conversation'];
 
 export type { OpenAiSurfaceDeps };
 

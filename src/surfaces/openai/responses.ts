@@ -72,11 +72,17 @@ async function routeById(gw: Pick<OpenAiSurfaceDeps, 'registry' | 'responseRoute
   );
 }
 
-/** The API model that created the response a call continues, if the caller may see it. */
-async function conversationHolder(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes'>, body: unknown, token: AuthToken | null): Promise<string | undefined> {
-  const previous = (body as { previous_response_id?: unknown }).previous_response_id;
-  if (typeof previous !== 'string' || !RESPONSE_ID_RE.test(previous)) return undefined;
-  const record = await gw.responseRoutes.lookup(previous);
+/** The conversation a create continues: `conversation` is its id or `{ "id": ... }`. */
+function conversationOf(body: unknown): string | undefined {
+  const c = (body as { conversation?: unknown }).conversation;
+  const id = c !== null && typeof c === 'object' ? (c as { id?: unknown }).id : c;
+  return typeof id === 'string' && RESPONSE_ID_RE.test(id) ? id : undefined;
+}
+
+/** The API model holding a response (or conversation) by its routing record, if the caller may see it. */
+async function holderOf(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes'>, id: unknown, token: AuthToken | null): Promise<string | undefined> {
+  if (typeof id !== 'string' || !RESPONSE_ID_RE.test(id)) return undefined;
+  const record = await gw.responseRoutes.lookup(id);
   if (!record || (token && record.tokenId !== token.id && token.scope !== 'admin')) return undefined;
   return record.apiModelId;
 }
@@ -87,11 +93,22 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const model = bodyModel(request.body, request.rawBody);
       const resolved = resolveFor(gw.registry, 'responses', model, request.token);
-      const pinTo = resolved.kind === 'router' ? await conversationHolder(gw, request.body, request.token) : undefined;
       const tokenId = request.token?.id ?? null;
       // A response created with `store: false` can never be retrieved, cancelled or deleted:
       // no routing record, and its usage simply counts (no later poll can see it again).
       const remember = creates && (request.body as { store?: unknown }).store !== false;
+      // Through a router, a conversation stays where it started: the target that created the
+      // previous response, or the one that first served the conversation (its id is then
+      // recorded like a response's).
+      let pinTo: string | undefined;
+      let newConversation: string | undefined;
+      if (resolved.kind === 'router') {
+        const conversation = conversationOf(request.body);
+        pinTo = (await holderOf(gw, (request.body as { previous_response_id?: unknown }).previous_response_id, request.token)) ?? (await holderOf(gw, conversation, request.token));
+        if (pinTo === undefined && remember) newConversation = conversation;
+      }
+      const record = (id: string, apiModelId: string) =>
+        gw.responseRoutes.remember({ responseId: id, apiModelId, model, tokenId, createdAt: Date.now(), usageCountedAt: null });
       request.recordsItself = true;
       const ctx = requestContext(request, reply);
       await gw.pipeline.run(
@@ -104,7 +121,9 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
           path,
           query: rawQuery(request.url),
           remember: remember
-            ? (responseId, apiModel) => gw.responseRoutes.remember({ responseId, apiModelId: apiModel.id, model, tokenId, createdAt: Date.now(), usageCountedAt: null })
+            ? newConversation
+              ? (responseId, apiModel) => Promise.all([record(responseId, apiModel.id), record(newConversation, apiModel.id)]).then(() => undefined)
+              : (responseId, apiModel) => record(responseId, apiModel.id)
             : undefined,
           usageOnce: remember ? 'create' : undefined,
         },
