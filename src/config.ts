@@ -40,6 +40,22 @@ export interface Config {
   databasePoolSize: number;
   /** Local aliases (llama.cpp): settings of the in-process engine, see src/providers/local/. */
   local: LocalConfig;
+  /** The Responses API over WebSocket (`GET /v1/responses` with Upgrade). */
+  websocket: WebSocketConfig;
+}
+
+export interface WebSocketConfig {
+  /** Off: upgrades are answered 426, and clients such as Codex fall back to HTTP at once. */
+  enabled: boolean;
+  /** Origins a browser may open sessions from (`*`: any); requests without Origin are always allowed. */
+  allowedOrigins: readonly string[];
+  /** Open sessions at most, over all tokens and per token; beyond, an error frame (429) and a close. */
+  maxSessions: number;
+  maxSessionsPerToken: number;
+  /** A session with no frame either way for this long is closed (1001). */
+  idleTimeoutMs: number;
+  /** Largest frame accepted from a client or an upstream. */
+  maxFrameBytes: number;
 }
 
 export interface LocalConfig {
@@ -116,5 +132,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     routeRetentionDays: intFrom(env, 'BODHI_ROUTE_RETENTION_DAYS', 30),
     databasePoolSize: Math.max(1, intFrom(env, 'BODHI_DATABASE_POOL_SIZE', 10)),
     local: localConfig(env),
+    websocket: {
+      enabled: !['0', 'false', 'no', 'off'].includes((env.BODHI_WEBSOCKETS ?? '').toLowerCase()),
+      allowedOrigins: (env.BODHI_WS_ALLOWED_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+      maxSessions: Math.max(1, intFrom(env, 'BODHI_WS_MAX_SESSIONS', 10_000)),
+      maxSessionsPerToken: Math.max(1, intFrom(env, 'BODHI_WS_MAX_SESSIONS_PER_TOKEN', 100)),
+      idleTimeoutMs: Math.max(1, intFrom(env, 'BODHI_WS_IDLE_TIMEOUT_MS', 600_000)),
+      maxFrameBytes: Math.max(1024, intFrom(env, 'BODHI_WS_MAX_FRAME_BYTES', 64 * 1024 * 1024)),
+    },
   };
 }

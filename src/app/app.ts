@@ -1,6 +1,7 @@
 // Builds the Fastify app: body handling, errors, auth per route prefix, and the routes.
 // One request's way: auth hook -> surface route -> pipeline (docs/architecture.md).
 import { randomUUID } from 'node:crypto';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { authHook } from '../surfaces/auth-hook.js';
@@ -15,6 +16,7 @@ import { callableModelRoutes } from '../surfaces/management/models.js';
 import { tokenRoutes } from '../surfaces/management/tokens.js';
 import { upstreamCheckRoutes } from '../surfaces/management/upstream-checks.js';
 import { OPENAI_BODY_FIELDS, openaiCredential, openaiRoutes } from '../surfaces/openai/index.js';
+import { pickProtocol } from '../surfaces/openai/responses-ws.js';
 import { ANTHROPIC_BODY_FIELDS, anthropicCredential, anthropicRoutes, renderAnthropicError } from '../surfaces/anthropic/index.js';
 import { geminiCredential, geminiRoutes, renderGeminiError } from '../surfaces/gemini/index.js';
 import { useErrorRenderer } from '../surfaces/http-errors.js';
@@ -97,6 +99,18 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
     scope.addHook('onRequest', authHook(gw.tokens, gw.lastUsed, 'admin', gw.rateLimits, refresh));
     metricsRoutes(scope, gw);
   });
+
+  if (gw.config.websocket.enabled) {
+    void app.register(fastifyWebsocket, {
+      options: {
+        maxPayload: gw.config.websocket.maxFrameBytes,
+        perMessageDeflate: false,
+        handleProtocols: (offered) => pickProtocol(offered),
+      },
+      // Sessions finish the response in flight before their close frame (1001).
+      preClose: async () => gw.websocketSessions.drain(gw.config.shutdownTimeoutMs),
+    });
+  }
 
   void app.register(
     async (v1) => {

@@ -10,6 +10,8 @@ export interface ConnectionTracker {
   drain(): void;
   /** Cut everything (after the shutdown deadline). */
   destroyAll(): void;
+  /** Stops tracking a socket that something else now owns (a WebSocket session drains itself). */
+  forget(socket: Socket): void;
   readonly size: number;
 }
 
@@ -43,6 +45,9 @@ export function trackConnections(server: Server): ConnectionTracker {
     },
     destroyAll() {
       for (const socket of active.keys()) socket.destroy();
+    },
+    forget(socket) {
+      active.delete(socket);
     },
     get size() {
       return active.size;

@@ -14,6 +14,8 @@ import { ApiModelService } from '../models/api-model-service.js';
 import { LocalAliasService } from '../models/local-alias-service.js';
 import { RouterService } from '../models/router-service.js';
 import { RouterHealth } from '../state/router-health.js';
+import { ResponsesSessions } from '../pipeline/websocket/sessions.js';
+import type { WebSocketConfig } from '../config.js';
 import { ModelRegistry, UnknownFormatError } from '../state/registry.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { ProxyPipeline } from '../pipeline/proxy.js';
@@ -47,6 +49,9 @@ export interface Gateway {
   readonly routers: RouterService;
   /** Which router targets take calls, as this instance sees them. */
   readonly routerHealth: RouterHealth;
+  /** Open Responses WebSocket sessions (drained at shutdown). */
+  readonly websocketSessions: ResponsesSessions;
+  readonly websocketConfig: WebSocketConfig;
   /** Runs local aliases; loads llama.cpp only when one is first used. */
   readonly local: LocalEngine;
   readonly tokenService: TokenService;
@@ -144,6 +149,13 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
   const tracing = config.otelEnabled ? startTracing(options.spanProcessors) : undefined;
   const recorder = new RequestRecorder(metrics, requestLog, createAccessLogger(log), tracing, (err) => log.warn({ err }, 'could not claim response usage'));
 
+  const pipeline = new ProxyPipeline({ dispatcher, metrics, health: routerHealth, tracing, recorder, responseRoutes });
+  const rateLimits = new RateLimiter();
+  const websocketSessions = new ResponsesSessions(
+    { registry, responseRoutes, pipeline, recorder, metrics, health: routerHealth, rateLimits, config: config.websocket, noWebSocket: new Set() },
+    (open) => metrics.websocketSessions(open),
+  );
+
   return {
     config,
     version: VERSION,
@@ -152,7 +164,7 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     registry,
     tokens,
     lastUsed,
-    rateLimits: new RateLimiter(),
+    rateLimits,
     responseRoutes,
     routePruner,
     dispatcher,
@@ -166,7 +178,9 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     metrics,
     requestLog,
     recorder,
-    pipeline: new ProxyPipeline({ dispatcher, metrics, health: routerHealth, tracing, recorder, responseRoutes }),
+    pipeline,
+    websocketSessions,
+    websocketConfig: config.websocket,
     tracing,
     async close() {
       sync.stop();

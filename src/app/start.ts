@@ -1,6 +1,6 @@
 // Starts a gateway: store, caches, HTTP server; and stops it gracefully: stop accepting, let
 // in-flight requests and streams finish up to a deadline, flush pending writes, close the store.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -27,6 +27,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const gateway = await createGateway(config, logger, options);
   const app = buildApp(gateway, logger);
   const connections = trackConnections(app.server);
+  // An upgraded socket is a WebSocket session's: it drains with the sessions (finishing the
+  // response in flight), not when its HTTP request ended.
+  if (config.websocket.enabled) app.server.on('upgrade', (req: IncomingMessage) => connections.forget(req.socket));
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {

@@ -42,6 +42,8 @@ export const ERROR_CATALOGUE = {
   invalid_response_id: invalid(400),
   model_required: invalid(400),
   invalid_model_file: invalid(400),
+  unsupported_event_type: invalid(400),
+  session_model_mismatch: invalid(400),
   stored_key_base_url_mismatch: invalid(400),
   // Other client-side HTTP failures.
   method_not_allowed: invalid(405),
@@ -50,6 +52,7 @@ export const ERROR_CATALOGUE = {
   uri_too_long: invalid(414),
   unsupported_media_type: invalid(415),
   headers_too_large: invalid(431),
+  websockets_disabled: invalid(426),
   // Who is calling.
   missing_token: { status: 401, type: 'authentication_error' },
   invalid_token: { status: 401, type: 'authentication_error' },
@@ -57,6 +60,7 @@ export const ERROR_CATALOGUE = {
   token_expired: { status: 401, type: 'authentication_error' },
   insufficient_scope: { status: 403, type: 'permission_error' },
   model_not_allowed: { status: 403, type: 'permission_error' },
+  origin_not_allowed: { status: 403, type: 'permission_error' },
   // What is missing. A model and a response get OpenAI's own type for them.
   model_not_found: invalid(404),
   response_not_found: { ...invalid(404), code: null },
@@ -69,12 +73,14 @@ export const ERROR_CATALOGUE = {
   conflict: { status: 409, type: 'conflict_error' },
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   local_queue_full: { status: 429, type: 'rate_limit_error' },
+  websocket_session_limit: { status: 429, type: 'rate_limit_error' },
   internal_error: { status: 500, type: 'server_error' },
   // The upstream did not give a usable answer.
   upstream_unavailable: upstream502,
   upstream_rejected: upstream502,
   upstream_invalid_answer: upstream502,
   upstream_timeout: { status: 504, type: 'upstream_error' },
+  upstream_broke: upstream502,
   // Not now; the message says why.
   database_unavailable: unavailable503,
   local_inference_unavailable: unavailable503,

@@ -106,6 +106,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly wsSessions = new Gauge({
+    name: 'bodhi_websocket_sessions',
+    help: 'Responses API WebSocket sessions open.',
+    registers: [this.registry],
+  });
+  private readonly wsFrames = new Counter({
+    name: 'bodhi_websocket_frames_total',
+    help: 'Responses API WebSocket frames, from clients (in) and to clients (out).',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  private readonly wsFrameChild = children((direction) => this.wsFrames.labels(direction!));
+
   private readonly streamChild = children((apiModel) => this.streams.labels(apiModel!));
   private readonly errorChild = children((apiModel, kind) => this.upstreamErrors.labels(apiModel!, kind!));
   private readonly malformedChild = children((apiModel) => this.malformedUsageCount.labels(apiModel!));
@@ -174,6 +187,14 @@ export class GatewayMetrics {
 
   routerServed(router: string, target: string, status: number): void {
     this.routerCalls.labels(router, target, String(status)).inc();
+  }
+
+  websocketSessions(open: number): void {
+    this.wsSessions.set(open);
+  }
+
+  websocketFrame(direction: 'in' | 'out'): void {
+    this.wsFrameChild(direction).inc();
   }
 
   unreadableAnswer(apiModel: string): void {

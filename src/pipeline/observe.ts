@@ -372,3 +372,48 @@ function inflaterFor(encoding: string): Transform | undefined {
       return undefined;
   }
 }
+
+/** Watches an answer that arrives as whole events (WebSocket frames), one JSON document each. */
+export interface EventObserver {
+  readonly observed: Observation;
+  /** A frame to pass; a returned promise holds it (and later ones) until the routing record is committed. */
+  event(frame: Buffer): void | Promise<void>;
+}
+
+export function observeEvents(reader: AnswerReader, onResponseId?: OnResponseId): EventObserver {
+  const observed: Observation = { stream: true };
+  const marker = new Marker(reader.eventMarker);
+  let gate: Promise<void> | undefined;
+  const sink: AnswerSink = {
+    responseId(id) {
+      if (typeof id !== 'string' || observed.responseId) return;
+      observed.responseId = id;
+      const wait = onResponseId?.(id);
+      if (wait) gate = wait;
+    },
+    status(status) {
+      if (typeof status === 'string') observed.status = status;
+    },
+    usage(u) {
+      const { usage, malformed } = reader.readUsage(u);
+      if (malformed) observed.malformedUsage = true;
+      if (usage) observed.usage = usage;
+    },
+  };
+  return {
+    observed,
+    event(frame) {
+      if (frame.length > MAX_EVENT_BYTES || !reader.wantsEvent(marker, frame, 0, frame.length, observed)) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(frame.toString('utf8'));
+      } catch {
+        return;
+      }
+      reader.readEvent(parsed, sink);
+      const wait = gate;
+      gate = undefined;
+      return wait;
+    },
+  };
+}

@@ -42,6 +42,8 @@ export interface ProxyCall {
   readonly path: string;
   /** The raw query string, `''` or starting with `?`. */
   readonly query: string;
+  /** The upstream request's method when it is not the client's (a WebSocket turn is a POST). */
+  readonly method?: string;
   /** Records a created response's id before the client can have it (routing records). */
   readonly remember?: ((responseId: string, apiModel: LiveApiModel) => void | Promise<void>) | undefined;
   /**
@@ -200,11 +202,12 @@ export class ProxyPipeline {
     const { apiModel, body } = target;
     const { metrics, tracing } = this.deps;
     const path = target.path ?? call.path;
-    const upstreamSpan = ctx.span && tracing?.startUpstream(ctx.span, apiModel.name, ctx.method, apiModel.origin + apiModel.basePath + path);
+    const method = call.method ?? ctx.method;
+    const upstreamSpan = ctx.span && tracing?.startUpstream(ctx.span, apiModel.name, method, apiModel.origin + apiModel.basePath + path);
     const request = {
       origin: apiModel.origin,
       path: apiModel.basePath + path + call.query,
-      method: ctx.method,
+      method,
       headers: upstreamRequestHeaders(ctx.rawHeaders, apiModel.credentials, body ? body.length : null, apiModel.provider.defaultHeaders),
       body,
     };

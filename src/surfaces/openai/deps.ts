@@ -4,6 +4,8 @@ import type { ProxyPipeline } from '../../pipeline/proxy.js';
 import type { RequestRecorder } from '../../pipeline/record.js';
 import type { ModelRegistry } from '../../state/registry.js';
 import type { ResponseRoutes } from '../../state/response-routes.js';
+import type { ResponsesSessions } from '../../pipeline/websocket/sessions.js';
+import type { WebSocketConfig } from '../../config.js';
 
 export interface OpenAiSurfaceDeps {
   readonly registry: ModelRegistry;
@@ -12,4 +14,7 @@ export interface OpenAiSurfaceDeps {
   /** Local aliases run here (chat and embeddings). */
   readonly local: Pick<LocalEngine, 'run'>;
   readonly recorder: Pick<RequestRecorder, 'record'>;
+  /** Responses over WebSocket. */
+  readonly websocketSessions: Pick<ResponsesSessions, 'accept'>;
+  readonly websocketConfig: WebSocketConfig;
 }
