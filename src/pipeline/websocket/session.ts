@@ -69,6 +69,8 @@ interface Turn {
   readonly ctx: RequestContext;
   readonly observer: EventObserver;
   readonly model: string;
+  /** Stored responses get a routing record, and their usage counts once (a later poll repeats it). */
+  readonly store: boolean;
 }
 
 const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
@@ -307,7 +309,7 @@ export class ResponsesSession {
     const remember = store
       ? (responseId: string) => this.deps.responseRoutes.remember({ responseId, apiModelId: binding.apiModel.id, model: binding.model, tokenId, createdAt: Date.now(), usageCountedAt: null })
       : undefined;
-    this.turn = { ctx: this.context(), observer: observeEvents(binding.apiModel.provider.reader('responses'), remember), model: binding.model };
+    this.turn = { ctx: this.context(), observer: observeEvents(binding.apiModel.provider.reader('responses'), remember), model: binding.model, store };
   }
 
   private fromUpstream(frame: Buffer, isBinary: boolean): void {
@@ -361,7 +363,7 @@ export class ResponsesSession {
       router: router?.name,
       outcome,
       observed: turn.observer.observed,
-      claimUsage: (id) => this.deps.responseRoutes.markUsage(id),
+      claimUsage: turn.store ? (id) => this.deps.responseRoutes.markUsage(id) : undefined,
     });
     if (this.drainWhenIdle && !this.busy) this.close(1001, 'server shutting down');
   }
