@@ -234,6 +234,23 @@ describe('Responses over WebSocket', () => {
     });
   });
 
+  describe('the session', () => {
+    it("answers pings, counts sessions and frames in /metrics, and applies the token's rate limit per response", async () => {
+      const t = await gw.createToken('ws-rpm', 'user', { rate_limit_rpm: 2 });
+      const c = await Client.open(wsUrl, auth(t));
+      const pong = new Promise<void>((resolve) => c.ws.once('pong', () => resolve()));
+      c.ws.ping();
+      await pong;
+      const metrics = await (await gw.call('/metrics')).text();
+      expect(metrics).toMatch(/^bodhi_websocket_sessions [1-9]/m);
+      expect(metrics).toMatch(/^bodhi_websocket_frames_total\{direction="out"\} [1-9]/m);
+      // The upgrade took one request of the two a minute; the first response takes the other.
+      expect((await c.turn({ model: 'gpt-bridge', input: 'one' })).type).toBe('response.completed');
+      expect(await c.turn({ model: 'gpt-bridge', input: 'two' })).toMatchObject({ type: 'error', status: 429 });
+      c.ws.close();
+    });
+  });
+
   describe('native (the upstream has WebSocket mode)', () => {
     it('relays frames unchanged both ways, with the upstream key and the client headers', async () => {
       const c = await Client.open(wsUrl, { headers: { authorization: `Bearer ${token}`, 'openai-beta': 'responses_websockets=2026-02-06', 'session-id': 'sess-1', 'x-codex-turn-metadata': 'm' } });
@@ -291,6 +308,20 @@ describe('Responses over WebSocket', () => {
         await slow.close();
       }
     });
+  });
+});
+
+describe('Responses over WebSocket, idle', () => {
+  it('closes a session with no frames for BODHI_WS_IDLE_TIMEOUT_MS (1001)', async () => {
+    const gw = await startTestGateway({}, { BODHI_WS_IDLE_TIMEOUT_MS: '300' });
+    try {
+      const token = await gw.createToken('idle');
+      const c = await Client.open(`${gw.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${token}` } });
+      await waitFor(async () => c.closed !== undefined, 3_000, 'the idle session to close');
+      expect(c.closed).toEqual({ code: 1001, reason: 'idle timeout' });
+    } finally {
+      await gw.close();
+    }
   });
 });
 
