@@ -6,10 +6,20 @@ import { API_FORMATS } from '../providers/formats.js';
 import { VERSION } from '../version.js';
 import { GROUP_BYS, parseBucket, parseSince, usageSummary } from '../usage/usage-service.js';
 import type { UsageGroupBy } from '../store/types.js';
+import type { ApiModelView } from '../models/api-model-service.js';
+import { WEBSOCKET_FORMATS } from '../state/registry.js';
 import { printTable, withContext } from './context.js';
 import { databaseUrlOption, homeOption, run, storeFlags } from './options.js';
 import { addRouterCommands } from './routers.js';
 
+/** --websocket values: the stored setting each one means (auto: null, decided by the base URL). */
+const WEBSOCKET_MODES: Record<string, boolean | null> = { auto: null, on: true, off: false };
+/** The list table's cell: on/off, or auto with what it means now; '-' for formats without the setting. */
+function websocketCell(m: ApiModelView): string | null {
+  if (!(WEBSOCKET_FORMATS as readonly string[]).includes(m.api_format)) return null;
+  const effective = m.websocket_effective ? 'on' : 'off';
+  return m.websocket === null ? `auto (${effective})` : effective;
+}
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 function port(v: string): number {
   const n = Number(v);
@@ -82,10 +92,15 @@ export function buildCli(): Command {
     .option('--forward-all', 'forward every model id that starts with the prefix')
     .option('--openai-organization <id>', 'openai formats: send OpenAI-Organization: <id> upstream (clients cannot set it), e.g. org-abc123')
     .option('--openai-project <id>', 'openai formats: send OpenAI-Project: <id> upstream (clients cannot set it), e.g. proj_abc123')
+    .addOption(
+      new Option('--websocket <mode>', 'openai_responses: whether the upstream serves the Responses API over WebSocket; auto = on for api.openai.com, off otherwise')
+        .choices(Object.keys(WEBSOCKET_MODES))
+        .default('auto'),
+    )
     .addOption(homeOption())
     .addOption(databaseUrlOption())
     .action(
-      run(async (opts: { name: string; format: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; models?: string[]; prefix?: string; forwardAll?: boolean; openaiOrganization?: string; openaiProject?: string; home?: string; databaseUrl?: string }) => {
+      run(async (opts: { name: string; format: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; models?: string[]; prefix?: string; forwardAll?: boolean; openaiOrganization?: string; openaiProject?: string; websocket: string; home?: string; databaseUrl?: string }) => {
         let apiKey = opts.apiKey;
         if (opts.apiKeyEnv !== undefined) {
           apiKey = process.env[opts.apiKeyEnv];
@@ -102,6 +117,7 @@ export function buildCli(): Command {
             forward_all: opts.forwardAll ?? false,
             openai_organization: opts.openaiOrganization ?? null,
             openai_project: opts.openaiProject ?? null,
+            websocket: WEBSOCKET_MODES[opts.websocket] ?? null,
           });
           process.stdout.write(JSON.stringify(created, null, 2) + '\n');
         });
@@ -118,7 +134,10 @@ export function buildCli(): Command {
         await withContext(storeFlags(opts), async ({ apiModels }) => {
           const rows = await apiModels.list();
           if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-          else printTable(rows as unknown as Record<string, unknown>[], ['name', 'api_format', 'base_url', 'models', 'prefix', 'forward_all', 'has_api_key']);
+          else {
+            const shown = rows.map((r) => ({ ...r, websocket: websocketCell(r) }));
+            printTable(shown, ['name', 'api_format', 'base_url', 'models', 'prefix', 'forward_all', 'has_api_key', 'websocket']);
+          }
         });
       }),
     );

@@ -8,7 +8,7 @@ import type { ApiModelRecord, Store } from '../store/types.js';
 import { API_FORMATS, isApiFormat, type ApiFormat } from '../providers/formats.js';
 import { providerFor } from '../providers/index.js';
 import { MAX_MODEL_ID_LENGTH, idLength, isPrintable, prefixCovers, prefixesOverlap, sameId, visible } from './model-ids.js';
-import { claimedIds } from '../state/registry.js';
+import { WEBSOCKET_FORMATS, claimedIds, websocketMode } from '../state/registry.js';
 import { routersUsing } from './router-service.js';
 
 export interface ApiModelInput {
@@ -23,6 +23,8 @@ export interface ApiModelInput {
   /** Omitted keeps the current value (on update); null or '' clears it. */
   openai_organization?: unknown;
   openai_project?: unknown;
+  /** true, false, or null for automatic; omitted keeps the current value (on update). openai_responses only. */
+  websocket?: unknown;
 }
 
 export interface ApiModelView {
@@ -36,6 +38,10 @@ export interface ApiModelView {
   forward_all: boolean;
   openai_organization: string | null;
   openai_project: string | null;
+  /** The stored choice; null: automatic. */
+  websocket: boolean | null;
+  /** What the gateway does: the stored choice, or the automatic rule's answer. */
+  websocket_effective: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -52,6 +58,8 @@ export function toView(m: ApiModelRecord): ApiModelView {
     forward_all: m.forwardAll,
     openai_organization: m.openaiOrganization,
     openai_project: m.openaiProject,
+    websocket: m.websocket,
+    websocket_effective: websocketMode(m),
     created_at: new Date(m.createdAt).toISOString(),
     updated_at: new Date(m.updatedAt).toISOString(),
   };
@@ -150,6 +158,18 @@ function accountFor(format: ApiFormat, input: ApiModelInput, current: { openaiOr
   return { openaiOrganization: null, openaiProject: null };
 }
 
+/** The stored WebSocket choice: refused when typed true/false for another format, reset to automatic when kept from one. */
+export function websocketFor(format: ApiFormat, raw: unknown, current: boolean | null): boolean | null {
+  if (raw !== undefined && raw !== null && typeof raw !== 'boolean') {
+    throw badRequest('websocket must be true, false or null (automatic: on for api.openai.com).', 'websocket');
+  }
+  if (!WEBSOCKET_FORMATS.includes(format)) {
+    if (typeof raw === 'boolean') throw badRequest(`websocket applies only to the ${WEBSOCKET_FORMATS.join(' and ')} format, not '${format}'. Leave it out (or null).`, 'websocket');
+    return null;
+  }
+  return raw === undefined ? current : raw;
+}
+
 export class ApiModelService {
   constructor(
     private readonly store: Store,
@@ -170,7 +190,7 @@ export class ApiModelService {
 
   async create(input: ApiModelInput): Promise<ApiModelView> {
     const now = Date.now();
-    const record = this.build(input, { id: randomUUID(), apiKeyEnc: null, openaiOrganization: null, openaiProject: null, createdAt: now, updatedAt: now });
+    const record = this.build(input, { id: randomUUID(), apiKeyEnc: null, openaiOrganization: null, openaiProject: null, websocket: null, createdAt: now, updatedAt: now });
     await this.checkConflicts(record);
     await this.store.insertApiModel(record);
     return toView(record);
@@ -209,7 +229,7 @@ export class ApiModelService {
     return toView(current);
   }
 
-  private build(input: ApiModelInput, base: Pick<ApiModelRecord, 'id' | 'apiKeyEnc' | 'openaiOrganization' | 'openaiProject' | 'createdAt' | 'updatedAt'>): ApiModelRecord {
+  private build(input: ApiModelInput, base: Pick<ApiModelRecord, 'id' | 'apiKeyEnc' | 'openaiOrganization' | 'openaiProject' | 'websocket' | 'createdAt' | 'updatedAt'>): ApiModelRecord {
     if (input === null || typeof input !== 'object') throw badRequest('Expected a JSON object.');
     const name = validName(input.name);
     if (!isApiFormat(input.api_format)) {
@@ -228,7 +248,8 @@ export class ApiModelService {
     if (input.api_key === null) apiKeyEnc = null;
     else if (input.api_key !== undefined) apiKeyEnc = this.box.encrypt(validKey(input.api_key));
     const { openaiOrganization, openaiProject } = accountFor(input.api_format, input, base);
-    return { ...base, name, apiFormat: input.api_format, baseUrl, apiKeyEnc, models, prefix, forwardAll, openaiOrganization, openaiProject };
+    const websocket = websocketFor(input.api_format, input.websocket, base.websocket);
+    return { ...base, name, apiFormat: input.api_format, baseUrl, apiKeyEnc, models, prefix, forwardAll, openaiOrganization, openaiProject, websocket };
   }
 
   /** 409s, each naming the API model or local alias it clashes with. Ids compare without case. */

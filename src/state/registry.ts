@@ -24,6 +24,8 @@ export interface LiveApiModel {
   readonly models: readonly string[];
   readonly prefix: string | null;
   readonly forwardAll: boolean;
+  /** Whether the upstream serves the Responses API over WebSocket (see websocketMode). */
+  readonly websocket: boolean;
   readonly createdAt: number;
 }
 
@@ -141,8 +143,30 @@ export function toLive(record: ApiModelRecord, box: SecretBox): LiveApiModel {
     models: record.models,
     prefix: record.prefix,
     forwardAll: record.forwardAll,
+    websocket: websocketMode(record),
     createdAt: record.createdAt,
   };
+}
+
+/** The formats whose upstream may serve the Responses API over WebSocket. */
+export const WEBSOCKET_FORMATS: readonly ApiFormat[] = ['openai_responses'];
+
+/** The host whose Responses API has WebSocket mode when an API model leaves it automatic. */
+export const WEBSOCKET_AUTO_HOST = 'api.openai.com';
+
+/**
+ * Whether the gateway uses an API model's upstream in WebSocket mode: never for a format other
+ * than openai_responses; otherwise the stored choice, or when it is null (automatic), on iff the
+ * base URL's host is api.openai.com.
+ */
+export function websocketMode(record: Pick<ApiModelRecord, 'apiFormat' | 'baseUrl' | 'websocket'>): boolean {
+  if (!WEBSOCKET_FORMATS.includes(record.apiFormat)) return false;
+  if (record.websocket !== null) return record.websocket;
+  try {
+    return new URL(record.baseUrl).hostname.toLowerCase() === WEBSOCKET_AUTO_HOST;
+  } catch {
+    return false;
+  }
 }
 
 /** Client-visible ids an API model claims explicitly. */

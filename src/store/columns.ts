@@ -22,6 +22,8 @@ const epochMs: Codec<number, number | string> = { encode: (v) => v, decode: (s) 
 const epochMsOrNull: Codec<number | null, number | string | null> = { encode: (v) => v, decode: (s) => (s === null ? null : epochMs.decode(s)) };
 // Booleans are 0/1 integers so the same columns work on both databases.
 const flag: Codec<boolean, number> = { encode: (v) => (v ? 1 : 0), decode: (s) => s === 1 };
+/** A flag that may be unset: null stays null. */
+const flagOrNull: Codec<boolean | null, number | null> = { encode: (v) => (v === null ? null : flag.encode(v)), decode: (s) => (s === null ? null : flag.decode(s)) };
 const json = <V>(): Codec<V, string> => ({ encode: (v) => JSON.stringify(v), decode: (s) => JSON.parse(s) as V });
 const jsonOrNull = <V>(): Codec<V | null, string | null> => ({
   encode: (v) => (v === null ? null : JSON.stringify(v)),
@@ -106,6 +108,7 @@ export const apiModels = table<ApiModelRecord>()('api_models', {
   forwardAll: col('forward_all', flag),
   openaiOrganization: col('openai_organization', textOrNull),
   openaiProject: col('openai_project', textOrNull),
+  websocket: col('websocket', flagOrNull),
   createdAt: col('created_at', epochMs),
   updatedAt: col('updated_at', epochMs),
 });

@@ -147,6 +147,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('routers').execute();
     },
   },
+  '0006_api_model_websocket': {
+    async up(db: Kysely<any>) {
+      // 0/1, or null for automatic (on for api.openai.com).
+      await db.schema.alterTable('api_models').addColumn('websocket', 'integer').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('api_models').dropColumn('websocket').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -21,6 +21,11 @@ export interface ApiModelRecord {
   /** Sent upstream as OpenAI-Organization / OpenAI-Project (clients' own are dropped); null: not sent. */
   openaiOrganization: string | null;
   openaiProject: string | null;
+  /**
+   * Whether the upstream serves the Responses API over WebSocket (openai_responses only);
+   * null: automatic (on for api.openai.com, see websocketMode in state/registry.ts).
+   */
+  websocket: boolean | null;
   createdAt: number;
   updatedAt: number;
 }

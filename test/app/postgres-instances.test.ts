@@ -68,7 +68,7 @@ describe('gateway instances sharing PostgreSQL', () => {
     const store = await openStore({ home: tmpdir(), databaseUrl: pg.url });
     const foreign = createSecretBox(keyFromSetting('not-the-shared-key'));
     const now = Date.now();
-    await store.insertApiModel({ id: randomUUID(), name: 'wrong-key', apiFormat: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKeyEnc: foreign.encrypt('sk-x'), models: ['wk'], prefix: null, forwardAll: false, openaiOrganization: null, openaiProject: null, createdAt: now, updatedAt: now });
+    await store.insertApiModel({ id: randomUUID(), name: 'wrong-key', apiFormat: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKeyEnc: foreign.encrypt('sk-x'), models: ['wk'], prefix: null, forwardAll: false, openaiOrganization: null, openaiProject: null, websocket: null, createdAt: now, updatedAt: now });
     await store.close();
     await waitUntil(() => b.logs.some((l) => l.includes('API model left out') && l.includes('wrong-key')), 1_000);
     // Later changes still load.

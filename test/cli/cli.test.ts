@@ -19,7 +19,7 @@ describe('bodhi CLI', () => {
       expect(r.stdout).toMatch(/^Usage: bodhi/);
     }
     const add = await run('api-models', 'add', '--help');
-    for (const flag of ['--name', '--format', '--base-url', '--api-key', '--api-key-env', '--models', '--prefix', '--forward-all', '--openai-organization', '--openai-project']) expect(add.stdout).toContain(flag);
+    for (const flag of ['--name', '--format', '--base-url', '--api-key', '--api-key-env', '--models', '--prefix', '--forward-all', '--openai-organization', '--openai-project', '--websocket']) expect(add.stdout).toContain(flag);
     const serve = await run('serve', '--help');
     for (const flag of ['--host', '--port', '--home']) expect(serve.stdout).toContain(flag);
   });
@@ -56,6 +56,37 @@ describe('bodhi CLI', () => {
     const missing = await bodhi(['api-models', 'add', '--name', 'chat2', '--format', 'openai', '--base-url', 'http://x/v1', '--api-key-env', 'NOPE_UNSET', '--models', 'm'], { BODHI_HOME: home });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('NOPE_UNSET');
+  });
+
+  it('sets the websocket mode with --websocket on|off|auto (default auto) and shows it in the list', async () => {
+    const add = (name: string, format: string, baseUrl: string, ...more: string[]) => run('api-models', 'add', '--name', name, '--format', format, '--base-url', baseUrl, '--models', `${name}-m`, ...more);
+    const cases: [string, string[], boolean | null, boolean][] = [
+      ['ws-default', [], null, false],
+      ['ws-auto', ['--websocket', 'auto'], null, false],
+      ['ws-on', ['--websocket', 'on'], true, true],
+      ['ws-off', ['--websocket', 'off'], false, false],
+    ];
+    for (const [name, flags, websocket, effective] of cases) {
+      const r = await add(name, 'openai_responses', 'http://127.0.0.1:9/v1', ...flags);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout), name).toMatchObject({ websocket, websocket_effective: effective });
+    }
+    const official = await add('ws-official', 'openai_responses', 'https://api.openai.com/v1');
+    expect(JSON.parse(official.stdout)).toMatchObject({ websocket: null, websocket_effective: true });
+
+    const table = (await run('api-models', 'list')).stdout;
+    expect(table).toMatch(/HAS_API_KEY\s+WEBSOCKET/);
+    for (const [name, cell] of [['ws-default', 'auto \\(off\\)'], ['ws-on', 'on'], ['ws-off', 'off'], ['ws-official', 'auto \\(on\\)']]) expect(table).toMatch(new RegExp(`^${name}\\s.*\\s${cell}$`, 'm'));
+    const json = JSON.parse((await run('api-models', 'list', '--json')).stdout) as { name: string; websocket: boolean | null }[];
+    expect(json.find((m) => m.name === 'ws-on')).toMatchObject({ websocket: true, websocket_effective: true });
+
+    const chat = await add('ws-chat', 'openai', 'https://api.openai.com/v1', '--websocket', 'on');
+    expect(chat.code).toBe(1);
+    expect(chat.stderr).toMatch(/websocket applies only to the openai_responses format, not 'openai'.*\(websocket\)/);
+    const bad = await add('ws-bad', 'openai_responses', 'https://api.openai.com/v1', '--websocket', 'yes');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Allowed choices are auto, on, off/);
+    for (const name of [...cases.map((c) => c[0]), 'ws-official']) expect((await run('api-models', 'remove', name)).code).toBe(0);
   });
 
   it('rejects bad input with a clear message and a failing exit code', async () => {

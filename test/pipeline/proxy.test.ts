@@ -112,6 +112,7 @@ function apiModel(name: string, origin = 'http://upstream.test'): LiveApiModel {
     models: ['gpt-test'],
     prefix: null,
     forwardAll: false,
+    websocket: true,
     createdAt: 0,
   };
 }

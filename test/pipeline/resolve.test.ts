@@ -20,6 +20,7 @@ const record = (name: string, apiFormat: ApiFormat, models: string[], prefix: st
   forwardAll,
   openaiOrganization: null,
   openaiProject: null,
+  websocket: null,
   createdAt: 0,
   updatedAt: 0,
 });

@@ -47,6 +47,7 @@ const apiModel = (over: Partial<ApiModelRecord> = {}): ApiModelRecord => ({
   forwardAll: false,
   openaiOrganization: null,
   openaiProject: null,
+  websocket: null,
   createdAt: T0,
   updatedAt: T0,
   ...over,
@@ -128,6 +129,23 @@ describe.each([
     expect(await store.deleteApiModel(a.id)).toBe(false);
     expect((await store.listApiModels()).some((m) => m.id === a.id)).toBe(false);
     await store.deleteApiModel(b.id);
+  });
+
+  it('stores the websocket setting as null, true or false, and changes it on update', async () => {
+    const auto = apiModel({ name: 'ws-auto' });
+    const on = apiModel({ name: 'ws-on', websocket: true });
+    const off = apiModel({ name: 'ws-off', websocket: false });
+    for (const m of [auto, on, off]) await store.insertApiModel(m);
+    const websocketOf = async (id: string) => (await store.listApiModels()).find((m) => m.id === id)!.websocket;
+    expect(await websocketOf(auto.id)).toBeNull();
+    expect(await websocketOf(on.id)).toBe(true);
+    expect(await websocketOf(off.id)).toBe(false);
+    expect((await store.listApiModels()).find((m) => m.id === on.id)).toEqual(on);
+    await store.updateApiModel({ ...auto, websocket: false });
+    await store.updateApiModel({ ...on, websocket: null });
+    await store.updateApiModel({ ...off, websocket: true });
+    expect([await websocketOf(auto.id), await websocketOf(on.id), await websocketOf(off.id)]).toEqual([false, null, true]);
+    for (const m of [auto, on, off]) await store.deleteApiModel(m.id);
   });
 
   it('rejects a second API model with the same name', async () => {

@@ -291,6 +291,43 @@ describe('management API', () => {
     for (const name of ['acct', 'moving']) expect((await gw.call(`/bodhi/v1/api-models/${name}`, { method: 'DELETE' })).status).toBe(200);
   });
 
+  it('stores the websocket setting of openai_responses API models: null is automatic, on for api.openai.com only', async () => {
+    const post = (body: Json) => gw.call('/bodhi/v1/api-models', { method: 'POST', json: body });
+    const put = (name: string, body: Json) => gw.call(`/bodhi/v1/api-models/${name}`, { method: 'PUT', json: body });
+    const official = { name: 'ws-official', api_format: 'openai_responses', base_url: 'https://api.openai.com/v1', models: ['ws-a'] };
+    const local = { name: 'ws-local', api_format: 'openai_responses', base_url: 'http://127.0.0.1:9/v1', models: ['ws-b'] };
+    // Created without it: automatic, on for api.openai.com and off for anything else.
+    expect(await json(await post(official))).toMatchObject({ websocket: null, websocket_effective: true });
+    expect(await json(await post(local))).toMatchObject({ websocket: null, websocket_effective: false });
+    // Set either way; the effective value follows.
+    expect(await json(await put('ws-local', { ...local, websocket: true }))).toMatchObject({ websocket: true, websocket_effective: true });
+    expect(await json(await put('ws-official', { ...official, websocket: false }))).toMatchObject({ websocket: false, websocket_effective: false });
+    // Omitted on update: kept (also in the list); null: back to automatic.
+    expect(await json(await put('ws-local', { ...local, models: ['ws-b', 'ws-c'] }))).toMatchObject({ models: ['ws-b', 'ws-c'], websocket: true, websocket_effective: true });
+    const listed = ((await json(await gw.call('/bodhi/v1/api-models'))).data as Json[]).find((m) => m.name === 'ws-local');
+    expect(listed).toMatchObject({ websocket: true, websocket_effective: true });
+    expect(await json(await put('ws-official', { ...official, websocket: null }))).toMatchObject({ websocket: null, websocket_effective: true });
+    expect(await json(await post({ name: 'ws-off', api_format: 'openai_responses', base_url: 'https://api.openai.com/v1', models: ['ws-d'], websocket: false }))).toMatchObject({ websocket: false, websocket_effective: false });
+
+    // Only for openai_responses: typed true/false for another format is a 400 naming it; null is fine.
+    for (const websocket of [true, false]) {
+      const res = await post({ name: 'ws-chat', api_format: 'openai', base_url: 'https://api.openai.com/v1', models: ['ws-e'], websocket });
+      expect(res.status).toBe(400);
+      expect((await json(res)).error).toMatchObject({ param: 'websocket', message: "websocket applies only to the openai_responses format, not 'openai'. Leave it out (or null)." });
+    }
+    expect(await json(await post({ name: 'ws-chat', api_format: 'openai', base_url: 'https://api.openai.com/v1', models: ['ws-e'], websocket: null }))).toMatchObject({ websocket: null, websocket_effective: false });
+    const wrongType = await post({ ...official, name: 'ws-bad', models: ['ws-f'], websocket: 'on' });
+    expect(wrongType.status).toBe(400);
+    expect((await json(wrongType)).error).toMatchObject({ param: 'websocket' });
+    // Moved to another format: reset to automatic (and off).
+    expect(await json(await put('ws-local', { ...local, api_format: 'openai' }))).toMatchObject({ api_format: 'openai', websocket: null, websocket_effective: false });
+    // The rule is documented in the OpenAPI schemas.
+    const schemas = (await json(await gw.call('/api-docs/openapi.json', { token: null }))).components.schemas as Json;
+    expect(schemas.ApiModelInput.properties.websocket.description).toMatch(/null = automatic: on when the base URL's host is `api\.openai\.com`/);
+    expect(schemas.ApiModel.required).toEqual(expect.arrayContaining(['websocket', 'websocket_effective']));
+    for (const name of ['ws-official', 'ws-local', 'ws-off', 'ws-chat']) expect((await gw.call(`/bodhi/v1/api-models/${name}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
   it('documents every format in the OpenAPI schemas', async () => {
     const doc = await json(await gw.call('/api-docs/openapi.json', { token: null }));
     const schemas = doc.components.schemas as Json;

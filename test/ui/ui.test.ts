@@ -116,6 +116,13 @@ describe('web UI', () => {
     const format = page.getByRole('combobox', { name: 'API format' });
     expect(await format.locator('option').allTextContents()).toEqual(['OpenAI - Completions', 'OpenAI - Responses', 'Anthropic - Messages', 'Google - Gemini']);
     expect(await page.getByRole('textbox', { name: 'Base URL' }).inputValue()).toBe('https://api.openai.com/v1');
+    // WebSocket mode: only for the Responses format; automatic by default, which is on for api.openai.com.
+    const websocket = page.getByRole('combobox', { name: 'WebSocket mode' });
+    expect(await websocket.locator('option').allTextContents()).toEqual(['Automatic (on for api.openai.com)', 'On', 'Off']);
+    expect(await websocket.inputValue()).toBe('auto');
+    await page.getByText('Automatic: on for this base URL.').waitFor();
+    await format.selectOption({ label: 'OpenAI - Completions' });
+    await websocket.waitFor({ state: 'detached' });
 
     // The gateway's validation error appears next to the field its `param` names.
     await page.getByRole('button', { name: 'Create API model' }).click();
@@ -125,6 +132,7 @@ describe('web UI', () => {
     await page.getByRole('textbox', { name: 'Name', exact: true }).fill('fake-openai');
     await format.selectOption({ label: 'OpenAI - Responses' });
     await page.getByRole('textbox', { name: 'Base URL' }).fill(upstream.url);
+    await page.getByText('Automatic: off for this base URL.').waitFor();
     await page.getByRole('button', { name: 'Create API model' }).click();
     await page.getByText('models must list at least one model id').waitFor();
     expect(await fieldError(page, page.getByRole('textbox', { name: 'Name', exact: true }))).toBeNull();
@@ -150,6 +158,8 @@ describe('web UI', () => {
     expect(JSON.parse(upstream.requests.at(-1)!.body.toString())).toMatchObject({ model: 'gpt-5' });
     expect(upstream.requests.at(-1)!.headers['openai-organization']).toBe('org-ui');
     await screenshot(page, 'api-model-form');
+    // Off (the fake upstream has no WebSocket mode): stored as false rather than automatic.
+    await websocket.selectOption({ label: 'Off' });
 
     await page.getByRole('button', { name: 'Create API model' }).click();
     await page.getByRole('heading', { name: 'API Models', level: 1 }).waitFor();
@@ -157,6 +167,9 @@ describe('web UI', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('OpenAI - Responses');
     expect(await row.textContent()).toContain('set');
+    expect(await row.textContent()).not.toContain('WebSocket');
+    const stored = ((await (await gw.call('/bodhi/v1/api-models')).json()) as { data: { name: string }[] }).data.find((m) => m.name === 'fake-openai');
+    expect(stored).toMatchObject({ websocket: false, websocket_effective: false });
     await screenshot(page, 'api-models');
   });
 
@@ -167,6 +180,7 @@ describe('web UI', () => {
     expect(await page.locator('.key-status').textContent()).toBe('Stored key: set');
     expect(await page.getByRole('radio', { name: 'Keep' }).isChecked()).toBe(true);
     expect(await page.getByRole('textbox', { name: 'OpenAI organization' }).inputValue()).toBe('org-ui');
+    expect(await page.getByRole('combobox', { name: 'WebSocket mode' }).inputValue()).toBe('off');
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText('Connection works.').waitFor();
     expect(await page.content()).not.toContain(UPSTREAM_KEY);

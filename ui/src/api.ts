@@ -123,11 +123,16 @@ export interface FormatHelp {
   exampleModel: string;
   /** Whether the API model can pin an OpenAI organization and project. */
   openaiAccount: boolean;
+  /** Whether the API model has the WebSocket setting (the Responses API's WebSocket mode). */
+  websocket?: boolean;
 }
+
+/** The host whose Responses API has WebSocket mode when an API model leaves it automatic. */
+export const WEBSOCKET_AUTO_HOST = 'api.openai.com';
 
 export const FORMAT_HELP: Partial<Record<ApiFormat, FormatHelp>> = {
   openai: { baseUrl: 'https://api.openai.com/v1', serves: 'chat completions and embeddings', paths: '/chat/completions and /models', exampleModel: 'gpt-4.1', openaiAccount: true },
-  openai_responses: { baseUrl: 'https://api.openai.com/v1', serves: '/v1/responses', paths: '/responses and /models', exampleModel: 'gpt-5', openaiAccount: true },
+  openai_responses: { baseUrl: 'https://api.openai.com/v1', serves: '/v1/responses', paths: '/responses and /models', exampleModel: 'gpt-5', openaiAccount: true, websocket: true },
   anthropic: { baseUrl: 'https://api.anthropic.com/v1', serves: '/v1/messages and /anthropic/v1/messages', paths: '/messages and /models', exampleModel: 'claude-sonnet-4-5', openaiAccount: false },
   gemini: { baseUrl: 'https://generativelanguage.googleapis.com/v1beta', serves: '/v1beta/models/{model}:generateContent and the other /v1beta calls', paths: '/models/{model}:generateContent and /models', exampleModel: 'gemini-2.5-flash', openaiAccount: false },
 };
@@ -143,6 +148,10 @@ export interface ApiModel {
   forward_all: boolean;
   openai_organization: string | null;
   openai_project: string | null;
+  /** Whether the upstream serves the Responses API over WebSocket; null: automatic (on for api.openai.com). */
+  websocket: boolean | null;
+  /** What the gateway does: the stored choice, or the automatic rule's answer. */
+  websocket_effective: boolean;
   created_at: string;
   updated_at: string;
 }

@@ -27,6 +27,9 @@ const openaiProject = {
   description: 'Sent upstream as `OpenAI-Project` on every request of this API model (a client\'s own header is dropped). Omit to keep the current value on update; null or "" for none.' + OPENAI_ONLY_STORED,
   examples: ['proj_abc123'],
 } as const;
+/** The WebSocket setting's rule, shared by the input and the view. */
+const WEBSOCKET_RULE =
+  'Whether the upstream serves the Responses API over WebSocket (`GET /v1/responses` with Upgrade). null = automatic: on when the base URL\'s host is `api.openai.com`, off otherwise; true/false override it. Only for the `openai_responses` format: true/false for another format is a 400, and a value kept from an openai_responses API model is reset to null.';
 const list = (id: string, item: string, description?: string) =>
   ({
     $id: id,
@@ -57,6 +60,7 @@ export const apiModelInputSchema = {
     forward_all: { type: 'boolean', description: 'Forward every model id that starts with the prefix.' },
     openai_organization: openaiOrganization,
     openai_project: openaiProject,
+    websocket: { type: ['boolean', 'null'], description: WEBSOCKET_RULE + ' Omit to keep the current value on update (null when creating).' },
   },
   examples: [
     { name: 'openai-responses', api_format: 'openai_responses', base_url: 'https://api.openai.com/v1', api_key: 'YOUR_OPENAI_API_KEY', models: ['gpt-5', 'gpt-4.1'] },
@@ -70,7 +74,7 @@ export const apiModelSchema = {
   title: 'ApiModel',
   description: 'An API model as the management API shows it: never the key, only whether one is set.',
   type: 'object',
-  required: ['id', 'name', 'api_format', 'base_url', 'has_api_key', 'models', 'prefix', 'forward_all', 'openai_organization', 'openai_project', 'created_at', 'updated_at'],
+  required: ['id', 'name', 'api_format', 'base_url', 'has_api_key', 'models', 'prefix', 'forward_all', 'openai_organization', 'openai_project', 'websocket', 'websocket_effective', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -82,6 +86,8 @@ export const apiModelSchema = {
     forward_all: { type: 'boolean' },
     openai_organization: { ...nullableString, description: 'Sent upstream as `OpenAI-Organization`; null: not sent.' },
     openai_project: { ...nullableString, description: 'Sent upstream as `OpenAI-Project`; null: not sent.' },
+    websocket: { type: ['boolean', 'null'], description: 'The stored choice; null = automatic. ' + WEBSOCKET_RULE },
+    websocket_effective: { type: 'boolean', description: 'What the gateway does: the stored `websocket`, or the automatic rule\'s answer when it is null (always false for formats other than `openai_responses`).' },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
   },

@@ -3,7 +3,7 @@
 // is typed, so the key never comes to the browser. Both use the chosen format's own API: its
 // model list and key header (Bearer, Anthropic's x-api-key, Gemini's x-goog-api-key).
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { ApiError, FORMAT_HELP, formatLabel, getJson, sendJson, type ApiFormat, type ApiModel, type ConnectionResult } from '../api';
+import { ApiError, FORMAT_HELP, WEBSOCKET_AUTO_HOST, formatLabel, getJson, sendJson, type ApiFormat, type ApiModel, type ConnectionResult } from '../api';
 import { Field } from '../components/Field';
 import { Loading, Notice } from '../components/Notice';
 import { errorText } from '../format';
@@ -12,6 +12,23 @@ import { useFormats } from '../useFormats';
 import { useLoad } from '../useLoad';
 
 type KeyMode = 'keep' | 'replace' | 'clear';
+type WebsocketMode = 'auto' | 'on' | 'off';
+
+const WEBSOCKET_MODES: { value: WebsocketMode; label: string; stored: boolean | null }[] = [
+  { value: 'auto', label: `Automatic (on for ${WEBSOCKET_AUTO_HOST})`, stored: null },
+  { value: 'on', label: 'On', stored: true },
+  { value: 'off', label: 'Off', stored: false },
+];
+const websocketModeOf = (stored: boolean | null): WebsocketMode => (stored === null ? 'auto' : stored ? 'on' : 'off');
+
+/** What "Automatic" means for a base URL: on iff its host is api.openai.com (as the gateway decides). */
+function autoWebsocket(baseUrl: string): boolean {
+  try {
+    return new URL(baseUrl.trim()).hostname.toLowerCase() === WEBSOCKET_AUTO_HOST;
+  } catch {
+    return false;
+  }
+}
 type Errors = Partial<Record<string, string>>;
 
 interface Draft {
@@ -23,12 +40,13 @@ interface Draft {
   models: string[];
   openai_organization: string;
   openai_project: string;
+  websocket: WebsocketMode;
 }
 
 /** A new API model's format, if the gateway offers it (else its first format): the Responses API is the one to start with. */
 const PREFERRED_FORMAT: ApiFormat = 'openai_responses';
-const EMPTY: Draft = { name: '', api_format: PREFERRED_FORMAT, base_url: FORMAT_HELP[PREFERRED_FORMAT]?.baseUrl ?? '', prefix: '', forward_all: false, models: [], openai_organization: '', openai_project: '' };
-const FIELDS = new Set(['name', 'api_format', 'base_url', 'api_key', 'prefix', 'forward_all', 'models', 'openai_organization', 'openai_project']);
+const EMPTY: Draft = { name: '', api_format: PREFERRED_FORMAT, base_url: FORMAT_HELP[PREFERRED_FORMAT]?.baseUrl ?? '', prefix: '', forward_all: false, models: [], openai_organization: '', openai_project: '', websocket: 'auto' };
+const FIELDS = new Set(['name', 'api_format', 'base_url', 'api_key', 'prefix', 'forward_all', 'models', 'openai_organization', 'openai_project', 'websocket']);
 
 export function ApiModelForm({ id }: { id?: string }) {
   const editing = id !== undefined;
@@ -60,6 +78,7 @@ export function ApiModelForm({ id }: { id?: string }) {
       models: m.models,
       openai_organization: m.openai_organization ?? '',
       openai_project: m.openai_project ?? '',
+      websocket: websocketModeOf(m.websocket),
     });
     setHasKey(m.has_api_key);
     setKeyMode(m.has_api_key ? 'keep' : 'replace');
@@ -88,6 +107,7 @@ export function ApiModelForm({ id }: { id?: string }) {
   };
   const help = FORMAT_HELP[draft.api_format];
   const openaiAccount = help?.openaiAccount ?? false;
+  const hasWebsocket = help?.websocket ?? false;
 
   /** How the gateway should find the key for fetch/test: typed, cleared, or the stored one. */
   const credentials = (): { api_key?: string | null; api_model_id?: string } => {
@@ -172,6 +192,8 @@ export function ApiModelForm({ id }: { id?: string }) {
       forward_all: draft.forward_all,
       models: draft.models,
       ...billing(),
+      // Only the formats with the setting store it; the others are always automatic (off).
+      websocket: hasWebsocket ? (WEBSOCKET_MODES.find((m) => m.value === draft.websocket)?.stored ?? null) : null,
     };
     if (keyMode === 'clear') body.api_key = null;
     else if (keyMode === 'replace' && apiKey.trim()) body.api_key = apiKey.trim();
@@ -296,6 +318,28 @@ export function ApiModelForm({ id }: { id?: string }) {
               {(p) => <input {...p} value={draft.openai_project} onChange={(e) => set('openai_project', e.target.value)} autoComplete="off" spellCheck={false} placeholder="proj_..." />}
             </Field>
           </div>
+        )}
+
+        {hasWebsocket && (
+          <Field
+            label="WebSocket mode"
+            error={errors.websocket}
+            hint={
+              draft.websocket === 'auto'
+                ? `Whether the upstream serves the Responses API over WebSocket. Automatic: ${autoWebsocket(draft.base_url) ? 'on' : 'off'} for this base URL.`
+                : 'Whether the upstream serves the Responses API over WebSocket.'
+            }
+          >
+            {(p) => (
+              <select {...p} value={draft.websocket} onChange={(e) => set('websocket', e.target.value as WebsocketMode)}>
+                {WEBSOCKET_MODES.map((m) => (
+                  <option key={m.value} value={m.value}>
+                    {m.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         )}
 
         <fieldset className={`field${errors.models ? ' field--invalid' : ''}`}>

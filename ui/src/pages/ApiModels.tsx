@@ -62,7 +62,15 @@ export function ApiModels() {
                       <strong>{m.name}</strong>
                     </a>
                   </td>
-                  <td data-label="Format">{formatLabel(formats.data, m.api_format)}</td>
+                  <td data-label="Format">
+                    {formatLabel(formats.data, m.api_format)}
+                    {m.websocket_effective && (
+                      <>
+                        {' '}
+                        <Badge tone="blue">WebSocket</Badge>
+                      </>
+                    )}
+                  </td>
                   <td data-label="Base URL" className="break">
                     {m.base_url}
                   </td>
