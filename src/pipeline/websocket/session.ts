@@ -209,7 +209,7 @@ export class ResponsesSession {
       else throw err;
       return undefined;
     }
-    const native = (target.apiModel as { websocket?: boolean }).websocket === true && !this.deps.noWebSocket.has(target.apiModel.id) ? await this.openUpstream(target.apiModel) : false;
+    const native = target.apiModel.websocket && !this.deps.noWebSocket.has(target.apiModel.id) ? await this.openUpstream(target.apiModel) : false;
     this.binding = { ...target, native };
     return this.binding;
   }
