@@ -222,6 +222,31 @@ describe('Responses over WebSocket', () => {
       c.ws.close();
     });
 
+    it('stays on the router target that served its first frame', async () => {
+      const res = await gw.call('/bodhi/v1/routers', {
+        method: 'POST',
+        json: { name: 'ws-team', strategy: 'weighted', targets: [{ api_model: 'bridged', model: 'gpt-bridge' }, { api_model: 'native', model: 'gpt-native' }] },
+      });
+      expect(res.status).toBe(201);
+      const c = await Client.open(wsUrl, auth());
+      const fromNative = native.received.length;
+      const fromHttp = up.requests.filter((r) => r.url === '/v1/responses').length;
+      let previous: string | undefined;
+      for (let i = 0; i < 6; i++) {
+        const done = await c.turn({ model: 'ws-team', input: `turn ${i}`, store: false, ...(previous ? { previous_response_id: previous } : {}) });
+        expect(done.type).toBe('response.completed');
+        previous = done.response.id;
+      }
+      c.ws.close();
+      const viaNative = native.received.length - fromNative;
+      const viaBridge = up.requests.filter((r) => r.url === '/v1/responses').length - fromHttp - viaNative;
+      // All six on one target: the native one relays each frame, the bridged one posts each turn.
+      expect([viaNative, viaBridge].sort()).toEqual([0, 6]);
+      const logged = await rows('ws-team', 6);
+      expect(new Set(logged.map((r) => r.apiModelName)).size).toBe(1);
+      expect(logged.every((r) => r.router === 'ws-team')).toBe(true);
+    });
+
     it('refuses sessions beyond the per-token limit with a 429 error frame', async () => {
       const t = await gw.createToken('ws-limited');
       const open = await Promise.all([1, 2, 3].map(() => Client.open(wsUrl, auth(t))));
