@@ -72,10 +72,17 @@ async function routeById(gw: Pick<OpenAiSurfaceDeps, 'registry' | 'responseRoute
   );
 }
 
-/** The API model that created the response a call continues, if the caller may see it. */
-async function conversationHolder(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes'>, body: unknown, token: AuthToken | null): Promise<string | undefined> {
+/**
+ * The API model that created the response a call continues, if the caller may see it; undefined
+ * at once (no promise to wait for) when the call continues none.
+ */
+function conversationHolder(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes'>, body: unknown, token: AuthToken | null): Promise<string | undefined> | undefined {
   const previous = (body as { previous_response_id?: unknown }).previous_response_id;
   if (typeof previous !== 'string' || !RESPONSE_ID_RE.test(previous)) return undefined;
+  return holderOf(gw, previous, token);
+}
+
+async function holderOf(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes'>, previous: string, token: AuthToken | null): Promise<string | undefined> {
   const record = await gw.responseRoutes.lookup(previous);
   if (!record || (token && record.tokenId !== token.id && token.scope !== 'admin')) return undefined;
   return record.apiModelId;
@@ -87,7 +94,8 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const model = bodyModel(request.body, request.rawBody);
       const resolved = resolveFor(gw.registry, 'responses', model, request.token);
-      const pinTo = resolved.kind === 'router' ? await conversationHolder(gw, request.body, request.token) : undefined;
+      const holder = resolved.kind === 'router' ? conversationHolder(gw, request.body, request.token) : undefined;
+      const pinTo = holder && (await holder);
       const tokenId = request.token?.id ?? null;
       // A response created with `store: false` can never be retrieved, cancelled or deleted:
       // no routing record, and its usage simply counts (no later poll can see it again).
