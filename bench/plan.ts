@@ -26,7 +26,7 @@ export const FULL: Plan = {
   streaming: { rounds: 4, streams: 40, concurrency: 20, events: 100, intervalMs: 10 },
   // 2,000 streams of 50 events 100 ms apart: 20,000 events/s through one hop, all open at once.
   manyStreams: { streams: 2000, events: 50, intervalMs: 100, rampMs: 1000 },
-  router: { rounds: 6, seconds: 2, connections: 64 },
+  router: { rounds: 8, seconds: 2, connections: 64 },
   fallback: { rounds: 5, calls: 400, intervalMs: 2 },
 };
 
@@ -38,5 +38,5 @@ export const QUICK: Plan = {
   streaming: { rounds: 2, streams: 20, concurrency: 20, events: 100, intervalMs: 10 },
   manyStreams: { streams: 2000, events: 15, intervalMs: 100, rampMs: 1000 },
   router: { rounds: 4, seconds: 1, connections: 64 },
-  fallback: { rounds: 3, calls: 200, intervalMs: 2 },
+  fallback: { rounds: 3, calls: 300, intervalMs: 2 },
 };

@@ -74,7 +74,7 @@ export function budgets(r: Results): Budget[] {
     pass: !!many && many.completed === want && many.failed === 0 && many.peakOpen === want,
   });
   add(`${want} concurrent streams: gateway peak RSS`, many?.peakRssMb ?? undefined, 250, false, ' MB', 0);
-  const rt = r.router && r.router.errors.router === 0 ? r.router : undefined; // a router answering errors measures nothing
+  const rt = r.router && r.router.errors.router === 0 && !r.router.aa ? r.router : undefined; // a router answering errors (or an A/A run) measures nothing
   add(`Router vs API model: CPU per request (c=${r.plan.router.connections}, router / API model)`, rt?.cpuRatio, ROUTER_CPU_BUDGET, false, 'x', 3);
   const fb = r.fallback && r.fallback.errors === 0 ? r.fallback : undefined;
   add('Router fallback: added latency beyond the refused connect, p50', fb?.addedP50, FALLBACK_ADDED_MS_BUDGET, false, ' ms', 3);
@@ -243,7 +243,8 @@ function routerSections(r: Results): string {
   const rt = r.router;
   const fb = r.fallback;
   const routerTable = rt
-    ? table(['', 'API model (model id)', 'router (one target)', 'router / API model'], [
+    ? (rt.aa ? '**A/A run (--router-aa): both series named the model id; no router was called.**\n\n' : '') +
+      table(['', 'API model (model id)', rt.aa ? 'API model again (A/A)' : 'router (one target)', 'router / API model'], [
         ['req/s (ratio: median of per-round ratios)', f(rt.directRps, 0), f(rt.routerRps, 0), x(rt.rpsRatio)],
         ['p50 latency (ms)', f(rt.directP50), f(rt.routerP50), x(rt.routerP50 / rt.directP50)],
         ['p99 latency (ms)', f(rt.directP99), f(rt.routerP99), x(rt.routerP99 / rt.directP99)],

@@ -6,7 +6,8 @@
 // when --only leaves it out): the gateway named by model id vs by a one-target router at 64
 // connections (CPU per request), and a router whose first target refuses connections (added
 // latency beyond the refused connect). `npm run bench -- --only=gateway --tests=router,fallback`
-// runs just those.
+// runs just those; `--router-aa` makes the router case an A/A run (both series name the model
+// id), to see how far apart two identical series come out on the machine at hand.
 //
 // --baseline <ref> (or --baseline=<ref>): a regression guard. Resolves <ref> with git, checks it
 // out into a temporary detached worktree that symlinks this checkout's node_modules (a warning
@@ -118,8 +119,9 @@ try {
       continue;
     }
     if (which === 'router') {
-      log(`router: API model vs one-target router, ${plan.router.connections} connections`);
-      results.router = await measureRouter(gateway, lab.routers, plan);
+      const aa = !!flag('router-aa');
+      log(`router: API model vs ${aa ? 'API model (A/A, --router-aa)' : 'one-target router'}, ${plan.router.connections} connections`);
+      results.router = await measureRouter(gateway, lab.routers, plan, aa);
     } else {
       log('router fallback: refused first target, sequential calls');
       results.fallback = await measureFallback(gateway, lab.routers, plan);
