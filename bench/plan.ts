@@ -1,5 +1,6 @@
 // How long each part of the benchmark runs: the full run (under 5 minutes) and --quick (under
-// 60 s). Both alternate the targets in short rounds so machine drift hits all alike.
+// 60 s); the router cases (#19) add about 55 s and 20 s to them. Both alternate the targets in
+// short rounds so machine drift hits all alike.
 
 export interface Plan {
   name: 'full' | 'quick';
