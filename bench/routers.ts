@@ -62,7 +62,7 @@ export async function measureRouter(gateway: Target, routers: RouterLab, plan: P
   const direct: Target = { ...gateway, model: MODEL };
   const router: Target = { ...gateway, model: aa ? MODEL : routers.router };
   // Both series get the same warm-up, alternating (its router path is new to the gateway): in
-  // A/A runs (both series naming the model id) the series warmed up alone came out up to 25 %
+  // A/A runs (both series naming the model id) the series warmed up alone came out about 25 %
   // behind the other in CPU per request, round after round.
   for (let i = 0; i < 2; i++) {
     for (const t of [direct, router]) {
