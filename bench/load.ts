@@ -24,14 +24,17 @@ export interface LoadResult {
   hopCpuMs: number | null;
 }
 
-export const REQUEST_BODY = JSON.stringify({
-  model: MODEL,
-  instructions: 'You are a concise assistant. Answer in one short paragraph.',
-  input: [{ role: 'user', content: 'Why does a pass-through gateway need to be measured against a bare proxy?' }],
-  max_output_tokens: 256,
-  temperature: 1,
-  store: true,
-});
+/** The request body, naming `model` (an API model's model id, or a router's name). */
+export const requestBody = (model: string) =>
+  JSON.stringify({
+    model,
+    instructions: 'You are a concise assistant. Answer in one short paragraph.',
+    input: [{ role: 'user', content: 'Why does a pass-through gateway need to be measured against a bare proxy?' }],
+    max_output_tokens: 256,
+    temperature: 1,
+    store: true,
+  });
+export const REQUEST_BODY = requestBody(MODEL);
 
 export async function runLoad(target: Target, opts: LoadOptions): Promise<LoadResult> {
   const latency = new Samples();
@@ -43,7 +46,7 @@ export async function runLoad(target: Target, opts: LoadOptions): Promise<LoadRe
         url: `${target.origin}/v1/responses`,
         method: 'POST',
         headers: { ...target.headers, 'content-type': 'application/json' },
-        body: REQUEST_BODY,
+        body: target.model ? requestBody(target.model) : REQUEST_BODY,
         connections: opts.connections,
         duration: opts.durationS,
         timeout: 10,
@@ -76,6 +79,7 @@ export interface PacedOptions {
 export async function runPaced(target: Target, opts: PacedOptions): Promise<LoadResult> {
   const pool = new Pool(target.origin, { connections: opts.connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const headers = { ...target.headers, 'content-type': 'application/json' };
+  const body = target.model ? requestBody(target.model) : REQUEST_BODY;
   const latency = new Samples();
   let errors = 0;
   const one = () =>
@@ -101,7 +105,7 @@ export async function runPaced(target: Target, opts: PacedOptions): Promise<Load
           done();
         },
       };
-      pool.dispatch({ origin: target.origin, path: '/v1/responses', method: 'POST', headers, body: REQUEST_BODY }, handler);
+      pool.dispatch({ origin: target.origin, path: '/v1/responses', method: 'POST', headers, body }, handler);
     });
 
   // Warm the connections first, so the run measures requests, not TCP set-up.

@@ -1,5 +1,6 @@
 // How long each part of the benchmark runs: the full run (under 5 minutes) and --quick (under
-// 60 s). Both alternate the four targets in short rounds so machine drift hits all alike.
+// 60 s); the router cases (#19) add about 55 s and 20 s to them. Both alternate the targets in
+// short rounds so machine drift hits all alike.
 
 export interface Plan {
   name: 'full' | 'quick';
@@ -9,6 +10,13 @@ export interface Plan {
   fixedRate: { rounds: number; seconds: number; rate: number; connections: number };
   streaming: { rounds: number; streams: number; concurrency: number; events: number; intervalMs: number };
   manyStreams: { streams: number; events: number; intervalMs: number; rampMs: number };
+  /** Router vs API model (#19): the gateway named by model id and by a one-target router, alternating. */
+  router: { rounds: number; seconds: number; connections: number };
+  /**
+   * Router fallback (#19): sequential calls, one every intervalMs at most, `calls` per series and
+   * round, the three series (API model, fallback router, refused connect) interleaved call by call.
+   */
+  fallback: { rounds: number; calls: number; intervalMs: number };
 }
 
 export const FULL: Plan = {
@@ -19,6 +27,8 @@ export const FULL: Plan = {
   streaming: { rounds: 4, streams: 40, concurrency: 20, events: 100, intervalMs: 10 },
   // 2,000 streams of 50 events 100 ms apart: 20,000 events/s through one hop, all open at once.
   manyStreams: { streams: 2000, events: 50, intervalMs: 100, rampMs: 1000 },
+  router: { rounds: 8, seconds: 2, connections: 64 },
+  fallback: { rounds: 5, calls: 400, intervalMs: 2 },
 };
 
 export const QUICK: Plan = {
@@ -28,4 +38,6 @@ export const QUICK: Plan = {
   fixedRate: { rounds: 3, seconds: 0.8, rate: 500, connections: 16 },
   streaming: { rounds: 2, streams: 20, concurrency: 20, events: 100, intervalMs: 10 },
   manyStreams: { streams: 2000, events: 15, intervalMs: 100, rampMs: 1000 },
+  router: { rounds: 4, seconds: 1, connections: 64 },
+  fallback: { rounds: 3, calls: 300, intervalMs: 2 },
 };

@@ -3,6 +3,7 @@
 import { cpus, loadavg } from 'node:os';
 import type { LatencyFigures, ManyStreamsFigures, PerTarget, StreamingFigures, ThroughputFigures } from './measure.js';
 import type { Plan } from './plan.js';
+import type { FallbackFigures, RouterFigures } from './routers.js';
 import { TARGET_KEYS, TARGET_NAMES, type TargetKey } from './targets.js';
 
 export interface Results {
@@ -19,6 +20,9 @@ export interface Results {
   fixedRate: PerTarget<LatencyFigures>;
   streaming: PerTarget<StreamingFigures>;
   manyStreams: PerTarget<ManyStreamsFigures>;
+  /** The router cases (#19), gateway only. */
+  router?: RouterFigures | undefined;
+  fallback?: FallbackFigures | undefined;
 }
 
 export interface Budget {
@@ -30,6 +34,10 @@ export interface Budget {
 
 /** How a target is named in the tables (the baseline after its commit). */
 export const targetName = (r: Pick<Results, 'baseline'>, k: TargetKey) => (k === 'baseline' && r.baseline ? `Bodhi Gateway @ ${r.baseline.short}` : TARGET_NAMES[k]);
+
+/** Routers (#19): a healthy router's CPU per request within 5 % of naming the API model; a fallback adds at most 1 ms beyond the refused attempt. */
+export const ROUTER_CPU_BUDGET = 1.05;
+export const FALLBACK_ADDED_MS_BUDGET = 1;
 
 /** How far the current build may fall behind the baseline build at 64 connections (--baseline). */
 export const BASELINE_TOLERANCE = 0.05;
@@ -66,6 +74,11 @@ export function budgets(r: Results): Budget[] {
     pass: !!many && many.completed === want && many.failed === 0 && many.peakOpen === want,
   });
   add(`${want} concurrent streams: gateway peak RSS`, many?.peakRssMb ?? undefined, 250, false, ' MB', 0);
+  const rt = r.router && r.router.errors.router === 0 && !r.router.aa ? r.router : undefined; // a router answering errors (or an A/A run) measures nothing
+  add(`Router vs API model: CPU per request (c=${r.plan.router.connections}, router / API model)`, rt?.cpuRatio, ROUTER_CPU_BUDGET, false, 'x', 3);
+  const fb = r.fallback && r.fallback.errors === 0 ? r.fallback : undefined;
+  add('Router fallback: added latency beyond the refused connect, p50', fb?.addedP50, FALLBACK_ADDED_MS_BUDGET, false, ' ms', 3);
+  add('Router fallback: added latency beyond the refused connect, p99', fb?.addedP99, FALLBACK_ADDED_MS_BUDGET, false, ' ms', 3);
   return out;
 }
 
@@ -218,10 +231,51 @@ ${table(['', ...keys.filter((k) => k !== 'direct').map((k) => targetName(r, k)),
   cpuRow(`at ${p.fixedRate.rate} req/s (µs)`, r.fixedRate, keys),
 ])}
 
+${routerSections(r)}
 ## Budgets (${passed}/${budgetLines.length} pass)
 
 ${budgetLines.map((b) => `- ${b.pass ? 'PASS' : 'FAIL'} ${b.what}: ${b.actual} (budget ${b.limit})`).join('\n')}
 ${baselineSection(r)}`;
+}
+
+function routerSections(r: Results): string {
+  const p = r.plan;
+  const rt = r.router;
+  const fb = r.fallback;
+  const routerTable = rt
+    ? (rt.aa ? '**A/A run (--router-aa): both series named the model id; no router was called.**\n\n' : '') +
+      table(['', 'API model (model id)', rt.aa ? 'API model again (A/A)' : 'router (one target)', 'router / API model'], [
+        ['req/s (ratio: median of per-round ratios)', f(rt.directRps, 0), f(rt.routerRps, 0), x(rt.rpsRatio)],
+        ['p50 latency (ms)', f(rt.directP50), f(rt.routerP50), x(rt.routerP50 / rt.directP50)],
+        ['p99 latency (ms)', f(rt.directP99), f(rt.routerP99), x(rt.routerP99 / rt.directP99)],
+        ['hop CPU per request (µs; ratio: median of per-round ratios)', f(rt.directCpuUs, 1), f(rt.routerCpuUs, 1), rt.cpuRatio.toFixed(3) + 'x'],
+        ['errors', String(rt.errors.direct), String(rt.errors.router), '-'],
+      ]) + `\n\nPer-round CPU ratios: ${rt.cpuRatios.map((v) => v.toFixed(3)).join(', ')}.`
+    : '(not measured in this run)';
+  const fallbackTable = fb
+    ? table(['', 'p50 (ms)', 'p99 (ms)'], [
+        ['API model by model id', f(fb.direct.p50, 3), f(fb.direct.p99, 3)],
+        ['fallback router (refused, then the API model)', f(fb.fallback.p50, 3), f(fb.fallback.p99, 3)],
+        ['refused TCP connect (net, the bench itself)', f(fb.refusedNet.p50, 3), f(fb.refusedNet.p99, 3)],
+        ['refused request (undici client, for comparison)', f(fb.refusedUndici.p50, 3), f(fb.refusedUndici.p99, 3)],
+        ['fallback − API model', f(fb.viaFallbackP50, 3), f(fb.viaFallbackP99, 3)],
+        ['**added: fallback − API model − refused connect**', f(fb.addedP50, 3), f(fb.addedP99, 3)],
+      ]) +
+      `\n\n${fb.calls} calls per series, ${fb.errors} failed; the gateway counted ${fb.fallbacksCounted ?? '?'} fallbacks of the router (one per fallback call expected).`
+    : '(not measured in this run)';
+  return `
+## 6. Router vs API model (#19): ${p.router.connections} connections, the gateway named by model id and by a one-target router (${p.router.rounds} rounds × ${p.router.seconds} s each, alternating)
+
+The router's single target is the same API model and model id, so both send the upstream the same call; the difference is the router's own work.
+
+${routerTable}
+
+## 7. Router fallback (#19): first target refuses the connection, the second answers (sequential calls, ${p.fallback.rounds} rounds × ${p.fallback.calls} calls per series, one call every ${p.fallback.intervalMs} ms at most)
+
+The series take turns call by call: the API model by its model id, a router (failure_threshold 1000, failure_window_ms 1, cooldown_ms 0, so the refused target is tried on every call) whose first target's base URL is a refused loopback port and whose second is that API model, and the bench's own connects to that port. Figures are medians over rounds of each round's percentile; "added" is paired per round.
+
+${fallbackTable}
+`;
 }
 
 function baselineNote(r: Results): string {

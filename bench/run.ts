@@ -1,6 +1,13 @@
-// `npm run bench [-- --quick] [-- --profile] [-- --only=direct,gateway] (add `framework` for the Fastify floor) [-- --tests=1,2,3,4] [-- --baseline <git ref>]`
+// `npm run bench [-- --quick] [-- --profile] [-- --only=direct,gateway] (add `framework` for the Fastify floor) [-- --tests=1,2,3,4,router,fallback] [-- --baseline <git ref>]`
 // Starts the lab (upstream + hops), runs the measurements, prints the table and budget lines,
 // and (full run with every target and test) writes bench/results.md.
+//
+// Tests 1-4 run for every target; `router` and `fallback` (#19) for the gateway only (skipped
+// when --only leaves it out): the gateway named by model id vs by a one-target router at 64
+// connections (CPU per request), and a router whose first target refuses connections (added
+// latency beyond the refused connect). `npm run bench -- --only=gateway --tests=router,fallback`
+// runs just those; `--router-aa` makes the router case an A/A run (both series name the model
+// id), to see how far apart two identical series come out on the machine at hand.
 //
 // --baseline <ref> (or --baseline=<ref>): a regression guard. Resolves <ref> with git, checks it
 // out into a temporary detached worktree that symlinks this checkout's node_modules (a warning
@@ -16,6 +23,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureFixedRate, measureManyStreams, measureStreaming, measureThroughput, warmUp } from './measure.js';
+import { measureFallback, measureRouter } from './routers.js';
 import { prepareBaseline, removeBaseline, type Baseline } from './baseline.js';
 import { FULL, QUICK } from './plan.js';
 import { BASELINE_TOLERANCE, baselineChecks, budgets, loadAverage, render, type Results } from './report.js';
@@ -42,7 +50,10 @@ if (unknown.length) throw new Error(`--only: unknown target ${unknown.join(', ')
 if (!only.includes('direct')) only.unshift('direct');
 if (only.includes('baseline') && !baselineAt) throw new Error('--only: the baseline target needs --baseline <git ref>');
 if (baselineAt) for (const k of ['gateway', 'baseline'] as const) if (!only.includes(k)) only.push(k);
-const tests = new Set(listFlag('tests') ?? ['1', '2', '3', '4']);
+const ALL_TESTS = ['1', '2', '3', '4', 'router', 'fallback'];
+const tests = new Set(listFlag('tests') ?? ALL_TESTS);
+const unknownTests = [...tests].filter((t) => !ALL_TESTS.includes(t));
+if (unknownTests.length) throw new Error(`--tests: unknown test ${unknownTests.join(', ')} (known: ${ALL_TESTS.join(', ')})`);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const profileDir = join(repo, 'bench', 'profiles');
 if (flag('profile')) mkdirSync(profileDir, { recursive: true });
@@ -100,6 +111,22 @@ try {
     log(`4. ${plan.manyStreams.streams} concurrent streams`);
     results.manyStreams = await measureManyStreams(streamTargets, plan);
   }
+  const gateway = lab.targets.gateway;
+  for (const which of ['router', 'fallback'] as const) {
+    if (!tests.has(which)) continue;
+    if (!gateway || !lab.routers) {
+      log(`${which}: skipped (the router cases need the gateway target)`);
+      continue;
+    }
+    if (which === 'router') {
+      const aa = !!flag('router-aa');
+      log(`router: API model vs ${aa ? 'API model (A/A, --router-aa)' : 'one-target router'}, ${plan.router.connections} connections`);
+      results.router = await measureRouter(gateway, lab.routers, plan, aa);
+    } else {
+      log('router fallback: refused first target, sequential calls');
+      results.fallback = await measureFallback(gateway, lab.routers, plan);
+    }
+  }
   results.seconds = (performance.now() - t0) / 1000;
   const logLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"msg":"request"')).length;
   if (lab.targets.gateway) results.gatewayLogLines = logLines(lab.gatewayLog);
@@ -110,7 +137,7 @@ try {
 
   const text = render(results);
   process.stdout.write(`\n${text}`);
-  const complete = DEFAULT_TARGETS.every((k) => only.includes(k)) && tests.size === 4;
+  const complete = DEFAULT_TARGETS.every((k) => only.includes(k)) && ALL_TESTS.every((t) => tests.has(t));
   if (plan.name === 'full' && complete) {
     writeFileSync(join(repo, 'bench', 'results.md'), text);
     log('\nwrote bench/results.md');

@@ -33,6 +33,20 @@ export interface Target {
   headers: Record<string, string>;
   /** The hop's process (null for direct, which has no hop). */
   pid: number | null;
+  /** The model id the request body names (default MODEL); a router's name for the router cases. */
+  model?: string;
+}
+
+/** The routers the gateway gets for the router cases (#19), created through its management API. */
+export interface RouterLab {
+  /** Router over one target, the API model `bench-upstream` with MODEL: the same upstream call as naming MODEL. */
+  router: string;
+  /** Router whose first target refuses connections (`refusedPort`) and whose second is `bench-upstream` / MODEL. */
+  fallback: string;
+  /** A loopback port nothing listens on (bound once, then closed): connections to it are refused. */
+  refusedPort: number;
+  /** An admin token's header (for /metrics). */
+  adminHeaders: Record<string, string>;
 }
 
 export interface Lab {
@@ -42,6 +56,8 @@ export interface Lab {
   gatewayLog: string;
   /** The same for the baseline target. */
   baselineLog: string;
+  /** The gateway's routers (only when the gateway target runs). */
+  routers: RouterLab | undefined;
   stop(): Promise<void>;
 }
 
@@ -57,6 +73,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..'); // compiled to dist-bench/
 const UPSTREAM_KEY = 'sk-bench-upstream-key';
 export const MODEL = 'gpt-4.1-mini';
+export const ROUTER = 'bench-router';
+export const FALLBACK_ROUTER = 'bench-fallback';
 
 /** Distinct free ports (all held open at once, so no two are the same). */
 async function freePorts(n: number): Promise<number[]> {
@@ -89,7 +107,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const home = mkdtempSync(join(tmpdir(), 'bodhi-bench-'));
   // The baseline gateway gets its own data dir (BODHI_HOME), like a second installation.
   const baselineHome = mkdtempSync(join(tmpdir(), 'bodhi-bench-baseline-home-'));
-  const ports = await freePorts(TARGET_KEYS.length);
+  const ports = await freePorts(TARGET_KEYS.length + 1);
+  const refusedPort = ports.shift()!; // closed again by freePorts: nothing listens there
   const start = async (name: string, args: string[], env: Record<string, string> = {}, stdout: number | 'ignore' = 'ignore', profileAs?: TargetKey, stderr: 'inherit' | 'ignore' = 'inherit', cwd = repo) => {
     const port = ports.pop()!;
     const profile = opts.profileDir && profileAs ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileAs}.cpuprofile`] : [];
@@ -131,6 +150,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     const targets = {} as Record<TargetKey, Target>;
     targets.direct = { key: 'direct', origin: upstream.origin, headers: auth, pid: null };
 
+    let routers: RouterLab | undefined;
     const gatewayLog = join(home, 'gateway.log');
     const baselineLog = join(baselineHome, 'gateway.log');
     // The hops start in parallel: each only needs the upstream.
@@ -156,6 +176,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         ).stdout.trim();
       await cli('api-models', 'add', '--name', 'bench-upstream', '--format', 'openai_responses', '--base-url', `${upstream.origin}/v1`, '--api-key-env', 'BENCH_UPSTREAM_KEY', '--models', MODEL);
       const token = await cli('tokens', 'create', '--name', 'bench');
+      // The router cases (#19), current build only (a baseline may predate routers): an API
+      // model whose upstream refuses connections, and an admin token to create the routers.
+      let admin: string | undefined;
+      if (key === 'gateway') {
+        await cli('api-models', 'add', '--name', 'bench-refused', '--format', 'openai_responses', '--base-url', `http://127.0.0.1:${refusedPort}/v1`, '--api-key-env', 'BENCH_UPSTREAM_KEY', '--models', 'bench-refused-model');
+        admin = await cli('tokens', 'create', '--name', 'bench-admin', '--scope', 'admin');
+      }
       const gateway = await start(
         name,
         [join(root, 'bin', 'bodhi'), 'serve', '--port', '{port}', '--home', dataDir],
@@ -166,6 +193,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         root,
       );
       targets[key] = { key, ...gateway, headers: { authorization: `Bearer ${token}` } };
+      if (admin) routers = await createRouters(gateway.origin, admin, refusedPort);
     };
     const startGateway = () => startBodhi('gateway', 'Bodhi Gateway', repo, home, gatewayLog);
     const startBaseline = () => startBodhi('baseline', 'Bodhi Gateway (baseline)', opts.baselineDir!, baselineHome, baselineLog);
@@ -191,9 +219,39 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     const started = await Promise.allSettled(starting);
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    return { upstream, targets, gatewayLog, baselineLog, stop };
+    return { upstream, targets, gatewayLog, baselineLog, routers, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * The routers of the router cases, created the way an admin would (POST /bodhi/v1/routers).
+ * The fallback router never cools its refused target down (cooldown_ms 0, and a failure
+ * threshold it cannot reach within its 1 ms window), so every call takes the fallback path.
+ */
+async function createRouters(origin: string, adminToken: string, refusedPort: number): Promise<RouterLab> {
+  const create = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${origin}/bodhi/v1/routers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`creating router ${String(body.name)}: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  await create({ name: ROUTER, strategy: 'fallback', targets: [{ api_model: 'bench-upstream', model: MODEL }] });
+  await create({
+    name: FALLBACK_ROUTER,
+    strategy: 'fallback',
+    targets: [
+      { api_model: 'bench-refused', model: MODEL },
+      { api_model: 'bench-upstream', model: MODEL },
+    ],
+    failure_threshold: 1000,
+    failure_window_ms: 1,
+    cooldown_ms: 0,
+  });
+  return { router: ROUTER, fallback: FALLBACK_ROUTER, refusedPort, adminHeaders: { authorization: `Bearer ${adminToken}` } };
 }

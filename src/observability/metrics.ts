@@ -87,11 +87,12 @@ export class GatewayMetrics {
     registry: this.registry,
   });
 
-  private readonly routerFallbacks = new Counter({
+  // Per call on a router's hot path: tallies, as the request counters.
+  private readonly routerFallbacks = new TallyCounter({
     name: 'bodhi_router_fallbacks_total',
     help: 'Calls a router moved past a target, by the target that failed and why (http_429, http_5xx, refused, headers_timeout, ...).',
-    labelNames: ['router', 'target', 'reason'] as const,
-    registers: [this.registry],
+    labelNames: ['router', 'target', 'reason'],
+    registry: this.registry,
   });
   private readonly routerCooldowns = new Counter({
     name: 'bodhi_router_cooldowns_total',
@@ -99,11 +100,11 @@ export class GatewayMetrics {
     labelNames: ['router', 'target'] as const,
     registers: [this.registry],
   });
-  private readonly routerCalls = new Counter({
+  private readonly routerCalls = new TallyCounter({
     name: 'bodhi_router_requests_total',
     help: 'Calls served through a router, by the target that answered last and its HTTP status.',
-    labelNames: ['router', 'target', 'status'] as const,
-    registers: [this.registry],
+    labelNames: ['router', 'target', 'status'],
+    registry: this.registry,
   });
 
   private readonly wsSessions = new Gauge({
@@ -178,7 +179,7 @@ export class GatewayMetrics {
   }
 
   routerFallback(router: string, target: string, reason: string): void {
-    this.routerFallbacks.labels(router, target, reason).inc();
+    this.routerFallbacks.inc([router, target, reason]);
   }
 
   routerCooldown(router: string, target: string): void {
@@ -186,7 +187,7 @@ export class GatewayMetrics {
   }
 
   routerServed(router: string, target: string, status: number): void {
-    this.routerCalls.labels(router, target, String(status)).inc();
+    this.routerCalls.inc([router, target, String(status)]);
   }
 
   websocketSessions(open: number): void {

@@ -2,7 +2,7 @@
 // model, or to a router: its targets in fallback order, or shuffled by weight, each tried only
 // if its health admits it (the proxy asks as it goes, so only tried targets are counted).
 import type { LiveApiModel, LiveRouter, LiveRouterTarget, ResolvedApi, ResolvedRouter } from '../state/registry.js';
-import { replaceTopLevel } from '../lib/json/json-scan.js';
+import { findTopLevel, replaceSpan, type ValueSpan } from '../lib/json/json-scan.js';
 import { upstreamBody } from './resolve.js';
 
 export interface Target {
@@ -45,14 +45,18 @@ export function planByApiModel(apiModel: LiveApiModel, body: Buffer | null): Tar
   return [{ apiModel, body }];
 }
 
-/** The client's body with `model` (the router's name, `alias`) set to each target's id. */
-export const bodyShape =
-  (raw: Buffer, alias: string): Shape =>
-  (apiModel, upstreamModel) => ({
-    apiModel,
-    body: upstreamModel === alias ? raw : replaceTopLevel(raw, 'model', JSON.stringify(upstreamModel)),
-    upstreamModel,
-  });
+/**
+ * The client's body with `model` (the router's name, `alias`) set to each target's id. The body
+ * is scanned for `model` once per call, however many targets are tried.
+ */
+export function bodyShape(raw: Buffer, alias: string): Shape {
+  let span: ValueSpan | null | undefined;
+  return (apiModel, upstreamModel) => {
+    if (upstreamModel === alias) return { apiModel, body: raw, upstreamModel };
+    if (span === undefined) span = findTopLevel(raw, 'model') ?? null;
+    return { apiModel, body: span ? replaceSpan(raw, span, JSON.stringify(upstreamModel)) : raw, upstreamModel };
+  };
+}
 
 /**
  * A router's targets in the order to try them: `fallback` keeps the configured order;

@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../domain/formats.js';
 import type { Outcome } from '../domain/outcome.js';
 import { GatewayError } from '../errors/catalogue.js';
+import { ERROR_CATALOGUE } from '../errors/codes.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { ResponseRoutes } from '../state/response-routes.js';
@@ -68,6 +69,11 @@ export function upstreamFailure(apiModel: LiveApiModel, err: Error): GatewayErro
     timeout ? 'upstream_timeout' : 'upstream_unavailable',
     `Upstream of API model '${apiModel.name}' (${apiModel.origin}) is unavailable: ${networkErrorText(err)}.`,
   );
+}
+
+/** upstreamFailure(…).status, without building the error (and capturing its stack) only to read it. */
+function upstreamFailureStatus(err: Error): number {
+  return ERROR_CATALOGUE[isHeadersTimeout(err) ? 'upstream_timeout' : 'upstream_unavailable'].status;
 }
 
 /** The answer when every target of a router is cooling down (or none is loaded). */
@@ -180,7 +186,7 @@ export class ProxyPipeline {
       this.deps.recorder.record({ ctx, route: call.route, status: error.status, model: call.model, router: router.name, attempts, outcome: 'rejected' });
       return { kind: 'upstream_failed', cause: error };
     }
-    const status = final.outcome.kind === 'upstream_failed' ? upstreamFailure(final.target.apiModel, final.outcome.cause).status : (final.outcome.status ?? 499);
+    const status = final.outcome.kind === 'upstream_failed' ? upstreamFailureStatus(final.outcome.cause) : (final.outcome.status ?? 499);
     metrics.routerServed(router.name, final.routerTarget.label, status);
     this.record(ctx, call, final.target, final.observer, final.outcome, { router: router.name, attempts });
     return final.outcome;
@@ -225,7 +231,7 @@ export class ProxyPipeline {
         ctx.log.info({ apiModel: apiModel.name, status: outcome.status }, 'client closed the connection; upstream request aborted');
         break;
       case 'upstream_failed':
-        status = upstreamFailure(apiModel, outcome.cause).status;
+        status = upstreamFailureStatus(outcome.cause);
         metrics.upstreamError(apiModel.name, upstreamErrorKind(outcome.cause));
         ctx.log.warn({ apiModel: apiModel.name, err: outcome.cause, status }, 'upstream request failed');
         break;
@@ -251,7 +257,7 @@ export class ProxyPipeline {
     this.deps.recorder.record({
       ctx,
       route: call.route,
-      status: outcome.kind === 'upstream_failed' ? upstreamFailure(target.apiModel, outcome.cause).status : (outcome.status ?? 499),
+      status: outcome.kind === 'upstream_failed' ? upstreamFailureStatus(outcome.cause) : (outcome.status ?? 499),
       apiModel: target.apiModel,
       model: call.model,
       upstreamModel: target.upstreamModel,

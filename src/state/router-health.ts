@@ -28,21 +28,26 @@ export interface TargetHealthView {
 }
 
 export class RouterHealth {
-  private readonly states = new Map<string, TargetState>();
+  /**
+   * By router id, then target label: two lookups with strings that already exist (their hashes
+   * are kept), where one composite key would be built and hashed on every call.
+   */
+  private readonly states = new Map<string, Map<string, TargetState>>();
 
   constructor(
     private readonly events: HealthEvents,
     private readonly now: () => number = Date.now,
   ) {}
 
-  private key(router: LiveRouter, target: LiveRouterTarget): string {
-    return `${router.id}\u0000${target.label}`;
+  private find(router: LiveRouter, target: LiveRouterTarget): TargetState | undefined {
+    return this.states.get(router.id)?.get(target.label);
   }
 
   private state(router: LiveRouter, target: LiveRouterTarget): TargetState {
-    const key = this.key(router, target);
-    let s = this.states.get(key);
-    if (!s) this.states.set(key, (s = { failures: [], until: 0, trial: false }));
+    let byLabel = this.states.get(router.id);
+    if (!byLabel) this.states.set(router.id, (byLabel = new Map()));
+    let s = byLabel.get(target.label);
+    if (!s) byLabel.set(target.label, (s = { failures: [], until: 0, trial: false }));
     return s;
   }
 
@@ -51,7 +56,7 @@ export class RouterHealth {
    * call and must report how it went (`succeeded`, `failed` or `released`).
    */
   admit(router: LiveRouter, target: LiveRouterTarget): boolean {
-    const s = this.states.get(this.key(router, target));
+    const s = this.find(router, target);
     if (!s || s.until === 0) return true;
     if (s.until > this.now() || s.trial) return false;
     s.trial = true;
@@ -63,14 +68,14 @@ export class RouterHealth {
     let at = Infinity;
     for (const t of router.targets) {
       if (!t.enabled) continue;
-      const s = this.states.get(this.key(router, t));
+      const s = this.find(router, t);
       at = Math.min(at, s ? s.until : 0);
     }
     return at;
   }
 
   succeeded(router: LiveRouter, target: LiveRouterTarget): void {
-    const s = this.states.get(this.key(router, target));
+    const s = this.find(router, target);
     if (!s) return;
     s.failures.length = 0;
     s.until = 0;
@@ -99,14 +104,14 @@ export class RouterHealth {
 
   /** The admitted call ended without saying anything about the target (the client left). */
   released(router: LiveRouter, target: LiveRouterTarget): void {
-    const s = this.states.get(this.key(router, target));
+    const s = this.find(router, target);
     if (s) s.trial = false;
   }
 
   view(router: LiveRouter): TargetHealthView[] {
     const now = this.now();
     return router.targets.map((t) => {
-      const s = this.states.get(this.key(router, t));
+      const s = this.find(router, t);
       const cooling = !!s && s.until > now;
       return {
         target: t.label,

@@ -145,6 +145,15 @@ export const findTopLevel = (buf: Uint8Array, key: string): ValueSpan | undefine
 /** Returns a copy of `buf` with one top-level value replaced by `json` (already serialised). */
 export function replaceTopLevel(buf: Buffer, key: string, json: string): Buffer {
   const span = findTopLevel(buf, key);
-  if (!span) return buf;
-  return Buffer.concat([buf.subarray(0, span.start), Buffer.from(json, 'utf8'), buf.subarray(span.end)]);
+  return span ? replaceSpan(buf, span, json) : buf;
+}
+
+/** A copy of `buf` with the bytes at `span` replaced by `json` (already serialised), in one allocation. */
+export function replaceSpan(buf: Buffer, span: ValueSpan, json: string): Buffer {
+  const length = Buffer.byteLength(json, 'utf8');
+  const out = Buffer.allocUnsafe(buf.length - (span.end - span.start) + length);
+  buf.copy(out, 0, 0, span.start);
+  out.write(json, span.start, 'utf8');
+  buf.copy(out, span.start + length, span.end);
+  return out;
 }

@@ -395,7 +395,11 @@ export class ResponsesSession {
         {
           route: ROUTE,
           endpoint: 'responses',
-          targets: [{ apiModel: binding.apiModel, body, upstreamModel: binding.upstreamModel }],
+          // A router's session is pinned to its target; as a plan it is still recorded (and its health kept) as the router's.
+          targets:
+            binding.router && binding.routerTarget
+              ? { router: binding.router, order: [binding.routerTarget], pinned: true, shape: (apiModel, upstreamModel) => ({ apiModel, body, upstreamModel }) }
+              : [{ apiModel: binding.apiModel, body, upstreamModel: binding.upstreamModel }],
           model: binding.model,
           path: '/responses',
           query: this.origin.query,

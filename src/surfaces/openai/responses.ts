@@ -79,12 +79,16 @@ function conversationOf(body: unknown): string | undefined {
   return typeof id === 'string' && RESPONSE_ID_RE.test(id) ? id : undefined;
 }
 
-/** The API model holding a response (or conversation) by its routing record, if the caller may see it. */
-async function holderOf(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes'>, id: unknown, token: AuthToken | null): Promise<string | undefined> {
+/**
+ * The API model holding a response (or conversation) by its routing record, if the caller may
+ * see it; undefined at once (no promise to wait for) when there is no id to look up.
+ */
+function holderOf(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes'>, id: unknown, token: AuthToken | null): Promise<string | undefined> | undefined {
   if (typeof id !== 'string' || !RESPONSE_ID_RE.test(id)) return undefined;
-  const record = await gw.responseRoutes.lookup(id);
-  if (!record || (token && record.tokenId !== token.id && token.scope !== 'admin')) return undefined;
-  return record.apiModelId;
+  return gw.responseRoutes.lookup(id).then((record) => {
+    if (!record || (token && record.tokenId !== token.id && token.scope !== 'admin')) return undefined;
+    return record.apiModelId;
+  });
 }
 
 export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): void {
@@ -104,7 +108,10 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
       let newConversation: string | undefined;
       if (resolved.kind === 'router') {
         const conversation = conversationOf(request.body);
-        pinTo = (await holderOf(gw, (request.body as { previous_response_id?: unknown }).previous_response_id, request.token)) ?? (await holderOf(gw, conversation, request.token));
+        const byPrevious = holderOf(gw, (request.body as { previous_response_id?: unknown }).previous_response_id, request.token);
+        pinTo = byPrevious && (await byPrevious);
+        const byConversation = pinTo === undefined ? holderOf(gw, conversation, request.token) : undefined;
+        if (byConversation) pinTo = await byConversation;
         if (pinTo === undefined && remember) newConversation = conversation;
       }
       const record = (id: string, apiModelId: string) =>
