@@ -3,7 +3,9 @@
 // `supports_websockets = true`), each with an API model bridged over HTTP and one whose upstream
 // has WebSocket mode (native relay), and a gateway with WebSockets switched off (426: Codex falls
 // back to HTTP at once). `codex exec` must finish its turn with the fake's echo, and the gateway's
-// request log must show the response as a WebSocket row with its usage.
+// request log must show the response as a WebSocket row with its usage. With the fake's
+// `toolCalls`, Codex also runs a command the fake asks for and sends its output back on the same
+// socket (previous_response_id with store: false), bridged and native.
 //
 // Codex comes from CODEX_BIN when set (any version); otherwise @openai/codex@CODEX_VERSION is
 // installed from npm once into the OS temp dir (~165 MB download, a few seconds on CI's network).
@@ -127,7 +129,7 @@ describe(`Codex CLI (${process.env.CODEX_BIN ? 'CODEX_BIN' : CODEX_VERSION}) aga
     codex = await codexBinary();
     scratch = mkdtempSync(join(tmpdir(), 'bodhi-codex-'));
     proxy = await refusingProxy();
-    up = await startFakeUpstream({ eventDelayMs: 1 });
+    up = await startFakeUpstream({ eventDelayMs: 1, toolCalls: true });
     native = await startFakeResponsesWs(up);
     gw = await startTestGateway();
     off = await startTestGateway({}, { BODHI_WEBSOCKETS: 'off' });
@@ -147,8 +149,18 @@ describe(`Codex CLI (${process.env.CODEX_BIN ? 'CODEX_BIN' : CODEX_VERSION}) aga
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  /** One `codex exec --json` run with a README config.toml (its URL and model swapped in). */
-  async function codexExec(g: TestGateway, variant: 'builtin' | 'custom', model: string, prompt: string): Promise<{ run: Run; events: Json[]; token: string; tokenName: string }> {
+  /**
+   * One `codex exec --json` run with a README config.toml (its URL and model swapped in); its
+   * turn must finish with `reply`, after `responses` responses of the fake (10 + 5 tokens each).
+   */
+  async function codexExec(
+    g: TestGateway,
+    variant: 'builtin' | 'custom',
+    model: string,
+    prompt: string,
+    reply: (text: string) => boolean = (text) => text === `Echo: ${prompt}`,
+    responses = 1,
+  ): Promise<{ run: Run; events: Json[]; token: string; tokenName: string }> {
     const tokenName = `codex-${variant}-${model}-${Math.random().toString(36).slice(2, 8)}`;
     const token = await g.createToken(tokenName);
     const home = mkdtempSync(join(scratch, 'home-'));
@@ -186,8 +198,9 @@ describe(`Codex CLI (${process.env.CODEX_BIN ? 'CODEX_BIN' : CODEX_VERSION}) aga
       .map((l) => JSON.parse(l) as Json);
     const diagnosis = `codex exit ${res.code} after ${Math.round(res.ms)} ms\nstdout:\n${res.stdout}\nstderr:\n${res.stderr.slice(-4000)}`;
     expect(res.code, diagnosis).toBe(0);
-    expect(events.find((e) => e.type === 'item.completed' && e.item?.type === 'agent_message')?.item.text, diagnosis).toBe(`Echo: ${prompt}`);
-    expect(events.find((e) => e.type === 'turn.completed')?.usage, diagnosis).toMatchObject({ input_tokens: 10, output_tokens: 5 });
+    const message = events.find((e) => e.type === 'item.completed' && e.item?.type === 'agent_message')?.item.text as unknown;
+    expect(typeof message === 'string' && reply(message), diagnosis).toBe(true);
+    expect(events.find((e) => e.type === 'turn.completed')?.usage, diagnosis).toMatchObject({ input_tokens: 10 * responses, output_tokens: 5 * responses });
     return { run: res, events, token, tokenName };
   }
 
@@ -241,6 +254,45 @@ describe(`Codex CLI (${process.env.CODEX_BIN ? 'CODEX_BIN' : CODEX_VERSION}) aga
       });
     });
   }
+
+  describe('a tool call (the fake asks Codex to run a command, then echoes its output)', () => {
+    const prompt = 'call exec_command {"cmd":"echo tool-ran"}';
+    /** The function call's id, and the function_call_output Codex sent back for it. */
+    const callRoundTrip = (bodies: Json[]) => {
+      const output = bodies.flatMap((b) => (Array.isArray(b.input) ? b.input : [])).find((i: Json) => i.type === 'function_call_output') as Json | undefined;
+      return output?.call_id as string | undefined;
+    };
+
+    it('runs it and continues the response over the same socket, bridged', async () => {
+      const before = up.requests.length;
+      const { events, tokenName } = await codexExec(gw, 'custom', 'gpt-5', prompt, (text) => text.startsWith('Echo: '), 2);
+      expect(events.some((e) => e.type === 'item.completed' && e.item?.type === 'command_execution')).toBe(true);
+      const rows = await rowsOf(gw, tokenName, (r) => r.filter((x) => x.method === 'WS' && x.inputTokens !== null).length >= 2);
+      expect(rows.every((r) => r.method === 'WS')).toBe(true);
+      // Codex sent only the tool's output with previous_response_id (store: false); the bridge
+      // gave the upstream the whole conversation, the function call included.
+      const bodies = up.requests.slice(before).filter((r) => r.url === '/v1/responses').map((r) => JSON.parse(r.body.toString()) as Json);
+      expect(bodies).toHaveLength(2);
+      const second = bodies[1]!;
+      expect(second.previous_response_id).toBeUndefined();
+      const call = (second.input as Json[]).find((i) => i.type === 'function_call')!;
+      expect(call).toMatchObject({ name: 'exec_command', arguments: '{"cmd":"echo tool-ran"}' });
+      expect(callRoundTrip([second])).toBe(call.call_id);
+    });
+
+    it('runs it and continues the response over the same socket, native', async () => {
+      const frames = native.received.length;
+      const { events, tokenName } = await codexExec(gw, 'custom', 'gpt-native', prompt, (text) => text.startsWith('Echo: '), 2);
+      expect(events.some((e) => e.type === 'item.completed' && e.item?.type === 'command_execution')).toBe(true);
+      await rowsOf(gw, tokenName, (r) => r.filter((x) => x.method === 'WS' && x.inputTokens !== null).length >= 2);
+      const sent = native.received.slice(frames).map((f) => JSON.parse(f.data.toString()) as Json);
+      // Warm-up, the turn, then the tool's output alone, continuing the function call's response.
+      expect(sent).toHaveLength(3);
+      expect(sent[2]!.previous_response_id).toMatch(/^resp_/);
+      expect((sent[2]!.input as Json[]).map((i) => i.type)).toEqual(['function_call_output']);
+      expect(callRoundTrip([sent[2]!])).toMatch(/^call_/);
+    });
+  });
 
   it('falls back to HTTP at once when WebSockets are off (426)', async () => {
     const { tokenName } = await codexExec(off, 'custom', 'gpt-5', 'hello over http');
