@@ -46,7 +46,7 @@ export interface ProxyCall {
   /** The upstream request's method when it is not the client's (a WebSocket turn is a POST). */
   readonly method?: string;
   /** Records a created response's id before the client can have it (routing records). */
-  readonly remember?: ((responseId: string, apiModel: LiveApiModel) => void | Promise<void>) | undefined;
+  readonly remember?: ((responseId: string, apiModel: LiveApiModel, upstreamModel: string | null) => void | Promise<void>) | undefined;
   /**
    * Usage of a Responses response counts once: `create` counts what it sees (and marks the
    * record), `poll` counts only if it is the first to see a background response's usage.
@@ -194,7 +194,7 @@ export class ProxyPipeline {
 
   private observer(call: ProxyCall, target: Target): AnswerObserver {
     const remember = call.remember;
-    return observeAnswer(target.apiModel.provider.reader(call.endpoint), remember && ((id) => remember(id, target.apiModel)));
+    return observeAnswer(target.apiModel.provider.reader(call.endpoint), remember && ((id) => remember(id, target.apiModel, target.upstreamModel ?? null)));
   }
 
   private async attemptOne(

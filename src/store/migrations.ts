@@ -156,6 +156,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_models').dropColumn('websocket').execute();
     },
   },
+  '0007_response_route_upstream_model': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('response_routes').addColumn('upstream_model', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('response_routes').dropColumn('upstream_model').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {
