@@ -1,7 +1,7 @@
 // How long each part of the benchmark runs: the full run (under 5 minutes) and --quick (under
 // 60 s); the router cases (#19) add about 55 s and 20 s to them, the WebSocket cases (#20) about
-// N s and M s. Both alternate the targets in
-// short rounds so machine drift hits all alike.
+// 20 s and 15 s (ws-delay 12 s / 8 s, ws-sessions 5 s, ws-loop 3 s / 2 s). Both alternate the
+// targets in short rounds so machine drift hits all alike.
 
 export interface Plan {
   name: 'full' | 'quick';
@@ -40,7 +40,7 @@ export const FULL: Plan = {
   manyStreams: { streams: 2000, events: 50, intervalMs: 100, rampMs: 1000 },
   router: { rounds: 8, seconds: 2, connections: 64 },
   fallback: { rounds: 5, calls: 400, intervalMs: 2 },
-  wsDelay: { rounds: 6, sessions: 20, turns: 1, events: 100, intervalMs: 5 },
+  wsDelay: { rounds: 5, sessions: 20, turns: 1, events: 100, intervalMs: 5 },
   wsSessions: { sessions: 1000, openConcurrency: 50, events: 20, intervalMs: 100, rampMs: 1000 },
   wsLoop: { rounds: 5, loops: 10, turns: 10, events: 20 },
 };

@@ -307,7 +307,8 @@ function websocketSections(r: Results): string {
         ['direct WebSocket to the upstream', f(d.direct.p50, 3), f(d.direct.p99, 3)],
         ['through the gateway (native session)', f(d.gateway.p50, 3), f(d.gateway.p99, 3)],
         ['**added per frame**', f(d.addedP50, 3), f(d.addedP99, 3)],
-        ['added, response.created frames only', f(d.createdAddedP50, 3), f(d.createdAddedP99, 3)],
+        ['added, response.created frames only (held for the routing record)', f(d.createdAddedP50, 3), f(d.createdAddedP99, 3)],
+        ['added, all other frames', f(d.restAddedP50, 3), f(d.restAddedP99, 3)],
       ]) +
       `\n\nPer-round added p99: ${d.addedP99s.map((v) => v.toFixed(3)).join(', ')} ms. ${d.frames} frames through the gateway, ${d.errors} failed turns${d.firstError ? ` (${d.firstError})` : ''}.`
     : '(not measured in this run)';

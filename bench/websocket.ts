@@ -32,6 +32,9 @@ export interface WsDelayFigures {
   /** The response.created frames alone (the gateway holds each until its routing record is committed), added p50/p99. */
   createdAddedP50: number;
   createdAddedP99: number;
+  /** Every other frame (the relay itself, and frames queued behind a held response.created), added p50/p99. */
+  restAddedP50: number;
+  restAddedP99: number;
   frames: number;
   errors: number;
   firstError: string | undefined;
@@ -110,7 +113,8 @@ const createFrame = (model: string, extra: Record<string, unknown> = {}) => JSON
 /** One client WebSocket: a turn at a time, each frame's delay recorded while `delays` is set. */
 class Session {
   delays: Samples | undefined;
-  createdDelays: Samples | undefined;
+  /** When set, the delays of response.created frames and of all others, apart as well. */
+  split: { created: Samples; rest: Samples } | undefined;
   closed: string | undefined;
   private pending: { resolve: (r: { ms: number; id: string | undefined }) => void; reject: (e: Error) => void; t0: number; frames: number; want: number } | undefined;
 
@@ -145,7 +149,7 @@ class Session {
     if (i >= 0 && this.delays) {
       const delay = at - parseFloat(data.toString('latin1', i + MARK.length, i + MARK.length + 32));
       this.delays.add(delay);
-      if (this.createdDelays && data.indexOf(CREATED) >= 0) this.createdDelays.add(delay);
+      if (this.split) (data.indexOf(CREATED) >= 0 ? this.split.created : this.split.rest).add(delay);
     }
     const p = this.pending;
     if (!p) return;
@@ -181,10 +185,11 @@ class Session {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function measureWsDelay(gateway: Target, direct: Target, plan: Plan): Promise<WsDelayFigures> {
+/** `extra`: more fields for every create frame (e.g. `{ store: false }`). */
+export async function measureWsDelay(gateway: Target, direct: Target, plan: Plan, extra: Record<string, unknown> = {}): Promise<WsDelayFigures> {
   const { rounds, sessions, turns, events, intervalMs } = plan.wsDelay;
   const ends = [wsEnd(direct, MODEL, events, intervalMs), wsEnd(gateway, WS_MODEL, events, intervalMs)] as const;
-  const frame = ends.map((e) => createFrame(e.model));
+  const frame = ends.map((e) => createFrame(e.model, extra));
   // Each series keeps its sessions across rounds (bound and warm after one turn each).
   const pools = await Promise.all(ends.map((e) => Promise.all(Array.from({ length: sessions }, () => Session.open(e)))));
   let errors = 0;
@@ -198,34 +203,34 @@ export async function measureWsDelay(gateway: Target, direct: Target, plan: Plan
   if (errors) throw new Error(`ws-delay warm-up: ${errors} turns failed (${firstError})`);
   errors = 0;
   firstError = undefined;
-  type Row = { p50: number[]; p99: number[]; createdP50: number[]; createdP99: number[]; frames: number };
-  const rows: [Row, Row] = [
-    { p50: [], p99: [], createdP50: [], createdP99: [], frames: 0 },
-    { p50: [], p99: [], createdP50: [], createdP99: [], frames: 0 },
-  ];
+  type Row = { p50: number[]; p99: number[]; createdP50: number[]; createdP99: number[]; restP50: number[]; restP99: number[]; frames: number };
+  const row = (): Row => ({ p50: [], p99: [], createdP50: [], createdP99: [], restP50: [], restP99: [], frames: 0 });
+  const rows: [Row, Row] = [row(), row()];
   const turnMs = events * intervalMs;
   try {
     for (let round = 0; round < rounds; round++) {
       for (const s of round % 2 ? [1, 0] : [0, 1]) {
         const delays = new Samples();
-        const created = new Samples();
+        const split = { created: new Samples(), rest: new Samples() };
         // The sessions' turns start spread over one turn's length, as independent clients'.
         await Promise.all(
           pools[s]!.map(async (x, i) => {
             await sleep((turnMs * i) / sessions);
             x.delays = delays;
-            x.createdDelays = created;
+            x.split = split;
             for (let t = 0; t < turns; t++) await x.turn(frame[s]!, events).catch(fail);
             x.delays = undefined;
-            x.createdDelays = undefined;
+            x.split = undefined;
           }),
         );
-        const row = rows[s]!;
-        row.p50.push(delays.percentile(50));
-        row.p99.push(delays.percentile(99));
-        row.createdP50.push(created.percentile(50));
-        row.createdP99.push(created.percentile(99));
-        row.frames += delays.count;
+        const r = rows[s]!;
+        r.p50.push(delays.percentile(50));
+        r.p99.push(delays.percentile(99));
+        r.createdP50.push(split.created.percentile(50));
+        r.createdP99.push(split.created.percentile(99));
+        r.restP50.push(split.rest.percentile(50));
+        r.restP99.push(split.rest.percentile(99));
+        r.frames += delays.count;
       }
       const [d, g] = rows;
       log(
@@ -247,6 +252,8 @@ export async function measureWsDelay(gateway: Target, direct: Target, plan: Plan
     addedP99s: added('p99'),
     createdAddedP50: median(added('createdP50')),
     createdAddedP99: median(added('createdP99')),
+    restAddedP50: median(added('restP50')),
+    restAddedP99: median(added('restP99')),
     frames: g.frames,
     errors,
     firstError,
