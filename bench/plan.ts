@@ -1,6 +1,6 @@
 // How long each part of the benchmark runs: the full run (under 5 minutes) and --quick (under
 // 60 s); the router cases (#19) add about 55 s and 20 s to them, the WebSocket cases (#20) about
-// 20 s and 15 s (ws-delay 12 s / 8 s, ws-sessions 5 s, ws-loop 3 s / 2 s). Both alternate the
+// 25 s and 18 s (ws-delay 12 s / 8 s, ws-sessions 5-8 s, ws-loop 3 s / 2 s). Both alternate the
 // targets in short rounds so machine drift hits all alike.
 
 export interface Plan {
