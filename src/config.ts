@@ -42,6 +42,8 @@ export interface Config {
   local: LocalConfig;
   /** The Responses API over WebSocket (`GET /v1/responses` with Upgrade). */
   websocket: WebSocketConfig;
+  /** Processes serving the port (node:cluster); 1 = this process alone, no cluster. */
+  workers: number;
 }
 
 export interface WebSocketConfig {
@@ -73,7 +75,19 @@ export interface LocalConfig {
   defaultContextSize: number;
 }
 
-export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>>;
+export type ConfigFlags = Partial<Pick<Config, 'home' | 'host' | 'port' | 'databaseUrl' | 'logLevel'>> & {
+  /** A positive integer, or `auto` (one per core). */
+  workers?: string;
+};
+
+/** `--workers` / BODHI_WORKERS: a positive integer, or `auto` for one worker per core. */
+export function parseWorkers(raw: string | undefined, cores = availableParallelism()): number {
+  if (raw === undefined || raw === '') return 1;
+  if (raw.trim().toLowerCase() === 'auto') return Math.max(1, cores);
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`workers must be a positive integer or 'auto', got '${raw}'`);
+  return n;
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -132,6 +146,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     routeRetentionDays: intFrom(env, 'BODHI_ROUTE_RETENTION_DAYS', 30),
     databasePoolSize: Math.max(1, intFrom(env, 'BODHI_DATABASE_POOL_SIZE', 10)),
     local: localConfig(env),
+    workers: parseWorkers(flags.workers ?? env.BODHI_WORKERS),
     websocket: {
       enabled: !['0', 'false', 'no', 'off'].includes((env.BODHI_WEBSOCKETS ?? '').toLowerCase()),
       allowedOrigins: (env.BODHI_WS_ALLOWED_ORIGINS ?? '')

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import { LastUsedRecorder } from '../auth/last-used.js';
-import { RateLimiter } from '../auth/rate-limit.js';
+import { RateLimiter, type RateLimits } from '../auth/rate-limit.js';
 import { TokenCache } from '../state/token-cache.js';
 import { TokenService } from '../auth/token-service.js';
 import type { Config } from '../config.js';
@@ -39,8 +39,10 @@ export interface Gateway {
   readonly registry: ModelRegistry;
   readonly tokens: TokenCache;
   readonly lastUsed: LastUsedRecorder;
-  /** Per-token requests-per-minute counters of this process. */
-  readonly rateLimits: RateLimiter;
+  /** Per-token requests-per-minute counters: this process's, or (a worker) the cluster primary's. */
+  readonly rateLimits: RateLimits;
+  /** Under `bodhi serve --workers N`: this worker's number (1..N); undefined for a lone process. */
+  readonly worker: number | undefined;
   readonly responseRoutes: ResponseRoutes;
   readonly routePruner: RoutePruner;
   readonly dispatcher: Dispatcher;
@@ -80,6 +82,8 @@ export function createUpstreamAgent(config: Pick<Config, 'connectTimeoutMs' | 'u
 export interface GatewayOptions {
   /** Span processors for OpenTelemetry (tests use an in-memory exporter); default: OTLP from OTEL_* env. */
   spanProcessors?: SpanProcessor[];
+  /** Under `bodhi serve --workers N` (app/cluster.ts): this worker's number and the primary's rate limits. */
+  worker?: { index: number; rateLimits: RateLimits };
 }
 
 export async function createGateway(config: Config, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
@@ -94,12 +98,14 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
   const tokens = new TokenCache();
   const lastUsed = new LastUsedRecorder(store, (err) => log.warn({ err }, 'could not record token use'));
   const retentionMs = config.routeRetentionDays * 86_400_000;
+  // Other processes read this one's writes: PostgreSQL instances, or the workers of one server.
+  const shared = store.kind === 'postgres' || options.worker !== undefined;
   const responseRoutes = new ResponseRoutes(store, {
     // Only a shared store can receive a record another instance is still writing.
-    missRetryMs: store.kind === 'postgres' ? 250 : 0,
+    missRetryMs: shared ? 250 : 0,
     // Other instances look records up in the shared store, so they are written soon; alone on
     // SQLite, records are routed from memory until written, so fewer, larger batches do.
-    minFlushIntervalMs: store.kind === 'postgres' ? 25 : 200,
+    minFlushIntervalMs: shared ? 25 : 200,
     maxAgeMs: retentionMs,
     onError: (err) => log.error({ err }, 'could not store response routing records; will retry'),
   });
@@ -150,7 +156,7 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
   const recorder = new RequestRecorder(metrics, requestLog, createAccessLogger(log), tracing, (err) => log.warn({ err }, 'could not claim response usage'));
 
   const pipeline = new ProxyPipeline({ dispatcher, metrics, health: routerHealth, tracing, recorder, responseRoutes });
-  const rateLimits = new RateLimiter();
+  const rateLimits: RateLimits = options.worker?.rateLimits ?? new RateLimiter();
   const websocketSessions = new ResponsesSessions(
     { registry, responseRoutes, pipeline, recorder, metrics, health: routerHealth, rateLimits, tokens, config: config.websocket, bodyLimitBytes: config.bodyLimitBytes, noWebSocket: new Set() },
     (open) => metrics.websocketSessions(open),
@@ -165,6 +171,7 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
     tokens,
     lastUsed,
     rateLimits,
+    worker: options.worker?.index,
     responseRoutes,
     routePruner,
     dispatcher,

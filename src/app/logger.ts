@@ -31,7 +31,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
  */
 export function createAccessLogger(parent: Logger): Logger {
   const destination = (parent as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
-  return pino({ level: parent.level, base: BASE }, destination);
+  // The parent's bindings too (a worker's number under --workers N), serialised once here.
+  return pino({ level: parent.level, base: { ...BASE, ...parent.bindings() } }, destination);
 }
 
 /**

@@ -39,7 +39,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const port = (app.server.address() as AddressInfo).port;
   let metricsServer: Server | undefined;
   try {
-    if (config.metricsPort !== undefined) metricsServer = await listenMetrics(gateway, config.metricsHost, config.metricsPort);
+    if (config.metricsPort !== undefined) metricsServer = await listenMetrics(() => gateway.metrics.render(), config.metricsHost, config.metricsPort);
   } catch (err) {
     // e.g. the metrics port is taken: don't leave the gateway half started.
     await app.close();
@@ -74,14 +74,17 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   return { url: `http://${host}:${port}`, port, app, gateway, logger, metricsPort, close };
 }
 
-/** A separate, unauthenticated listener for Prometheus: bind it where only the scraper can reach it. */
-async function listenMetrics(gateway: Gateway, host: string, port: number): Promise<Server> {
+/**
+ * A separate, unauthenticated listener for Prometheus: bind it where only the scraper can reach
+ * it. (Under `--workers N` the cluster primary runs it, rendering the aggregate.)
+ */
+export async function listenMetrics(render: () => Promise<{ contentType: string; body: string }>, host: string, port: number): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { ...GATEWAY_ERROR_HEADERS, 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    gateway.metrics.render().then(
+    render().then(
       ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
       () => res.writeHead(500, GATEWAY_ERROR_HEADERS).end(),
     );

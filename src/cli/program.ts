@@ -57,11 +57,19 @@ export function buildCli(): Command {
     .addOption(homeOption())
     .addOption(databaseUrlOption())
     .option('--log-level <level>', 'trace|debug|info|warn|error (default: $BODHI_LOG_LEVEL or info)')
+    .option('--workers <n>', 'processes serving the port, a number or auto (one per core) (default: $BODHI_WORKERS or 1)')
     .action(
       run(async (opts: ConfigFlags) => {
+        const config = loadConfig(opts);
+        if (config.workers > 1) {
+          // A node:cluster primary and its workers (each forked with these same arguments).
+          const { serveCluster } = await import('../app/cluster.js');
+          await serveCluster(config);
+          return;
+        }
         // Loaded here so the other commands start without the HTTP server, docs and UI plugins.
         const { handleSignals, startServer } = await import('../app/start.js');
-        const server = await startServer(loadConfig(opts));
+        const server = await startServer(config);
         handleSignals(server);
         server.logger.info({ url: server.url, home: server.gateway.config.home, store: server.gateway.store.kind, database: server.gateway.store.location }, `Bodhi Gateway listening on ${server.url}`);
         server.logger.flush(); // show the start-up lines now, not with the first 32 KiB of log

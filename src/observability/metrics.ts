@@ -5,6 +5,11 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Usage } from '../domain/usage.js';
 import { TallyCounter, TallyHistogram } from './tallies.js';
 
+export interface MetricsText {
+  contentType: string;
+  body: string;
+}
+
 export interface CacheStats {
   hits: number;
   misses: number;
@@ -168,8 +173,9 @@ export class GatewayMetrics {
   watchRouterHealth(read: () => Iterable<{ router: string; target: string; healthy: boolean }>): void {
     new Gauge({
       name: 'bodhi_router_target_healthy',
-      help: 'Whether a router target takes calls (1) or is cooling down (0), as this instance sees it.',
+      help: 'Whether a router target takes calls (1) or is cooling down (0), as this instance sees it (with workers: 0 when any worker has it cooling down).',
       labelNames: ['router', 'target'] as const,
+      aggregator: 'min',
       registers: [this.registry],
       collect() {
         this.reset();
@@ -213,7 +219,22 @@ export class GatewayMetrics {
     if (usage.cachedTokens) this.tokens.inc([apiModel, model, 'cached'], usage.cachedTokens);
   }
 
-  async render(): Promise<{ contentType: string; body: string }> {
+  private renderer: (() => Promise<MetricsText>) | undefined;
+
+  /**
+   * Under `bodhi serve --workers N`: /metrics answers for the whole server, so a worker renders
+   * through the cluster primary, which aggregates every worker's registry.
+   */
+  renderWith(renderer: () => Promise<MetricsText>): void {
+    this.renderer = renderer;
+  }
+
+  /** This registry alone (what a worker hands the primary is its getMetricsAsJSON()). */
+  async renderLocal(): Promise<MetricsText> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  async render(): Promise<MetricsText> {
+    return this.renderer ? this.renderer() : this.renderLocal();
   }
 }

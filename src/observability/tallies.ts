@@ -107,8 +107,11 @@ export class TallyHistogram {
     row.count++;
   }
 
-  /** What the registry renders (the same values prom-client's Histogram gives it). */
-  get() {
+  /**
+   * What the registry renders (the same values prom-client's Histogram gives it): the row's
+   * labels apart as `sharedLabels`.
+   */
+  getForPromString() {
     const bucketName = `${this.name}_bucket`;
     const values: { labels: Record<string, string | number>; sharedLabels: Record<string, string>; value: number; metricName: string }[] = [];
     for (const row of this.rows) {
@@ -122,6 +125,15 @@ export class TallyHistogram {
       values.push({ labels: {}, sharedLabels: row.labels, value: row.count, metricName: `${this.name}_count` });
     }
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  /**
+   * As prom-client's Histogram: each value with all its labels in `labels`, as
+   * getMetricsAsJSON() and the cluster aggregation (AggregatorRegistry) read them.
+   */
+  get() {
+    const data = this.getForPromString();
+    return { ...data, values: data.values.map(({ labels, sharedLabels, ...rest }) => ({ ...rest, labels: { ...sharedLabels, ...labels } })) };
   }
 
   reset(): void {

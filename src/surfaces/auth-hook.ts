@@ -5,7 +5,7 @@ import type { FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } fr
 import { forbidden } from '../errors/catalogue.js';
 import type { Scope } from '../store/types.js';
 import type { LastUsedRecorder } from '../auth/last-used.js';
-import type { RateLimiter } from '../auth/rate-limit.js';
+import type { RateLimits } from '../auth/rate-limit.js';
 import { scopeAtLeast } from '../auth/scopes.js';
 import type { AuthResult, TokenCache } from '../state/token-cache.js';
 
@@ -25,7 +25,7 @@ export function authHook(
   tokens: TokenCache,
   lastUsed: LastUsedRecorder,
   need: Scope,
-  rateLimits: RateLimiter,
+  rateLimits: RateLimits,
   refresh: RefreshOnMiss,
   credential: CredentialReader = bearerCredential,
 ): onRequestHookHandler {
@@ -38,6 +38,14 @@ export function authHook(
     lastUsed.touch(result.token.id);
     if (result.token.rateLimitRpm !== null) {
       const limited = rateLimits.take(result.token.id, result.token.rateLimitRpm);
+      // A worker of `bodhi serve --workers N` asks the cluster primary: one round trip.
+      if (limited instanceof Promise) {
+        limited.then(
+          (refusal) => done(refusal),
+          (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+        );
+        return;
+      }
       if (limited) return done(limited);
     }
     done();

@@ -10,7 +10,7 @@ import type { RawData } from 'ws';
 import { GatewayError, badRequest } from '../../errors/catalogue.js';
 import { replaceTopLevel } from '../../lib/json/json-scan.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
-import type { RateLimiter } from '../../auth/rate-limit.js';
+import type { RateLimits } from '../../auth/rate-limit.js';
 import type { ModelRegistry, LiveApiModel, LiveRouter, LiveRouterTarget } from '../../state/registry.js';
 import type { ResponseRoutes } from '../../state/response-routes.js';
 import type { RouterHealth } from '../../state/router-health.js';
@@ -33,7 +33,7 @@ export interface SessionDeps {
   readonly recorder: Pick<RequestRecorder, 'record'>;
   readonly metrics: Pick<GatewayMetrics, 'websocketFrame'>;
   readonly health: Pick<RouterHealth, 'admit' | 'succeeded' | 'failed' | 'released'>;
-  readonly rateLimits: Pick<RateLimiter, 'take'>;
+  readonly rateLimits: RateLimits;
   /** Each response re-checks the session's token: one revoked or expired meanwhile ends it. */
   readonly tokens: Pick<TokenCache, 'authenticate'>;
   readonly config: WebSocketConfig;
@@ -173,13 +173,22 @@ export class ResponsesSession {
   private fromClient(frame: Buffer, isBinary: boolean): void {
     this.touch();
     this.deps.metrics.websocketFrame('in');
-    if (this.binding?.native && this.upstream && this.queued === 0) return this.toUpstream(frame, isBinary, false);
+    if (this.binding?.native && this.upstream && this.queued === 0) {
+      const sent = this.toUpstream(frame, isBinary, false);
+      if (sent === undefined) return;
+      // A worker waits for the cluster primary's rate-limit answer: later frames queue behind it.
+      return this.enqueue(frame, () => sent);
+    }
+    this.enqueue(frame, () => this.handle(frame, isBinary));
+  }
+
+  private enqueue(frame: Buffer, work: () => Promise<void>): void {
     // Bound: reading pauses while frames wait behind a turn (or the upstream's buffer is full).
     this.queued++;
     this.queuedBytes += frame.length;
     if (this.queued > QUEUE_FRAMES || this.queuedBytes > QUEUE_BYTES) this.client.pause();
     this.queue = this.queue.then(() =>
-      this.handle(frame, isBinary)
+      work()
         .catch((err: unknown) => {
           this.origin.log.error({ err }, 'websocket frame failed');
           this.sendError(new GatewayError('internal_error', 'The gateway could not handle this frame.'));
@@ -209,13 +218,17 @@ export class ResponsesSession {
     const binding = this.binding ?? (await this.bind(fields));
     // The client may have left while the upstream was being chosen or dialled.
     if (!binding || this.closed) return;
-    if (!this.checkSameTarget(fields, binding) || !this.takeRateLimit()) return;
+    if (!this.checkSameTarget(fields, binding) || !(await this.takeRateLimit())) return;
+    if (this.closed) return;
     if (binding.native && this.upstream) return this.toUpstream(frame, false, true);
     await this.bridge(frame, fields, binding);
   }
 
-  /** Whether the session's token still admits a response (still valid, within its rate limit). */
-  private takeRateLimit(): boolean {
+  /**
+   * Whether the session's token still admits a response (still valid, within its rate limit); a
+   * promise when a worker asks the cluster primary.
+   */
+  private takeRateLimit(): boolean | Promise<boolean> {
     const token = this.origin.token;
     if (!token) return true;
     const still = this.deps.tokens.authenticate(this.origin.credential);
@@ -226,8 +239,11 @@ export class ResponsesSession {
     }
     if (token.rateLimitRpm === null) return true;
     const limited = this.deps.rateLimits.take(token.id, token.rateLimitRpm);
-    if (limited) this.sendError(limited);
-    return !limited;
+    const answer = (refusal: GatewayError | undefined) => {
+      if (refusal) this.sendError(refusal);
+      return !refusal;
+    };
+    return limited instanceof Promise ? limited.then(answer) : answer(limited);
   }
 
   /** Resolves the first frame's model and picks the session's target (and its upstream socket). */
@@ -314,22 +330,35 @@ export class ResponsesSession {
     return true;
   }
 
-  /** `checked`: the frame already passed the session and rate-limit checks (the first one). */
-  private toUpstream(frame: Buffer, isBinary: boolean, checked: boolean): void {
+  /**
+   * `checked`: the frame already passed the session and rate-limit checks (the first one).
+   * A promise only while a worker waits for the cluster primary's rate-limit answer.
+   */
+  private toUpstream(frame: Buffer, isBinary: boolean, checked: boolean): Promise<void> | undefined {
     const binding = this.binding!;
     const upstream = this.upstream!;
-    if (upstream.readyState !== upstream.OPEN) return;
+    if (upstream.readyState !== upstream.OPEN) return undefined;
     let out = frame;
     if (!isBinary) {
       const fields = frameFields(frame);
       if (fields.type === 'response.create') {
-        if (!checked && (!this.checkSameTarget(fields, binding) || !this.takeRateLimit())) return;
+        if (!checked) {
+          if (!this.checkSameTarget(fields, binding)) return undefined;
+          const admitted = this.takeRateLimit();
+          if (admitted instanceof Promise) {
+            return admitted.then((ok) => {
+              if (ok && !this.closed) this.toUpstream(frame, isBinary, true);
+            });
+          }
+          if (!admitted) return undefined;
+        }
         if (typeof fields.model === 'string' && fields.model !== binding.upstreamModel) out = replaceTopLevel(frame, 'model', JSON.stringify(binding.upstreamModel));
         this.startTurn(binding, fields.store !== false);
       }
     }
     upstream.send(out, { binary: isBinary }, () => this.resumeIfDrained(upstream, this.client));
     if (upstream.bufferedAmount > SEND_HIGH) this.client.pause();
+    return undefined;
   }
 
   private resumeIfDrained(sink: WebSocket, source: WebSocket): void {

@@ -6,7 +6,9 @@ import { errorResponses, ref } from '../error-schema.js';
 
 export interface InfoRoutesDeps {
   version: string;
-  config: Pick<Config, 'home'>;
+  config: Pick<Config, 'home' | 'workers'>;
+  /** This worker's number under `bodhi serve --workers N`. */
+  worker: number | undefined;
   store: Pick<Store, 'listApiModels' | 'listTokens' | 'kind' | 'location'>;
 }
 
@@ -21,6 +23,8 @@ export function infoRoutes(app: FastifyInstance, deps: InfoRoutesDeps): void {
         version: deps.version,
         data_dir: deps.config.home,
         database: { kind: deps.store.kind, location: deps.store.location },
+        // Which process answered: with --workers N, one of N behind the same port.
+        process: { pid: process.pid, worker: deps.worker ?? null, workers: deps.config.workers },
         counts: {
           api_models: models.length,
           tokens: tokens.length,

@@ -295,6 +295,12 @@ export const infoSchema = {
     version: { type: 'string' },
     data_dir: { type: 'string' },
     database: { type: 'object', required: ['kind', 'location'], properties: { kind: { type: 'string', enum: ['sqlite', 'postgres'] }, location: { type: 'string' } } },
+    process: {
+      type: 'object',
+      description: 'The process that answered: its pid, its worker number under `bodhi serve --workers N` (null for a lone process) and N.',
+      required: ['pid', 'worker', 'workers'],
+      properties: { pid: { type: 'integer' }, worker: { type: ['integer', 'null'] }, workers: { type: 'integer' } },
+    },
     counts: {
       type: 'object',
       required: ['api_models', 'tokens', 'active_tokens'],

@@ -1,0 +1,284 @@
+// `bodhi serve --workers N` (N > 1): a node:cluster primary and N worker processes serving one
+// port (the primary holds the listen socket and hands connections to the workers). Each worker
+// is today's whole gateway (startServer) on the shared store; the primary serves no requests.
+// What must be one for the whole server lives in the primary, asked over the cluster's IPC:
+//   - rate limits: the one RateLimiter; a worker asks only for tokens that have a limit (one
+//     round trip), so a limit holds across workers (not N x it);
+//   - metrics: /metrics on any worker answers for the whole server (prom-client's
+//     AggregatorRegistry collects every worker's registry); BODHI_METRICS_PORT listens here;
+//   - lifecycle: migrations (and the key file) once before the workers start; SIGTERM/SIGINT
+//     drain every worker (each its own graceful stop), bounded by the shutdown timeout; a
+//     worker that dies is logged and restarted with a backoff.
+// Everything else is shared through the store as between PostgreSQL instances: tokens and
+// models made by the CLI (config sync, and an unknown name checks at once in each worker),
+// routing records, the request log, usage. WebSocket session limits stay per worker.
+import cluster, { type Worker } from 'node:cluster';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import { RateLimiter, rateLimited, type RateLimits } from '../auth/rate-limit.js';
+import type { Config } from '../config.js';
+import { keyForConfig } from '../crypto/secret-box.js';
+import type { GatewayError } from '../errors/catalogue.js';
+import { openStore } from '../store/index.js';
+import { createLogger } from './logger.js';
+import { listenMetrics, startServer, type RunningServer } from './start.js';
+
+/** Set in each worker's environment: its number, 1..N. */
+const WORKER_ENV = 'BODHI_WORKER';
+/** How long a worker waits for the primary's answer before failing the request. */
+const ASK_TIMEOUT_MS = 5_000;
+/** A worker that dies is restarted after 250 ms, doubling per quick death up to 30 s. */
+const RESTART_MIN_MS = 250;
+const RESTART_MAX_MS = 30_000;
+/** A worker that ran this long before dying counts as healthy: its restart is quick again. */
+const HEALTHY_RUN_MS = 30_000;
+/** After the shutdown timeout, workers get this much longer to exit before they are killed. */
+const EXIT_GRACE_MS = 5_000;
+
+type Question = { bodhi: 'rate'; token: string; rpm: number } | { bodhi: 'metrics' };
+type Ask = Question & { id: number };
+type Answer = { bodhi: 'answer'; id: number; waitMs?: number; contentType?: string; body?: string; error?: string };
+type Command = { bodhi: 'stop' };
+
+/** Whether this process is a worker of `bodhi serve --workers N`. */
+export function isClusterWorker(): boolean {
+  return process.env[WORKER_ENV] !== undefined && cluster.isWorker;
+}
+
+/** Runs `bodhi serve` as the cluster primary (config.workers > 1) or, in a forked process, as one worker. */
+export async function serveCluster(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<void> {
+  if (isClusterWorker()) await runWorker(config, logger, Number(process.env[WORKER_ENV]));
+  else await runPrimary(config, logger);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Primary
+
+async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  // Once, before any worker: the key file (created if missing) and the schema's migrations.
+  keyForConfig(config);
+  const store = await openStore(config, logger);
+  await store.close();
+
+  const limiter = new RateLimiter();
+  const aggregator = new AggregatorRegistry();
+  const renderAll = async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() });
+  const workers = new Map<number, { worker: Worker; startedAt: number }>();
+  const quickDeaths = new Map<number, number>();
+  let stopping = false;
+  let started = false;
+  let metricsServer: Server | undefined;
+
+  const answer = (worker: Worker, msg: Answer) => {
+    if (worker.isConnected()) worker.send(msg);
+  };
+  const onMessage = (worker: Worker, msg: unknown) => {
+    const ask = msg as Ask;
+    if (ask?.bodhi === 'rate') {
+      answer(worker, { bodhi: 'answer', id: ask.id, waitMs: limiter.wait(ask.token, ask.rpm) });
+    } else if (ask?.bodhi === 'metrics') {
+      renderAll().then(
+        ({ contentType, body }) => answer(worker, { bodhi: 'answer', id: ask.id, contentType, body }),
+        (err: unknown) => answer(worker, { bodhi: 'answer', id: ask.id, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+  };
+
+  const fork = (index: number) => {
+    const worker = cluster.fork({ [WORKER_ENV]: String(index) });
+    workers.set(index, { worker, startedAt: Date.now() });
+    worker.on('message', (msg: unknown) => onMessage(worker, msg));
+    worker.on('exit', (code, signal) => {
+      const startedAt = workers.get(index)?.startedAt ?? Date.now();
+      workers.delete(index);
+      if (stopping) {
+        logger.info({ worker: index, pid: worker.process.pid, code, signal }, 'worker stopped');
+        if (workers.size === 0) finish(0);
+        return;
+      }
+      if (!started) {
+        logger.error({ worker: index, pid: worker.process.pid, code, signal }, 'worker exited while starting; stopping');
+        void stopAll(1);
+        return;
+      }
+      const deaths = Date.now() - startedAt < HEALTHY_RUN_MS ? (quickDeaths.get(index) ?? 0) + 1 : 1;
+      quickDeaths.set(index, deaths);
+      const delayMs = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** (deaths - 1));
+      logger.error({ worker: index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, 'worker died; restarting it');
+      setTimeout(() => {
+        if (!stopping) fork(index);
+      }, delayMs).unref();
+    });
+    return worker;
+  };
+
+  let exitCode = 0;
+  let exiting = false;
+  const finish = (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    const done = () => {
+      logger.flush();
+      process.exit(Math.max(code, exitCode));
+    };
+    if (metricsServer) metricsServer.close(done);
+    else done();
+  };
+  const stopAll = (code: number) => {
+    exitCode = Math.max(exitCode, code);
+    if (stopping) return;
+    stopping = true;
+    for (const { worker } of workers.values()) if (worker.isConnected()) worker.send({ bodhi: 'stop' } satisfies Command);
+    if (workers.size === 0) return finish(code);
+    setTimeout(() => {
+      logger.warn({ pids: [...workers.values()].map((w) => w.worker.process.pid) }, 'workers still running after the shutdown timeout; killing them');
+      for (const { worker } of workers.values()) worker.process.kill('SIGKILL');
+      exitCode = 1;
+    }, config.shutdownTimeoutMs + EXIT_GRACE_MS).unref();
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: killing the workers and exiting now');
+      for (const { worker } of workers.values()) worker.process.kill('SIGKILL');
+      logger.flush();
+      process.exit(1);
+    }
+    logger.info({ signal, workers: workers.size }, 'shutting down: every worker stops accepting and finishes its in-flight requests');
+    stopAll(0);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  // Every worker listens on the same port (port 0: the primary picks one, and all share it).
+  const listening = new Promise<{ port: number }>((resolve) => {
+    let count = 0;
+    let port = 0;
+    const onListening = (_worker: Worker, address: { port: number }) => {
+      port = address.port;
+      if (++count === config.workers) {
+        cluster.off('listening', onListening);
+        resolve({ port });
+      }
+    };
+    cluster.on('listening', onListening);
+  });
+  for (let i = 1; i <= config.workers; i++) fork(i);
+  const { port } = await listening;
+  if (stopping) return;
+  started = true;
+  if (config.metricsPort !== undefined) {
+    try {
+      metricsServer = await listenMetrics(renderAll, config.metricsHost, config.metricsPort);
+    } catch (err) {
+      logger.error({ err }, 'cannot listen for metrics; stopping');
+      stopAll(1);
+      return;
+    }
+  }
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  const pids = [...workers.values()].map((w) => w.worker.process.pid);
+  logger.info({ url, home: config.home, workers: config.workers, pids, metricsPort: metricsServer ? (metricsServer.address() as { port: number }).port : undefined }, `Bodhi Gateway listening on ${url}`);
+  logger.flush();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker
+
+/** A worker's questions to the primary: each a message with an id, answered by id. */
+class PrimaryLink {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+
+  constructor() {
+    process.on('message', (msg: unknown) => {
+      const a = msg as Answer;
+      if (a?.bodhi !== 'answer') return;
+      const p = this.pending.get(a.id);
+      if (!p) return;
+      this.pending.delete(a.id);
+      clearTimeout(p.timer);
+      if (a.error !== undefined) p.reject(new Error(a.error));
+      else p.resolve(a);
+    });
+    process.on('disconnect', () => {
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new Error('the cluster primary is gone'));
+      }
+      this.pending.clear();
+    });
+  }
+
+  ask(question: Question): Promise<Answer> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (!process.connected || !process.send) return reject(new Error('the cluster primary is gone'));
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error('the cluster primary did not answer in time'));
+      }, ASK_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      process.send({ ...question, id });
+    });
+  }
+}
+
+/** Rate limits counted by the primary for the whole server. */
+class PrimaryRateLimits implements RateLimits {
+  constructor(private readonly link: PrimaryLink) {}
+
+  async take(tokenId: string, rpm: number): Promise<GatewayError | undefined> {
+    const { waitMs = 0 } = await this.link.ask({ bodhi: 'rate', token: tokenId, rpm });
+    return waitMs > 0 ? rateLimited(rpm, waitMs) : undefined;
+  }
+}
+
+async function runWorker(config: Config, primaryLogger: Logger, index: number): Promise<void> {
+  // Every line this worker logs (access log included) says which worker wrote it.
+  const logger = primaryLogger.child({ worker: index });
+  // At once, so the primary's metrics requests are answered (empty) even while this worker starts.
+  new AggregatorRegistry();
+  const link = new PrimaryLink();
+  let server: RunningServer | undefined;
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ why }, 'worker shutting down: no new connections, waiting for in-flight requests');
+    if (!server) process.exit(0);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  // The primary says when to stop; a signal sent to the whole process group (Ctrl-C, systemd)
+  // means the same, and more signals change nothing: the primary enforces the deadline.
+  process.on('message', (msg: unknown) => {
+    if ((msg as Command)?.bodhi === 'stop') stop('asked by the primary');
+  });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('disconnect', () => stop('the primary is gone'));
+
+  try {
+    server = await startServer({ ...config, metricsPort: undefined }, logger, { worker: { index, rateLimits: new PrimaryRateLimits(link) } });
+  } catch (err) {
+    // The IPC channel would keep this process alive: exit, and the primary reports it.
+    logger.error({ err }, 'worker could not start');
+    logger.flush();
+    process.exit(1);
+  }
+  AggregatorRegistry.setRegistries([server.gateway.metrics.registry]);
+  server.gateway.metrics.renderWith(async () => {
+    const { contentType = '', body = '' } = await link.ask({ bodhi: 'metrics' });
+    return { contentType, body };
+  });
+  logger.info({ url: server.url, pid: process.pid }, `worker ${index} serving`);
+  logger.flush();
+}

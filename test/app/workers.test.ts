@@ -1,0 +1,178 @@
+// `bodhi serve --workers 2`: a node:cluster primary and two worker processes on one port, on
+// SQLite and on PostgreSQL. Both workers answer; what the CLI creates works at once on each;
+// a token's rate limit holds across the workers (exactly its limit, not twice it); /metrics on
+// any worker counts the whole server; SIGTERM lets an in-flight stream finish and every process
+// exits.
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodhi } from '../support/cli.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { rawRequest } from '../support/raw-http.js';
+import { waitFor } from '../support/wait.js';
+
+interface Info {
+  process: { pid: number; worker: number | null; workers: number };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A streamed POST read as it arrives, on its own connection. */
+function streamCall(base: string, token: string, body: unknown) {
+  const url = new URL(base);
+  let onStarted!: () => void;
+  const started = new Promise<void>((r) => (onStarted = r));
+  const done = new Promise<{ text: string; complete: boolean }>((resolve) => {
+    let text = '';
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: 'POST', path: '/v1/responses', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } },
+      (res) => {
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+          onStarted();
+        });
+        res.on('end', () => resolve({ text, complete: true }));
+        res.on('error', () => resolve({ text, complete: false }));
+      },
+    );
+    req.on('error', () => resolve({ text, complete: false }));
+    req.end(JSON.stringify(body));
+  });
+  return { started, done };
+}
+
+describe.each(['sqlite', 'postgres'] as const)('bodhi serve --workers 2 (%s)', (kind) => {
+  let up: FakeUpstream;
+  let pg: TestDatabase | undefined;
+  let gp: GatewayProcess;
+  let env: Record<string, string>;
+  let admin: string;
+
+  const cli = async (args: string[]) => {
+    const res = await bodhi(args, env);
+    expect(res.code, res.stderr).toBe(0);
+    return res.stdout.trim();
+  };
+  const info = async (token: string) => {
+    const res = await rawRequest(gp.url, { path: '/bodhi/v1/info', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status, res.body.toString()).toBe(200);
+    return (JSON.parse(res.body.toString()) as Info).process;
+  };
+
+  beforeAll(async () => {
+    up = await startFakeUpstream({ eventDelayMs: 40, textDeltas: 25 }); // ~1 s streams
+    const key = randomBytes(32).toString('hex');
+    pg = kind === 'postgres' ? await createTestDatabase('workers') : undefined;
+    const db = pg ? ['--database-url', pg.url] : [];
+    // A sync poll a minute away: only the check an unknown token triggers can find new ones.
+    gp = await startGatewayProcess(['--workers', '2', ...db], { BODHI_SYNC_INTERVAL_MS: '60000', BODHI_ENCRYPTION_KEY: key, BODHI_LOCAL_BINDING: 'off', BODHI_SHUTDOWN_TIMEOUT_MS: '10000' });
+    env = { BODHI_HOME: gp.home, BODHI_ENCRYPTION_KEY: key, BODHI_DATABASE_URL: pg?.url ?? '' };
+    admin = await cli(['tokens', 'create', '--name', 'admin', '--scope', 'admin']);
+    await cli(['api-models', 'add', '--name', 'up', '--format', 'openai_responses', '--base-url', up.url, '--api-key', up.apiKey, '--models', 'gpt-5']);
+  }, 60_000);
+  afterAll(async () => {
+    await gp?.stop();
+    await up?.close();
+    await pg?.drop();
+  });
+
+  it('answers on one port from both workers (each connection goes to one of them)', async () => {
+    const seen = [];
+    for (let i = 0; i < 8; i++) seen.push(await info(admin));
+    expect(new Set(seen.map((p) => p.worker))).toEqual(new Set([1, 2]));
+    expect(new Set(seen.map((p) => p.pid)).size).toBe(2);
+    expect(seen.every((p) => p.workers === 2 && p.pid !== gp.child.pid)).toBe(true);
+  });
+
+  it('a token created by the CLI while it runs works at once on both workers', async () => {
+    const workers = new Set<number | null>();
+    for (let i = 0; i < 4; i++) {
+      const token = await cli(['tokens', 'create', '--name', `fresh-${i}`, '--scope', 'admin']);
+      // Two connections right away: round-robin gives them to different workers.
+      const [a, b] = await Promise.all([info(token), info(token)]);
+      workers.add(a.worker).add(b.worker);
+    }
+    expect(workers).toEqual(new Set([1, 2]));
+  });
+
+  it('a rate limit holds across the workers: exactly 5 of 20 concurrent requests get through', async () => {
+    const token = await cli(['tokens', 'create', '--name', 'limited', '--rate-limit-rpm', '5']);
+    const results = await Promise.all(Array.from({ length: 20 }, () => rawRequest(gp.url, { path: '/v1/models', headers: { authorization: `Bearer ${token}` } })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    const limited = results.find((r) => r.status === 429)!;
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect(limited.headers['x-ratelimit-limit-requests']).toBe('5');
+    // Both workers served this token's requests (their access-log lines say which).
+    await waitFor(() => gp.logs.filter((l) => l.tokenName === 'limited' && l.msg === 'request').length === 20, 5_000, 'access log lines');
+    expect(new Set(gp.logs.filter((l) => l.tokenName === 'limited' && l.msg === 'request').map((l) => l.worker))).toEqual(new Set([1, 2]));
+  });
+
+  it('/metrics on any worker counts the requests of both', async () => {
+    const calls = 10;
+    const made = await Promise.all(
+      Array.from({ length: calls }, () =>
+        rawRequest(gp.url, {
+          method: 'POST',
+          path: '/v1/responses',
+          headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-5', input: 'hi' }),
+        }),
+      ),
+    );
+    expect(made.map((r) => r.status)).toEqual(Array(calls).fill(200));
+    const total = async () => {
+      const res = await rawRequest(gp.url, { path: '/metrics', headers: { authorization: `Bearer ${admin}` } });
+      expect(res.status).toBe(200);
+      const text = res.body.toString();
+      let sum = 0;
+      for (const m of text.matchAll(/^bodhi_requests_total\{method="POST",route="\/v1\/responses",api_model="up",status="200"\} (\d+)$/gm)) sum += Number(m[1]);
+      let histogram = 0;
+      for (const m of text.matchAll(/^bodhi_request_duration_seconds_count\{method="POST",route="\/v1\/responses",api_model="up"\} (\d+)$/gm)) histogram += Number(m[1]);
+      return { sum, histogram, text };
+    };
+    // Asked of several connections (so of both workers), the answer is the server's.
+    for (let i = 0; i < 4; i++) {
+      const { sum, histogram } = await total();
+      expect(sum).toBe(calls);
+      expect(histogram).toBe(calls);
+    }
+    // The request log is shared: both workers' rows are in the one store.
+    let groups: { key: string | null; requests: number }[] = [];
+    await waitFor(
+      async () => {
+        groups = (JSON.parse(await cli(['usage', '--by', 'api-model', '--json'])) as { groups: typeof groups }).groups;
+        return groups.find((g) => g.key === 'up')?.requests === calls;
+      },
+      10_000,
+      `the request log to hold the ${calls} calls (last seen: ${JSON.stringify(groups)})`,
+      200,
+    );
+  });
+
+  it('SIGTERM to the primary: an in-flight stream finishes, every process exits 0', async () => {
+    const workers = new Set<number>();
+    for (let i = 0; i < 4; i++) workers.add((await info(admin)).pid);
+    expect(workers.size).toBe(2);
+    const stream = streamCall(gp.url, admin, { model: 'gpt-5', input: 'long', stream: true });
+    await stream.started;
+    const exited = new Promise<number | null>((resolve) => gp.child.once('exit', (code) => resolve(code)));
+    gp.child.kill('SIGTERM');
+    const result = await stream.done;
+    expect(result.complete).toBe(true);
+    expect(result.text).toContain('response.completed');
+    expect(await exited).toBe(0);
+    expect(gp.logs.filter((l) => l.msg === 'worker stopped').map((l) => l.code)).toEqual([0, 0]);
+    await waitFor(() => [...workers].every((pid) => !alive(pid)), 5_000, 'workers exited');
+  }, 30_000);
+});
