@@ -133,7 +133,7 @@ export class TallyHistogram {
    */
   get() {
     const data = this.getForPromString();
-    return { ...data, values: data.values.map(({ labels, sharedLabels, ...rest }) => ({ ...rest, labels: { ...sharedLabels, ...labels } })) };
+    return { ...data, values: data.values.map(({ labels, sharedLabels, ...rest }) => ({ ...rest, labels: { ...labels, ...sharedLabels } })) };
   }
 
   reset(): void {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, parseWorkers } from '../../src/config.js';
 import { bodhi } from '../support/cli.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
@@ -50,6 +51,20 @@ function streamCall(base: string, token: string, body: unknown) {
   return { started, done };
 }
 
+describe('--workers / BODHI_WORKERS', () => {
+  it('1 by default, a positive integer, or auto: one per core', () => {
+    expect(parseWorkers(undefined)).toBe(1);
+    expect(parseWorkers('')).toBe(1);
+    expect(parseWorkers('3')).toBe(3);
+    expect(parseWorkers('auto', 8)).toBe(8);
+    expect(parseWorkers('AUTO', 1)).toBe(1);
+    for (const bad of ['0', '-1', '1.5', 'many']) expect(() => parseWorkers(bad), bad).toThrow(/positive integer or 'auto'/);
+    expect(loadConfig({}, {}).workers).toBe(1);
+    expect(loadConfig({}, { BODHI_WORKERS: '2' }).workers).toBe(2);
+    expect(loadConfig({ workers: '4' }, { BODHI_WORKERS: '2' }).workers).toBe(4);
+  });
+});
+
 describe.each(['sqlite', 'postgres'] as const)('bodhi serve --workers 2 (%s)', (kind) => {
   let up: FakeUpstream;
   let pg: TestDatabase | undefined;
@@ -74,7 +89,7 @@ describe.each(['sqlite', 'postgres'] as const)('bodhi serve --workers 2 (%s)', (
     pg = kind === 'postgres' ? await createTestDatabase('workers') : undefined;
     const db = pg ? ['--database-url', pg.url] : [];
     // A sync poll a minute away: only the check an unknown token triggers can find new ones.
-    gp = await startGatewayProcess(['--workers', '2', ...db], { BODHI_SYNC_INTERVAL_MS: '60000', BODHI_ENCRYPTION_KEY: key, BODHI_LOCAL_BINDING: 'off', BODHI_SHUTDOWN_TIMEOUT_MS: '10000' });
+    gp = await startGatewayProcess(['--workers', '2', ...db], { BODHI_SYNC_INTERVAL_MS: '60000', BODHI_ENCRYPTION_KEY: key, BODHI_LOCAL_BINDING: 'off', BODHI_SHUTDOWN_TIMEOUT_MS: '10000', BODHI_METRICS_PORT: '0' });
     env = { BODHI_HOME: gp.home, BODHI_ENCRYPTION_KEY: key, BODHI_DATABASE_URL: pg?.url ?? '' };
     admin = await cli(['tokens', 'create', '--name', 'admin', '--scope', 'admin']);
     await cli(['api-models', 'add', '--name', 'up', '--format', 'openai_responses', '--base-url', up.url, '--api-key', up.apiKey, '--models', 'gpt-5']);
@@ -147,6 +162,11 @@ describe.each(['sqlite', 'postgres'] as const)('bodhi serve --workers 2 (%s)', (
       expect(sum).toBe(calls);
       expect(histogram).toBe(calls);
     }
+    // BODHI_METRICS_PORT: the primary's unauthenticated listener gives the same totals.
+    const metricsPort = gp.logs.find((l) => String(l.msg).startsWith('Bodhi Gateway listening'))!.metricsPort as number;
+    expect(metricsPort).toBeGreaterThan(0);
+    const scraped = (await rawRequest(`http://127.0.0.1:${metricsPort}`, { path: '/metrics' })).body.toString();
+    expect(scraped).toMatch(/^bodhi_requests_total\{method="POST",route="\/v1\/responses",api_model="up",status="200"\} 10$/m);
     // The request log is shared: both workers' rows are in the one store.
     let groups: { key: string | null; requests: number }[] = [];
     await waitFor(
@@ -160,9 +180,31 @@ describe.each(['sqlite', 'postgres'] as const)('bodhi serve --workers 2 (%s)', (
     );
   });
 
+  it('a worker that dies is logged and restarted; the port answers throughout', async () => {
+    const pids = new Map<number | null, number>();
+    for (let i = 0; i < 4; i++) {
+      const p = await info(admin);
+      pids.set(p.worker, p.pid);
+    }
+    const victim = pids.get(2)!;
+    process.kill(victim, 'SIGKILL');
+    await gp.waitForLog((l) => l.msg === 'worker died; restarting it' && l.pid === victim && l.signal === 'SIGKILL', 5_000);
+    // Meanwhile the other worker takes every connection.
+    for (let i = 0; i < 3; i++) expect((await info(admin)).worker).toBe(1);
+    await gp.waitForLog((l) => l.msg === 'worker 2 serving' && l.pid !== victim, 30_000);
+    const after = new Map<number | null, number>();
+    for (let i = 0; i < 6; i++) {
+      const p = await info(admin);
+      after.set(p.worker, p.pid);
+    }
+    expect(after.get(1)).toBe(pids.get(1));
+    expect(after.get(2)).toBeDefined();
+    expect(after.get(2)).not.toBe(victim);
+  }, 45_000);
+
   it('SIGTERM to the primary: an in-flight stream finishes, every process exits 0', async () => {
     const workers = new Set<number>();
-    for (let i = 0; i < 4; i++) workers.add((await info(admin)).pid);
+    for (let i = 0; i < 6; i++) workers.add((await info(admin)).pid);
     expect(workers.size).toBe(2);
     const stream = streamCall(gp.url, admin, { model: 'gpt-5', input: 'long', stream: true });
     await stream.started;
