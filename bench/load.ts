@@ -5,7 +5,7 @@
 // of the second (a per-second counter in its httpClient), which measures bursts, not a rate.
 import autocannon from 'autocannon';
 import { Pool, type Dispatcher } from 'undici';
-import { cpuMs } from './proc.js';
+import { treeCpuMs } from './proc.js';
 import { Samples } from './stats.js';
 import { MODEL, type Target } from './targets.js';
 
@@ -38,7 +38,7 @@ export const REQUEST_BODY = requestBody(MODEL);
 
 export async function runLoad(target: Target, opts: LoadOptions): Promise<LoadResult> {
   const latency = new Samples();
-  const cpuBefore = target.pid ? cpuMs(target.pid) : 0;
+  const cpuBefore = target.pid ? treeCpuMs(target.pid) : 0;
   const started = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -58,7 +58,7 @@ export async function runLoad(target: Target, opts: LoadOptions): Promise<LoadRe
     });
   });
   const elapsedS = (performance.now() - started) / 1000;
-  const hopCpuMs = target.pid ? cpuMs(target.pid) - cpuBefore : null;
+  const hopCpuMs = target.pid ? treeCpuMs(target.pid) - cpuBefore : null;
   return {
     requests: latency.count,
     errors: result.errors + result.timeouts + result.non2xx,
@@ -113,7 +113,7 @@ export async function runPaced(target: Target, opts: PacedOptions): Promise<Load
   latency.reset();
   errors = 0;
 
-  const cpuBefore = target.pid ? cpuMs(target.pid) : 0;
+  const cpuBefore = target.pid ? treeCpuMs(target.pid) : 0;
   const total = Math.round(opts.rate * opts.durationS);
   const intervalMs = 1000 / opts.rate;
   const started = performance.now();
@@ -133,7 +133,7 @@ export async function runPaced(target: Target, opts: PacedOptions): Promise<Load
   });
   await Promise.all(inFlight);
   const elapsedS = (performance.now() - started) / 1000;
-  const hopCpuMs = target.pid ? cpuMs(target.pid) - cpuBefore : null;
+  const hopCpuMs = target.pid ? treeCpuMs(target.pid) - cpuBefore : null;
   await pool.close();
   return { requests: latency.count, errors, rps: latency.count / elapsedS, latency, hopCpuMs };
 }

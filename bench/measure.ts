@@ -19,6 +19,8 @@ export interface ThroughputFigures {
   vsBare: number;
   /** The same against the baseline build (--baseline; NaN without it). */
   vsBaseline: number;
+  /** The same against Bodhi Gateway as one process: for the `workers` target, the --workers speed-up. */
+  vsGateway: number;
   /** Hop CPU time per request, microseconds (null for direct). */
   cpuUsPerRequest: number | null;
   errors: number;
@@ -121,6 +123,7 @@ export async function measureThroughput(targets: Target[], plan: Plan): Promise<
       vsDirect: ratioTo(t.key, 'direct'),
       vsBare: ratioTo(t.key, 'bare'),
       vsBaseline: ratioTo(t.key, 'baseline'),
+      vsGateway: ratioTo(t.key, 'gateway'),
       cpuUsPerRequest: t.pid ? (p.cpuMs * 1000) / p.requests : null,
       errors: p.errors,
     };

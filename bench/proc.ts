@@ -1,7 +1,7 @@
 // What the kernel knows about a target process: CPU time (all threads, like
 // process.cpuUsage) and resident memory. Linux /proc only; the benchmark reads it from outside,
 // so every target, ours or not, is measured the same way.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture Node runs on
 
@@ -13,6 +13,45 @@ export function cpuMs(pid: number): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The process's children, grandchildren... (the workers of `bodhi serve --workers N`). */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      let list = parentOf.get(ppid);
+      if (!list) parentOf.set(ppid, (list = []));
+      list.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of parentOf.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** cpuMs of a process and all its descendants (a worker that exited meanwhile counts 0). */
+export function treeCpuMs(pid: number): number {
+  let total = cpuMs(pid);
+  for (const child of descendants(pid)) {
+    try {
+      total += cpuMs(child);
+    } catch {
+      // exited
+    }
+  }
+  return total;
 }
 
 function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {

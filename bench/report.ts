@@ -5,7 +5,7 @@ import type { LatencyFigures, ManyStreamsFigures, PerTarget, StreamingFigures, T
 import type { Plan } from './plan.js';
 import type { FallbackFigures, RouterFigures } from './routers.js';
 import type { LoopSeries, WsDelayFigures, WsLoopFigures, WsSessionsFigures } from './websocket.js';
-import { TARGET_KEYS, TARGET_NAMES, type TargetKey } from './targets.js';
+import { TARGET_KEYS, TARGET_NAMES, WORKERS, type TargetKey } from './targets.js';
 
 export interface Results {
   plan: Plan;
@@ -201,7 +201,7 @@ ${table(head, [
   row('hop CPU per request (µs)', r.throughput, (v) => f(v.cpuUsPerRequest, 1)),
   row('errors', r.throughput, (v) => String(v.errors)),
 ])}
-
+${workersNote(r)}
 ## 2. Added latency at a fixed ${p.fixedRate.rate} req/s (evenly paced, open loop, up to ${p.fixedRate.connections} keep-alive connections; ${p.fixedRate.rounds} rounds × ${p.fixedRate.seconds} s)
 
 ${table(head, [
@@ -389,3 +389,19 @@ function streamNotes(r: Results): string {
 }
 
 export const loadAverage = () => loadavg();
+
+/** `--workers` (#22): the speed-up of `bodhi serve --workers N` over one process, at 64 connections. */
+export function workersRatio(r: Pick<Results, 'throughput'>): number | undefined {
+  const w = r.throughput.workers;
+  return w && r.throughput.gateway ? w.vsGateway : undefined;
+}
+
+function workersNote(r: Results): string {
+  const ratio = workersRatio(r);
+  if (ratio === undefined) return '';
+  const one = r.throughput.gateway!;
+  const many = r.throughput.workers!;
+  return `
+**${WORKERS} workers vs 1 process** (\`bodhi serve --workers ${WORKERS}\`, same setup, own data dir): ${x(ratio)} the req/s at ${r.plan.throughput.connections} connections (median of the per-round ratios; ${f(many.rps, 0)} vs ${f(one.rps, 0)} req/s), hop CPU per request ${f(many.cpuUsPerRequest, 1)} vs ${f(one.cpuUsPerRequest, 1)} µs (the workers' and the primary's CPU counted). This machine has ${cpus().length} cores shared by the upstream, the load generator and the hop, so the figure says little about a server with cores to spare; see the README.
+`;
+}

@@ -1,4 +1,8 @@
-// `npm run bench [-- --quick] [-- --profile] [-- --only=direct,gateway] (add `framework` for the Fastify floor) [-- --tests=1,2,3,4,router,fallback,ws-delay,ws-sessions,ws-loop] [-- --baseline <git ref>]`
+// `npm run bench [-- --quick] [-- --profile] [-- --only=direct,gateway] (add `framework` for the Fastify floor, `workers` for --workers 2) [-- --tests=1,2,3,4,router,fallback,ws-delay,ws-sessions,ws-loop] [-- --baseline <git ref>] [-- --workers]`
+//
+// --workers (#22): adds the `workers` target (`bodhi serve --workers 2`, set up like `gateway`)
+// and, without --tests, runs only test 1 (throughput at 64 connections); prints 2 workers / 1
+// process as a ratio.
 // Starts the lab (upstream + hops), runs the measurements, prints the table and budget lines,
 // and (full run with every target and test) writes bench/results.md.
 //
@@ -33,8 +37,8 @@ import { measureFallback, measureRouter } from './routers.js';
 import { measureWsDelay, measureWsLoop, measureWsSessions } from './websocket.js';
 import { prepareBaseline, removeBaseline, type Baseline } from './baseline.js';
 import { FULL, QUICK } from './plan.js';
-import { BASELINE_TOLERANCE, baselineChecks, budgets, loadAverage, render, type Results } from './report.js';
-import { DEFAULT_TARGETS, startLab, TARGET_KEYS, type TargetKey } from './targets.js';
+import { BASELINE_TOLERANCE, baselineChecks, budgets, loadAverage, render, workersRatio, type Results } from './report.js';
+import { DEFAULT_TARGETS, startLab, TARGET_KEYS, WORKERS, type TargetKey } from './targets.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -55,10 +59,14 @@ const only = (listFlag('only') as TargetKey[] | undefined) ?? [...DEFAULT_TARGET
 const unknown = only.filter((k) => !TARGET_KEYS.includes(k));
 if (unknown.length) throw new Error(`--only: unknown target ${unknown.join(', ')} (known: ${TARGET_KEYS.join(', ')})`);
 if (!only.includes('direct')) only.unshift('direct');
+// --workers (#22): Bodhi Gateway as one process and with `--workers 2`, side by side; alone
+// (without --tests) just the throughput test, which prints the ratio.
+const workersRun = !!flag('workers');
+if (workersRun) for (const k of ['gateway', 'workers'] as const) if (!only.includes(k)) only.push(k);
 if (only.includes('baseline') && !baselineAt) throw new Error('--only: the baseline target needs --baseline <git ref>');
 if (baselineAt) for (const k of ['gateway', 'baseline'] as const) if (!only.includes(k)) only.push(k);
 const ALL_TESTS = ['1', '2', '3', '4', 'router', 'fallback', 'ws-delay', 'ws-sessions', 'ws-loop'];
-const tests = new Set(listFlag('tests') ?? ALL_TESTS);
+const tests = new Set(listFlag('tests') ?? (workersRun ? ['1'] : ALL_TESTS));
 const unknownTests = [...tests].filter((t) => !ALL_TESTS.includes(t));
 if (unknownTests.length) throw new Error(`--tests: unknown test ${unknownTests.join(', ')} (known: ${ALL_TESTS.join(', ')})`);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -161,6 +169,8 @@ try {
 
   const text = render(results);
   process.stdout.write(`\n${text}`);
+  const ratio = workersRatio(results);
+  if (ratio !== undefined) log(`\n--workers: ${WORKERS} workers / 1 process = ${ratio.toFixed(2)}x req/s at ${plan.throughput.connections} connections`);
   const complete = DEFAULT_TARGETS.every((k) => only.includes(k)) && ALL_TESTS.every((t) => tests.has(t));
   if (plan.name === 'full' && complete) {
     writeFileSync(join(repo, 'bench', 'results.md'), text);

@@ -9,12 +9,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export type TargetKey = 'direct' | 'bare' | 'framework' | 'gateway' | 'baseline' | 'portkey';
+export type TargetKey = 'direct' | 'bare' | 'framework' | 'gateway' | 'workers' | 'baseline' | 'portkey';
 /** Every target, in table order. */
-export const TARGET_KEYS: readonly TargetKey[] = ['direct', 'bare', 'framework', 'gateway', 'baseline', 'portkey'];
+export const TARGET_KEYS: readonly TargetKey[] = ['direct', 'bare', 'framework', 'gateway', 'workers', 'baseline', 'portkey'];
+/** The `workers` target: `bodhi serve --workers WORKERS` (#22), set up like `gateway` otherwise. */
+export const WORKERS = 2;
 /**
  * What a plain `npm run bench` measures; `framework` (the Fastify floor) only when named in
- * `--only`, `baseline` (Bodhi Gateway built from another git ref) only with `--baseline <ref>`.
+ * `--only`, `baseline` (Bodhi Gateway built from another git ref) only with `--baseline <ref>`,
+ * `workers` (the current build with `--workers 2`) only when named in `--only` or with `--workers`.
  */
 export const DEFAULT_TARGETS: readonly TargetKey[] = ['direct', 'bare', 'gateway', 'portkey'];
 export const TARGET_NAMES: Record<TargetKey, string> = {
@@ -22,6 +25,7 @@ export const TARGET_NAMES: Record<TargetKey, string> = {
   bare: 'bare proxy',
   framework: 'Fastify floor',
   gateway: 'Bodhi Gateway',
+  workers: `Bodhi Gateway, ${WORKERS} workers`,
   baseline: 'baseline', // the report names it after its commit: "Bodhi Gateway @ <short sha>"
   portkey: 'Portkey',
 };
@@ -31,7 +35,7 @@ export interface Target {
   origin: string;
   /** Request headers every call to this target carries (credentials, routing). */
   headers: Record<string, string>;
-  /** The hop's process (null for direct, which has no hop). */
+  /** The hop's process (null for direct, which has no hop); its CPU time counts its child processes' too (the workers of `--workers`). */
   pid: number | null;
   /** The model id the request body names (default MODEL); a router's name for the router cases. */
   model?: string;
@@ -115,6 +119,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const home = mkdtempSync(join(tmpdir(), 'bodhi-bench-'));
   // The baseline gateway gets its own data dir (BODHI_HOME), like a second installation.
   const baselineHome = mkdtempSync(join(tmpdir(), 'bodhi-bench-baseline-home-'));
+  // The --workers gateway too: its own data dir (one SQLite file shared by its workers).
+  const workersHome = mkdtempSync(join(tmpdir(), 'bodhi-bench-workers-home-'));
   const ports = await freePorts(TARGET_KEYS.length + 1);
   const refusedPort = ports.shift()!; // closed again by freePorts: nothing listens there
   const start = async (name: string, args: string[], env: Record<string, string> = {}, stdout: number | 'ignore' = 'ignore', profileAs?: TargetKey, stderr: 'inherit' | 'ignore' = 'inherit', cwd = repo) => {
@@ -144,12 +150,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     );
     rmSync(home, { recursive: true, force: true });
     rmSync(baselineHome, { recursive: true, force: true });
+    rmSync(workersHome, { recursive: true, force: true });
   };
   process.once('exit', () => {
     children.forEach(({ child }) => child.exitCode === null && child.kill('SIGKILL'));
     // Interrupted (run.ts turns SIGINT/SIGTERM into an exit): the data dirs go too.
     rmSync(home, { recursive: true, force: true });
     rmSync(baselineHome, { recursive: true, force: true });
+    rmSync(workersHome, { recursive: true, force: true });
   });
 
   try {
@@ -172,7 +180,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     };
     // The current build (`gateway`) and the baseline build are started the same way, each from
     // its own checkout (`root`) with its own data dir and log file.
-    const startBodhi = async (key: 'gateway' | 'baseline', name: string, root: string, dataDir: string, logFile: string) => {
+    const startBodhi = async (key: 'gateway' | 'workers' | 'baseline', name: string, root: string, dataDir: string, logFile: string, workers = 1) => {
       // Configured the way a user would: API model and token through the CLI.
       const cli = async (...args: string[]) =>
         (
@@ -195,7 +203,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       }
       const gateway = await start(
         name,
-        [join(root, 'bin', 'bodhi'), 'serve', '--port', '{port}', '--home', dataDir],
+        [join(root, 'bin', 'bodhi'), 'serve', '--port', '{port}', '--home', dataDir, ...(workers > 1 ? ['--workers', String(workers)] : [])],
         { BODHI_LOG_LEVEL: 'info', BODHI_WS_MAX_SESSIONS_PER_TOKEN: String(WS_SESSIONS_PER_TOKEN) },
         openSync(logFile, 'a'),
         key,
@@ -206,6 +214,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       if (admin) routers = await createRouters(gateway.origin, admin, refusedPort);
     };
     const startGateway = () => startBodhi('gateway', 'Bodhi Gateway', repo, home, gatewayLog);
+    const startWorkers = () => startBodhi('workers', `Bodhi Gateway (${WORKERS} workers)`, repo, workersHome, join(workersHome, 'gateway.log'), WORKERS);
     const startBaseline = () => startBodhi('baseline', 'Bodhi Gateway (baseline)', opts.baselineDir!, baselineHome, baselineLog);
     const startPortkey = async () => {
       const portkey = await start('Portkey', [join(repo, 'node_modules/@portkey-ai/gateway/build/start-server.js'), '--port={port}', '--headless'], { NODE_ENV: 'production' }, 'ignore', 'portkey', 'ignore'); // it prints a stack per failed stream
@@ -224,6 +233,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     if (wanted.has('bare')) starting.push(startBare());
     if (wanted.has('framework')) starting.push(startFramework());
     if (wanted.has('gateway')) starting.push(startGateway());
+    if (wanted.has('workers')) starting.push(startWorkers());
     if (wanted.has('baseline')) starting.push(startBaseline());
     if (wanted.has('portkey')) starting.push(startPortkey());
     const started = await Promise.allSettled(starting);
