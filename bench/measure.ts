@@ -6,7 +6,7 @@ import type { Plan } from './plan.js';
 import { peakRssMb, resetPeakRss, rssMb } from './proc.js';
 import { median } from './stats.js';
 import { runStreams, streamPool } from './streams.js';
-import type { Target, TargetKey } from './targets.js';
+import { WORKERS, type Target, type TargetKey } from './targets.js';
 
 export type PerTarget<T> = Partial<Record<TargetKey, T>>;
 
@@ -81,8 +81,11 @@ export async function warmUp(targets: Target[], plan: Plan): Promise<PerTarget<s
     // (measured with perf: a quarter of a second of JIT in the gateway, less in the bare
     // proxy). Later bursts cost nothing, so the second warm-up run takes that hit instead of
     // the first measured round.
-    await runLoad(t, { connections: plan.throughput.connections, durationS: plan.warmupS / 2 });
-    const r = await runLoad(t, { connections: plan.throughput.connections, durationS: plan.warmupS / 2 });
+    // `bodhi serve --workers N` (#22): each worker JITs on its own share of the requests, so
+    // that target warms up N times as long to reach the same state.
+    const warmupS = (plan.warmupS / 2) * (t.key === 'workers' ? WORKERS : 1);
+    await runLoad(t, { connections: plan.throughput.connections, durationS: warmupS });
+    const r = await runLoad(t, { connections: plan.throughput.connections, durationS: warmupS });
     if (r.requests === 0) throw new Error(`${t.key}: no successful request during warm-up (${r.errors} errors)`);
     const s = await runStreams(t, { streams: 4, concurrency: 4, events: 20, intervalMs: 5 });
     if (s.failed) {

@@ -55,7 +55,8 @@ function baselineRef(): string | undefined {
 
 const plan = flag('quick') ? QUICK : FULL;
 const baselineAt = baselineRef();
-const only = (listFlag('only') as TargetKey[] | undefined) ?? [...DEFAULT_TARGETS];
+// --workers without --only: just the two builds it compares (and direct).
+const only = (listFlag('only') as TargetKey[] | undefined) ?? (flag('workers') ? ['direct', 'gateway', 'workers'] : [...DEFAULT_TARGETS]);
 const unknown = only.filter((k) => !TARGET_KEYS.includes(k));
 if (unknown.length) throw new Error(`--only: unknown target ${unknown.join(', ')} (known: ${TARGET_KEYS.join(', ')})`);
 if (!only.includes('direct')) only.unshift('direct');
