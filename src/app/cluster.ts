@@ -4,8 +4,11 @@
 // What must be one for the whole server lives in the primary, asked over the cluster's IPC:
 //   - rate limits: the one RateLimiter; a worker asks only for tokens that have a limit (one
 //     round trip), so a limit holds across workers (not N x it);
-//   - metrics: /metrics on any worker answers for the whole server (prom-client's
-//     AggregatorRegistry collects every worker's registry); BODHI_METRICS_PORT listens here;
+//   - metrics: /metrics on any worker answers for the whole server: the primary collects every
+//     started worker's registry (getMetricsAsJSON) and sums them with prom-client's
+//     AggregatorRegistry.aggregate, as its cluster support does (but asking only workers that
+//     have started, so a worker being restarted cannot stall a scrape); BODHI_METRICS_PORT
+//     listens here;
 //   - lifecycle: migrations (and the key file) once before the workers start; SIGTERM/SIGINT
 //     drain every worker (each its own graceful stop), bounded by the shutdown timeout; a
 //     worker that dies is logged and restarted with a backoff.
@@ -15,7 +18,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { RateLimiter, rateLimited, type RateLimits } from '../auth/rate-limit.js';
 import type { Config } from '../config.js';
 import { keyForConfig } from '../crypto/secret-box.js';
@@ -39,7 +42,12 @@ const EXIT_GRACE_MS = 5_000;
 type Question = { bodhi: 'rate'; token: string; rpm: number } | { bodhi: 'metrics' };
 type Ask = Question & { id: number };
 type Answer = { bodhi: 'answer'; id: number; waitMs?: number; contentType?: string; body?: string; error?: string };
-type Command = { bodhi: 'stop' };
+type Command = { bodhi: 'stop' } | { bodhi: 'collect'; id: number };
+/** Worker -> primary, unasked: started (its registry can be collected); its registry's metrics. */
+type Report = { bodhi: 'ready' } | { bodhi: 'collected'; id: number; metrics?: WorkerMetrics; error?: string };
+type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
+/** A scrape waits this long for every worker's registry, then fails (a gap, not a false reset). */
+const COLLECT_TIMEOUT_MS = 5_000;
 
 /** Whether this process is a worker of `bodhi serve --workers N`. */
 export function isClusterWorker(): boolean {
@@ -62,8 +70,44 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   await store.close();
 
   const limiter = new RateLimiter();
-  const aggregator = new AggregatorRegistry();
-  const renderAll = async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() });
+  // Workers that have started (their registries can be collected), and scrapes in progress.
+  const ready = new Set<Worker>();
+  const collections = new Map<number, { waiting: Set<Worker>; parts: WorkerMetrics[]; settle: (err?: Error) => void }>();
+  let nextCollection = 1;
+  const renderAll = () =>
+    new Promise<{ contentType: string; body: string }>((resolve, reject) => {
+      const id = nextCollection++;
+      const waiting = new Set([...ready].filter((w) => w.isConnected()));
+      const parts: WorkerMetrics[] = [];
+      const timer = setTimeout(() => settle(new Error(`metrics: ${waiting.size} worker(s) did not answer within ${COLLECT_TIMEOUT_MS} ms`)), COLLECT_TIMEOUT_MS);
+      let settled = false;
+      const settle = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        collections.delete(id);
+        clearTimeout(timer);
+        if (err) return reject(err);
+        const registry = AggregatorRegistry.aggregate(parts);
+        registry
+          .metrics()
+          .then((body) => resolve({ contentType: Registry.PROMETHEUS_CONTENT_TYPE, body }), reject);
+      };
+      collections.set(id, { waiting, parts, settle });
+      if (waiting.size === 0) return settle();
+      for (const w of waiting) w.send({ bodhi: 'collect', id } satisfies Command);
+    });
+  const collected = (worker: Worker, report: Extract<Report, { bodhi: 'collected' }>) => {
+    const c = collections.get(report.id);
+    if (!c || !c.waiting.delete(worker)) return;
+    if (report.error !== undefined) return c.settle(new Error(`metrics: worker: ${report.error}`));
+    c.parts.push(report.metrics ?? []);
+    if (c.waiting.size === 0) c.settle();
+  };
+  /** A worker that exits is no longer waited for (its counts leave the totals, as a restarted process's do). */
+  const gone = (worker: Worker) => {
+    ready.delete(worker);
+    for (const c of collections.values()) if (c.waiting.delete(worker) && c.waiting.size === 0) c.settle();
+  };
   const workers = new Map<number, { worker: Worker; startedAt: number }>();
   const quickDeaths = new Map<number, number>();
   let stopping = false;
@@ -74,8 +118,10 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     if (worker.isConnected()) worker.send(msg);
   };
   const onMessage = (worker: Worker, msg: unknown) => {
-    const ask = msg as Ask;
-    if (ask?.bodhi === 'rate') {
+    const ask = msg as Ask | Report;
+    if (ask?.bodhi === 'ready') ready.add(worker);
+    else if (ask?.bodhi === 'collected') collected(worker, ask);
+    else if (ask?.bodhi === 'rate') {
       answer(worker, { bodhi: 'answer', id: ask.id, waitMs: limiter.wait(ask.token, ask.rpm) });
     } else if (ask?.bodhi === 'metrics') {
       renderAll().then(
@@ -92,6 +138,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     worker.on('exit', (code, signal) => {
       const startedAt = workers.get(index)?.startedAt ?? Date.now();
       workers.delete(index);
+      gone(worker);
       if (stopping) {
         logger.info({ worker: index, pid: worker.process.pid, code, signal }, 'worker stopped');
         if (workers.size === 0) finish(0);
@@ -239,8 +286,6 @@ class PrimaryRateLimits implements RateLimits {
 async function runWorker(config: Config, primaryLogger: Logger, index: number): Promise<void> {
   // Every line this worker logs (access log included) says which worker wrote it.
   const logger = primaryLogger.child({ worker: index });
-  // At once, so the primary's metrics requests are answered (empty) even while this worker starts.
-  new AggregatorRegistry();
   const link = new PrimaryLink();
   let server: RunningServer | undefined;
   let stopping = false;
@@ -274,7 +319,16 @@ async function runWorker(config: Config, primaryLogger: Logger, index: number): 
     logger.flush();
     process.exit(1);
   }
-  AggregatorRegistry.setRegistries([server.gateway.metrics.registry]);
+  const registry = server.gateway.metrics.registry;
+  process.on('message', (msg: unknown) => {
+    const command = msg as Command;
+    if (command?.bodhi !== 'collect' || !process.connected) return;
+    registry.getMetricsAsJSON().then(
+      (metrics) => process.send?.({ bodhi: 'collected', id: command.id, metrics } satisfies Report),
+      (err: unknown) => process.send?.({ bodhi: 'collected', id: command.id, error: err instanceof Error ? err.message : String(err) } satisfies Report),
+    );
+  });
+  process.send?.({ bodhi: 'ready' } satisfies Report);
   server.gateway.metrics.renderWith(async () => {
     const { contentType = '', body = '' } = await link.ask({ bodhi: 'metrics' });
     return { contentType, body };

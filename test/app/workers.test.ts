@@ -189,8 +189,13 @@ describe.each(['sqlite', 'postgres'] as const)('bodhi serve --workers 2 (%s)', (
     const victim = pids.get(2)!;
     process.kill(victim, 'SIGKILL');
     await gp.waitForLog((l) => l.msg === 'worker died; restarting it' && l.pid === victim && l.signal === 'SIGKILL', 5_000);
-    // Meanwhile the other worker takes every connection.
+    // Meanwhile the other worker takes every connection, and a scrape does not wait for the
+    // worker being restarted (only started workers are asked for their registries).
     for (let i = 0; i < 3; i++) expect((await info(admin)).worker).toBe(1);
+    const scrapeStarted = performance.now();
+    const scrape = await rawRequest(gp.url, { path: '/metrics', headers: { authorization: `Bearer ${admin}` } });
+    expect(scrape.status, scrape.body.toString()).toBe(200);
+    expect(performance.now() - scrapeStarted).toBeLessThan(2_000);
     await gp.waitForLog((l) => l.msg === 'worker 2 serving' && l.pid !== victim, 30_000);
     const after = new Map<number | null, number>();
     for (let i = 0; i < 6; i++) {
