@@ -14,7 +14,8 @@
 //     worker that dies is logged and restarted with a backoff.
 // Everything else is shared through the store as between PostgreSQL instances: tokens and
 // models made by the CLI (config sync, and an unknown name checks at once in each worker),
-// routing records, the request log, usage. WebSocket session limits stay per worker.
+// routing records, the request log, usage. WebSocket session limits are counted by the primary
+// too (one round trip per session opened).
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -24,6 +25,7 @@ import type { Config } from '../config.js';
 import { keyForConfig } from '../crypto/secret-box.js';
 import type { GatewayError } from '../errors/catalogue.js';
 import { openStore } from '../store/index.js';
+import type { SessionSlots } from '../pipeline/websocket/sessions.js';
 import { createLogger } from './logger.js';
 import { listenMetrics, startServer, type RunningServer } from './start.js';
 
@@ -39,12 +41,12 @@ const HEALTHY_RUN_MS = 30_000;
 /** After the shutdown timeout, workers get this much longer to exit before they are killed. */
 const EXIT_GRACE_MS = 5_000;
 
-type Question = { bodhi: 'rate'; token: string; rpm: number } | { bodhi: 'metrics' };
+type Question = { bodhi: 'rate'; token: string; rpm: number } | { bodhi: 'metrics' } | { bodhi: 'ws-take'; token?: string | undefined };
 type Ask = Question & { id: number };
-type Answer = { bodhi: 'answer'; id: number; waitMs?: number; contentType?: string; body?: string; error?: string };
+type Answer = { bodhi: 'answer'; id: number; waitMs?: number; contentType?: string; body?: string; refused?: 'sessions' | 'token'; error?: string };
 type Command = { bodhi: 'stop' } | { bodhi: 'collect'; id: number };
 /** Worker -> primary, unasked: started (its registry can be collected); its registry's metrics. */
-type Report = { bodhi: 'ready' } | { bodhi: 'collected'; id: number; metrics?: WorkerMetrics; error?: string };
+type Report = { bodhi: 'ready' } | { bodhi: 'collected'; id: number; metrics?: WorkerMetrics; error?: string } | { bodhi: 'ws-release'; token?: string | undefined };
 type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
 /** A scrape waits this long for every worker's registry, then fails (a gap, not a false reset). */
 const COLLECT_TIMEOUT_MS = 5_000;
@@ -70,6 +72,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   await store.close();
 
   const limiter = new RateLimiter();
+  const sessionSlots = new SessionCounts(config.websocket.maxSessions, config.websocket.maxSessionsPerToken);
   // Workers that have started (their registries can be collected), and scrapes in progress.
   const ready = new Set<Worker>();
   const collections = new Map<number, { waiting: Set<Worker>; parts: WorkerMetrics[]; settle: (err?: Error) => void }>();
@@ -120,6 +123,8 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const onMessage = (worker: Worker, msg: unknown) => {
     const ask = msg as Ask | Report;
     if (ask?.bodhi === 'ready') ready.add(worker);
+    else if (ask?.bodhi === 'ws-take') answer(worker, { bodhi: 'answer', id: ask.id, refused: sessionSlots.take(worker.id, ask.token) });
+    else if (ask?.bodhi === 'ws-release') sessionSlots.release(worker.id, ask.token);
     else if (ask?.bodhi === 'collected') collected(worker, ask);
     else if (ask?.bodhi === 'rate') {
       answer(worker, { bodhi: 'answer', id: ask.id, waitMs: limiter.wait(ask.token, ask.rpm) });
@@ -139,6 +144,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
       const startedAt = workers.get(index)?.startedAt ?? Date.now();
       workers.delete(index);
       gone(worker);
+      sessionSlots.forget(worker.id);
       if (stopping) {
         logger.info({ worker: index, pid: worker.process.pid, code, signal }, 'worker stopped');
         if (workers.size === 0) finish(0);
@@ -231,6 +237,54 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   logger.flush();
 }
 
+/** WebSocket sessions open over all workers, overall and per token, and which worker holds them. */
+class SessionCounts {
+  private total = 0;
+  private readonly perToken = new Map<string, number>();
+  private readonly byWorker = new Map<number, { count: number; tokens: string[] }>();
+
+  constructor(
+    private readonly maxSessions: number,
+    private readonly maxPerToken: number,
+  ) {}
+
+  take(worker: number, token: string | undefined): 'sessions' | 'token' | undefined {
+    if (this.total >= this.maxSessions) return 'sessions';
+    if (token !== undefined && (this.perToken.get(token) ?? 0) >= this.maxPerToken) return 'token';
+    this.total++;
+    if (token !== undefined) this.perToken.set(token, (this.perToken.get(token) ?? 0) + 1);
+    let held = this.byWorker.get(worker);
+    if (!held) this.byWorker.set(worker, (held = { count: 0, tokens: [] }));
+    held.count++;
+    if (token !== undefined) held.tokens.push(token);
+    return undefined;
+  }
+
+  release(worker: number, token: string | undefined): void {
+    const held = this.byWorker.get(worker);
+    if (!held || held.count === 0) return;
+    if (token !== undefined) {
+      const i = held.tokens.indexOf(token);
+      if (i < 0) return;
+      held.tokens.splice(i, 1);
+      const left = (this.perToken.get(token) ?? 1) - 1;
+      if (left > 0) this.perToken.set(token, left);
+      else this.perToken.delete(token);
+    }
+    held.count--;
+    this.total--;
+  }
+
+  /** A worker exited: its sessions are gone with it. */
+  forget(worker: number): void {
+    const held = this.byWorker.get(worker);
+    if (!held) return;
+    for (const token of [...held.tokens]) this.release(worker, token);
+    while (held.count > 0) this.release(worker, undefined);
+    this.byWorker.delete(worker);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Worker
 
@@ -283,6 +337,19 @@ class PrimaryRateLimits implements RateLimits {
   }
 }
 
+/** WebSocket session limits counted by the primary for the whole server. */
+class PrimarySessionSlots implements SessionSlots {
+  constructor(private readonly link: PrimaryLink) {}
+
+  async take(tokenId: string | undefined): Promise<'sessions' | 'token' | undefined> {
+    return (await this.link.ask({ bodhi: 'ws-take', token: tokenId })).refused;
+  }
+
+  release(tokenId: string | undefined): void {
+    if (process.connected) process.send?.({ bodhi: 'ws-release', token: tokenId } satisfies Report);
+  }
+}
+
 async function runWorker(config: Config, primaryLogger: Logger, index: number): Promise<void> {
   // Every line this worker logs (access log included) says which worker wrote it.
   const logger = primaryLogger.child({ worker: index });
@@ -312,7 +379,7 @@ async function runWorker(config: Config, primaryLogger: Logger, index: number): 
   process.on('disconnect', () => stop('the primary is gone'));
 
   try {
-    server = await startServer({ ...config, metricsPort: undefined }, logger, { worker: { index, rateLimits: new PrimaryRateLimits(link) } });
+    server = await startServer({ ...config, metricsPort: undefined }, logger, { worker: { index, rateLimits: new PrimaryRateLimits(link), sessionSlots: new PrimarySessionSlots(link) } });
   } catch (err) {
     // The IPC channel would keep this process alive: exit, and the primary reports it.
     logger.error({ err }, 'worker could not start');

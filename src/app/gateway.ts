@@ -14,7 +14,7 @@ import { ApiModelService } from '../models/api-model-service.js';
 import { LocalAliasService } from '../models/local-alias-service.js';
 import { RouterService } from '../models/router-service.js';
 import { RouterHealth } from '../state/router-health.js';
-import { ResponsesSessions } from '../pipeline/websocket/sessions.js';
+import { ResponsesSessions, type SessionSlots } from '../pipeline/websocket/sessions.js';
 import type { WebSocketConfig } from '../config.js';
 import { ModelRegistry, UnknownFormatError } from '../state/registry.js';
 import { GatewayMetrics } from '../observability/metrics.js';
@@ -83,7 +83,7 @@ export interface GatewayOptions {
   /** Span processors for OpenTelemetry (tests use an in-memory exporter); default: OTLP from OTEL_* env. */
   spanProcessors?: SpanProcessor[];
   /** Under `bodhi serve --workers N` (app/cluster.ts): this worker's number and the primary's rate limits. */
-  worker?: { index: number; rateLimits: RateLimits };
+  worker?: { index: number; rateLimits: RateLimits; sessionSlots?: SessionSlots };
 }
 
 export async function createGateway(config: Config, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
@@ -160,6 +160,7 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
   const websocketSessions = new ResponsesSessions(
     { registry, responseRoutes, pipeline, recorder, metrics, health: routerHealth, rateLimits, tokens, config: config.websocket, bodyLimitBytes: config.bodyLimitBytes, noWebSocket: new Set() },
     (open) => metrics.websocketSessions(open),
+    options.worker?.sessionSlots,
   );
 
   return {

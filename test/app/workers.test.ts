@@ -5,6 +5,7 @@
 // exits.
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseWorkers } from '../../src/config.js';
 import { bodhi } from '../support/cli.js';
@@ -89,7 +90,7 @@ describe.each(['sqlite', 'postgres'] as const)('bodhi serve --workers 2 (%s)', (
     pg = kind === 'postgres' ? await createTestDatabase('workers') : undefined;
     const db = pg ? ['--database-url', pg.url] : [];
     // A sync poll a minute away: only the check an unknown token triggers can find new ones.
-    gp = await startGatewayProcess(['--workers', '2', ...db], { BODHI_SYNC_INTERVAL_MS: '60000', BODHI_ENCRYPTION_KEY: key, BODHI_LOCAL_BINDING: 'off', BODHI_SHUTDOWN_TIMEOUT_MS: '10000', BODHI_METRICS_PORT: '0' });
+    gp = await startGatewayProcess(['--workers', '2', ...db], { BODHI_SYNC_INTERVAL_MS: '60000', BODHI_ENCRYPTION_KEY: key, BODHI_LOCAL_BINDING: 'off', BODHI_SHUTDOWN_TIMEOUT_MS: '10000', BODHI_METRICS_PORT: '0', BODHI_WS_MAX_SESSIONS_PER_TOKEN: '2' });
     env = { BODHI_HOME: gp.home, BODHI_ENCRYPTION_KEY: key, BODHI_DATABASE_URL: pg?.url ?? '' };
     admin = await cli(['tokens', 'create', '--name', 'admin', '--scope', 'admin']);
     await cli(['api-models', 'add', '--name', 'up', '--format', 'openai_responses', '--base-url', up.url, '--api-key', up.apiKey, '--models', 'gpt-5']);
@@ -131,6 +132,30 @@ describe.each(['sqlite', 'postgres'] as const)('bodhi serve --workers 2 (%s)', (
     // Both workers served this token's requests (their access-log lines say which).
     await waitFor(() => gp.logs.filter((l) => l.tokenName === 'limited' && l.msg === 'request').length === 20, 5_000, 'access log lines');
     expect(new Set(gp.logs.filter((l) => l.tokenName === 'limited' && l.msg === 'request').map((l) => l.worker))).toEqual(new Set([1, 2]));
+  });
+
+  it('WebSocket session limits hold across the workers: 2 per token, wherever the sessions land', async () => {
+    const token = await cli(['tokens', 'create', '--name', 'ws-limited']);
+    /** Opens a session; resolves with its socket, or with the close code when it was refused. */
+    const open = () =>
+      new Promise<{ ws: WebSocket; refused: number | null }>((resolve, reject) => {
+        const ws = new WebSocket(`${gp.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${token}` } });
+        let settled = false;
+        ws.on('error', reject);
+        ws.on('close', (code) => {
+          if (!settled) resolve({ ws, refused: code });
+          settled = true;
+        });
+        // An admitted session stays open with nothing to say.
+        ws.on('open', () => setTimeout(() => !settled && ((settled = true), resolve({ ws, refused: null })), 700));
+      });
+    const sessions = await Promise.all([open(), open(), open(), open()]);
+    expect(sessions.map((s) => s.refused).sort()).toEqual([1013, 1013, null, null]);
+    // A closed session gives its slot back.
+    const admitted = sessions.filter((s) => s.refused === null);
+    admitted[0]!.ws.close();
+    await waitFor(async () => (await open().then((s) => (s.refused === null ? (s.ws.close(), true) : false))), 5_000, 'a slot freed by a closed session');
+    admitted[1]!.ws.close();
   });
 
   it('/metrics on any worker counts the requests of both', async () => {

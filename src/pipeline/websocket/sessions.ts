@@ -1,10 +1,19 @@
 // The open Responses WebSocket sessions of this process: the limits on how many (overall and
 // per token), and the drain at shutdown (each finishes the response in flight, then gets a
-// close frame with 1001; the shutdown deadline closes the rest).
+// close frame with 1001; the shutdown deadline closes the rest). Under `bodhi serve --workers N`
+// the limits are counted for the whole server by the cluster primary (SessionSlots: one round
+// trip per session opened, none per frame).
 import type WebSocket from 'ws';
 import { GatewayError } from '../../errors/catalogue.js';
 import { gatewayErrorFrame } from './frames.js';
 import { ResponsesSession, type SessionDeps, type SessionOrigin } from './session.js';
+
+/** Counts open sessions somewhere else (the cluster primary): a slot per session, for its life. */
+export interface SessionSlots {
+  /** Takes a slot: undefined when admitted, else which limit refused it. */
+  take(tokenId: string | undefined): Promise<'sessions' | 'token' | undefined>;
+  release(tokenId: string | undefined): void;
+}
 
 export class ResponsesSessions {
   private readonly open = new Set<ResponsesSession>();
@@ -14,6 +23,7 @@ export class ResponsesSessions {
   constructor(
     private readonly deps: SessionDeps,
     private readonly onCountChanged: (open: number) => void = () => undefined,
+    private readonly slots?: SessionSlots,
   ) {}
 
   get size(): number {
@@ -35,14 +45,46 @@ export class ResponsesSessions {
       client.close(1012, 'server restarting');
       return;
     }
-    let refusal: string | undefined;
-    if (this.open.size >= maxSessions) refusal = `The gateway has ${maxSessions} WebSocket sessions open, its limit; try again shortly or use HTTP.`;
-    else if (mine >= maxSessionsPerToken) refusal = `This token has ${maxSessionsPerToken} WebSocket sessions open, its limit; close one or use HTTP.`;
-    if (refusal) {
+    const refuse = (limit: 'sessions' | 'token') => {
+      const refusal =
+        limit === 'sessions'
+          ? `The gateway has ${maxSessions} WebSocket sessions open, its limit; try again shortly or use HTTP.`
+          : `This token has ${maxSessionsPerToken} WebSocket sessions open, its limit; close one or use HTTP.`;
       client.send(gatewayErrorFrame(new GatewayError('websocket_session_limit', refusal)));
       client.close(1013, 'too many sessions');
+    };
+    if (this.slots) {
+      const slots = this.slots;
+      // No frame is read until the primary answers.
+      client.pause();
+      slots.take(tokenId).then(
+        (limit) => {
+          // Reading again (a close handshake needs the client's close frame read, too).
+          client.resume();
+          if (limit) return refuse(limit);
+          // The client left, or shutdown began, while the primary was asked.
+          if (client.readyState !== client.OPEN || this.draining_) {
+            slots.release(tokenId);
+            if (client.readyState === client.OPEN) client.close(1012, 'server restarting');
+            return;
+          }
+          this.start(client, origin, tokenId, () => slots.release(tokenId));
+        },
+        () => {
+          client.resume();
+          client.send(gatewayErrorFrame(new GatewayError('internal_error', 'The gateway could not count its WebSocket sessions; try again shortly or use HTTP.')));
+          client.close(1011, 'internal error');
+        },
+      );
       return;
     }
+    if (this.open.size >= maxSessions) return refuse('sessions');
+    if (mine >= maxSessionsPerToken) return refuse('token');
+    this.start(client, origin, tokenId);
+  }
+
+  private start(client: WebSocket, origin: SessionOrigin, tokenId: string | undefined, onDone?: () => void): void {
+    const mine = tokenId === undefined ? 0 : (this.perToken.get(tokenId) ?? 0);
     const session = new ResponsesSession(this.deps, client, origin);
     this.open.add(session);
     if (tokenId !== undefined) this.perToken.set(tokenId, mine + 1);
@@ -54,6 +96,7 @@ export class ResponsesSessions {
         if (left > 0) this.perToken.set(tokenId, left);
         else this.perToken.delete(tokenId);
       }
+      onDone?.();
       this.onCountChanged(this.open.size);
     });
   }
