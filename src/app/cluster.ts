@@ -146,6 +146,8 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
       gone(worker);
       sessionSlots.forget(worker.id);
       if (stopping) {
+        // A worker that did not stop cleanly makes the primary's exit code 1 too.
+        if (code !== 0) exitCode = 1;
         logger.info({ worker: index, pid: worker.process.pid, code, signal }, 'worker stopped');
         if (workers.size === 0) finish(0);
         return;

@@ -205,6 +205,26 @@ describe.each(['sqlite', 'postgres'] as const)('bodhi serve --workers 2 (%s)', (
     );
   });
 
+  it('a rate limit holds over WebSocket too: the primary counts each response.create', async () => {
+    // 3 a minute: the upgrade request and two responses; the third response is refused.
+    const token = await cli(['tokens', 'create', '--name', 'ws-rpm', '--rate-limit-rpm', '3']);
+    const ws = new WebSocket(`${gp.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${token}` } });
+    const frames: { type?: string; status?: number }[] = [];
+    ws.on('message', (data) => frames.push(JSON.parse(String(data)) as { type?: string; status?: number }));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const turnEnds = (f: { type?: string }) => f.type === 'response.completed' || f.type === 'error';
+    const outcomes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = frames.filter(turnEnds).length;
+      ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5', input: `turn ${i}` }));
+      await waitFor(() => frames.filter(turnEnds).length > before, 10_000, `turn ${i} to end`);
+      const end = frames.filter(turnEnds).at(-1)!;
+      outcomes.push(end.type === 'error' ? `error ${end.status}` : 'completed');
+    }
+    ws.close();
+    expect(outcomes).toEqual(['completed', 'completed', 'error 429']);
+  });
+
   it('a worker that dies is logged and restarted; the port answers throughout', async () => {
     const pids = new Map<number | null, number>();
     for (let i = 0; i < 4; i++) {
