@@ -143,7 +143,14 @@ export class ProxyPipeline {
       const observer = this.observer(call, target);
       const startedAt = performance.now();
       const lastTry = attempts.length + 1 === maxAttempts;
-      const outcome = await this.attemptOne(ctx, call, target, observer, client, pinned || lastTry ? undefined : hold);
+      const onHead = (status: number) => {
+        if (hold(status)) return !(pinned || lastTry);
+        // A good head settles the target's health (and frees its one trial call) now, not when
+        // a long stream ends.
+        health.succeeded(router, routerTarget);
+        return false;
+      };
+      const outcome = await this.attemptOne(ctx, call, target, observer, client, onHead);
       const tried: Tried = { target, routerTarget, observer, outcome };
       const reason = outcome.kind === 'completed' && !hold(outcome.status) ? null : outcome.kind === 'client_closed' ? 'client_closed' : fallbackReason(outcome);
       attempts.push({
@@ -158,8 +165,7 @@ export class ProxyPipeline {
         final = tried;
         break;
       }
-      if (reason === null) health.succeeded(router, routerTarget);
-      else health.failed(router, routerTarget, 'headers' in outcome ? retryAfterMs(outcome.headers) : null);
+      if (reason !== null) health.failed(router, routerTarget, 'headers' in outcome ? retryAfterMs(outcome.headers) : null);
       if (outcome.kind === 'held' || outcome.kind === 'upstream_failed') {
         metrics.routerFallback(router.name, routerTarget.label, reason!);
         // An answer beats no answer: a later target that never answers keeps the held one.
