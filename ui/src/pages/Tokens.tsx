@@ -293,7 +293,7 @@ export function Tokens() {
                         <strong className="clip" title={t.name}>
                           {t.name}
                         </strong>
-                        <div className="muted small mono">{t.token_hint}</div>
+                        <div className="muted small mono nowrap">{t.token_hint}</div>
                       </div>
                     </td>
                     <td data-label="Scope" title={SCOPES.find((s) => s.id === t.scope)?.description}>
@@ -319,7 +319,7 @@ export function Tokens() {
                       {t.status === 'active' && (
                         <>
                           {editing !== t.id && (
-                            <button type="button" className="button button--quiet" aria-label={`Edit limits of ${t.name}`} onClick={() => setEditing(t.id)}>
+                            <button type="button" className="button button--small button--quiet" aria-label={`Edit limits of ${t.name}`} onClick={() => setEditing(t.id)}>
                               Edit limits
                             </button>
                           )}
