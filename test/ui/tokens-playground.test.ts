@@ -305,6 +305,23 @@ describe('web UI: token limits, Playground parameters and code, GGUF check on bl
     expect(spec.paths['/bodhi/v1/aliases/check-file']?.post?.operationId).toBe('checkLocalAliasFile');
   });
 
+  it('Usage: "(none)" is explained (calls without a token, e.g. refused ones)', async () => {
+    // A call with an unknown token: refused, logged without a token.
+    const refused = await gw.call('/v1/chat/completions', { method: 'POST', token: 'sk-bodhiapp_' + 'x'.repeat(43), json: { model: 'gpt-4.1-mini', messages: [] } });
+    expect(refused.status).toBe(401);
+    await expect
+      .poll(async () => ((await (await gw.call('/bodhi/v1/usage?since=24h&by=token')).json()) as { groups: { key: string | null }[] }).groups.some((g) => g.key === null), { timeout: 5_000 })
+      .toBe(true);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage', exact: true }).click();
+    await page.getByRole('radiogroup', { name: 'Group by' }).getByText('Token').click();
+    await page.getByRole('heading', { name: 'By token' }).waitFor();
+    const note = page.getByTestId('none-explained');
+    await note.waitFor();
+    expect(await note.textContent()).toMatch(/^\(none\): Calls with no token: refused/);
+    expect(await page.locator('.usage-table tbody td span[title]', { hasText: '(none)' }).getAttribute('title')).toMatch(/refused/);
+    await screenshot(page, 'usage-none-explained');
+  });
+
   it('logged no browser errors (CSP violations included)', () => {
     expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
   });
