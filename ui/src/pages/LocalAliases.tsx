@@ -1,6 +1,6 @@
 // Local aliases: GGUF model files on the gateway host, run by llama.cpp for /v1/chat/completions
 // and /v1/embeddings. Add (the gateway checks the file is a readable GGUF model), list, remove.
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { ApiError, getJson, sendJson, type List, type LocalAlias } from '../api';
 import { Field } from '../components/Field';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
@@ -23,21 +23,26 @@ function AddAlias({ onAdded }: { onAdded: (alias: LocalAlias) => void }) {
   /** The file the gateway last found good (checked when the field loses focus). */
   const [fileOk, setFileOk] = useState<string>();
   const [checking, setChecking] = useState(false);
+  /** The path being checked: an answer for an older value is dropped. */
+  const checkingPath = useRef<string | undefined>(undefined);
 
   /** Runs the gateway's file check (the same as on create) when the field loses focus. */
   const checkFile = async (value: string) => {
     const path = value.trim();
     if (!path) return;
+    checkingPath.current = path;
     setChecking(true);
     try {
       const checked = await sendJson<{ model_file: string }>('POST', '/bodhi/v1/aliases/check-file', { model_file: path });
+      if (checkingPath.current !== path) return;
       setErrors((e) => ({ ...e, model_file: undefined }));
       setFileOk(checked.model_file);
     } catch (err) {
+      if (checkingPath.current !== path) return;
       setFileOk(undefined);
       if (err instanceof ApiError && err.param === 'model_file') setErrors((e) => ({ ...e, model_file: err.message }));
     } finally {
-      setChecking(false);
+      if (checkingPath.current === path) setChecking(false);
     }
   };
 
