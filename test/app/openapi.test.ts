@@ -222,6 +222,35 @@ describe('Swagger UI', () => {
     expect(doc.status).toBe(200);
     expect(await doc.json()).toEqual(await json.json());
   });
+
+  it('sets its strict CSP on /swagger-ui only', async () => {
+    const { SWAGGER_UI_CSP } = await import('../../src/app/swagger-ui.js');
+    for (const path of ['/swagger-ui', '/swagger-ui/', '/swagger-ui/static/swagger-initializer.js']) {
+      const res = await e2e.gw.call(path, { token: null });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-security-policy'), path).toBe(SWAGGER_UI_CSP);
+      await res.arrayBuffer();
+    }
+    expect(SWAGGER_UI_CSP).not.toMatch(/unsafe-inline|unsafe-eval|upgrade-insecure-requests|https:/);
+    for (const path of ['/api-docs/openapi.json', '/ping', '/v1/models']) {
+      const res = await e2e.gw.call(path);
+      expect(res.headers.get('content-security-policy'), path).toBeNull();
+      await res.arrayBuffer();
+    }
+  });
+
+  it('carries the gateway name, not Fastify logo, and points Swagger UI at /api-docs/openapi.json', async () => {
+    const page = await (await e2e.gw.call('/swagger-ui/', { token: null })).text();
+    expect(page).toContain('<title>API reference · Bodhi Gateway</title>');
+    expect(page).toContain('theme/favicon.svg');
+    const init = await (await e2e.gw.call('/swagger-ui/static/swagger-initializer.js', { token: null })).text();
+    const logo = /img\.src = 'data:image\/svg\+xml;base64,([^']+)'/.exec(init)?.[1];
+    expect(Buffer.from(logo ?? '', 'base64').toString('utf8')).toContain('<title>Bodhi Gateway</title>');
+    expect(init).toMatch(/function swaggerUiPlugin\(/);
+    expect(init).toMatch(/["']\/api-docs\/openapi\.json["']/);
+    // The plugin's source goes into the page as text: the script must still parse (the browser test runs it).
+    new Function(init);
+  });
 });
 
 describe('the documented schemas match what goes over the wire', () => {
