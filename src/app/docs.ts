@@ -10,10 +10,11 @@ import { chatSchemas } from '../surfaces/openai/schemas/chat.js';
 import { modelsSchemas } from '../surfaces/openai/schemas/models.js';
 import { responsesSchemas } from '../surfaces/openai/schemas/responses.js';
 import type { Gateway } from './gateway.js';
+import { DOCS_JSON_PATH, swaggerUiOptions } from './swagger-ui.js';
 
 export const SHARED_SCHEMAS: readonly { $id: string }[] = [errorResponseSchema, ...responsesSchemas, ...chatSchemas, ...modelsSchemas, ...managementSchemas];
 
-export const DOCS_JSON_PATH = '/api-docs/openapi.json';
+export { DOCS_JSON_PATH };
 
 const DESCRIPTION = `An OpenAI-compatible gateway. Send a gateway token as \`Authorization: Bearer <token>\` (use **Authorize** above; create one with \`bodhi tokens create --name NAME\`).
 
@@ -60,11 +61,7 @@ export function registerDocs(app: FastifyInstance, gw: Gateway): void {
     transform: ({ schema, url }) => ({ schema, url: openApiUrl(url, schema) }),
   });
 
-  void app.register(swaggerUi, {
-    routePrefix: '/swagger-ui',
-    staticCSP: true,
-    uiConfig: { deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0, displayRequestDuration: true },
-  });
+  void app.register(swaggerUi, swaggerUiOptions);
 
   app.get(DOCS_JSON_PATH, { schema: { hide: true } }, async () => app.swagger());
 }
