@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { writeTinyGguf } from '../support/tiny-gguf.js';
-import { clearScreenshots, ensureUiBuilt, launchBrowser, screenshot, watchErrors } from './browser.js';
+import { ensureUiBuilt, launchBrowser, screenshot, watchErrors } from './browser.js';
 
 const run = promisify(execFile);
 const UPSTREAM_KEY = 'sk-ui-upstream-SECRET-42';
@@ -42,7 +42,6 @@ let browser: Browser;
 
 beforeAll(async () => {
   await ensureUiBuilt();
-  clearScreenshots();
   browser = await launchBrowser();
 }, 60_000);
 
