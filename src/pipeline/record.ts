@@ -140,7 +140,8 @@ export class RequestRecorder {
         reasoningTokens: usage?.reasoningTokens ?? null,
         cachedTokens: usage?.cachedTokens ?? null,
         usageCounted,
-        ...(f.error ? { error: { code: f.error.code, message: redactSecrets(f.error.message) } } : {}),
+        // Always set (undefined for most calls), so every row has one shape.
+        error: f.error ? { code: f.error.code, message: redactSecrets(f.error.message) } : undefined,
       });
     };
     if (!usage) return write(false);

@@ -357,10 +357,10 @@ describe.each([
     const rows = [
       row({}),
       row({ createdAt: base + 10 }),
-      // Three rows in the same millisecond: the id breaks the tie.
-      row({ createdAt: base + 20, tokenId: 'tid-bob', tokenName: 'bob' }),
-      row({ createdAt: base + 20, status: 404, outcome: 'rejected', model: 'nope', apiModelId: null, apiModelName: null, upstreamModel: null, error: { code: 'model_not_found', message: "The model 'nope' does not exist." } }),
-      row({ createdAt: base + 20, status: 502, outcome: 'upstream_failed', apiModelName: 'dead', error: { code: 'upstream_unavailable', message: 'refused' } }),
+      // Three rows in the same millisecond, stored out of id order: the id breaks the tie.
+      row({ id: `tie-b-${randomUUID()}`, createdAt: base + 20, tokenId: 'tid-bob', tokenName: 'bob' }),
+      row({ id: `tie-c-${randomUUID()}`, createdAt: base + 20, status: 404, outcome: 'rejected', model: 'nope', apiModelId: null, apiModelName: null, upstreamModel: null, error: { code: 'model_not_found', message: "The model 'nope' does not exist." } }),
+      row({ id: `tie-a-${randomUUID()}`, createdAt: base + 20, status: 502, outcome: 'upstream_failed', apiModelName: 'dead', error: { code: 'upstream_unavailable', message: 'refused' } }),
       row({ createdAt: base + 30, model: 'team', router: 'team', apiModelName: 'chat', attempts: [{ api_model: 'dead', model: 'gpt-4o', status: null, reason: 'connect_refused', duration_ms: 1 }, { api_model: 'chat', model: 'gpt-4o', status: 200, reason: null, duration_ms: 3 }] }),
       row({ createdAt: base + 40, route: '/v1/responses', model: 'gpt-5', apiModelName: 'res', responseId: 'resp_q1' }),
       row({ createdAt: base + 50, status: 401, outcome: 'rejected', tokenId: null, tokenName: null, model: null, apiModelName: null, error: { code: null, message: 'no token' } }),

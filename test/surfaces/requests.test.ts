@@ -110,7 +110,7 @@ describe('/bodhi/v1/requests', () => {
   it('filters by token (name or id), model, API model or router, route and time', async () => {
     const aliceRows = (await list('token=alice')).data as Json[];
     expect(aliceRows).toHaveLength(3);
-    expect((await list(`token=${aliceRows[0].token_id}`)).data).toHaveLength(3);
+    expect((await list(`token=${aliceRows[0]!.token_id}`)).data).toHaveLength(3);
     expect((await list('token=bob')).data.map((r: Json) => r.status)).toEqual([502, 404]);
     expect((await list('token=nobody')).data).toHaveLength(0);
 
@@ -125,7 +125,7 @@ describe('/bodhi/v1/requests', () => {
     expect((await list('route=%2Fv1%2Fembeddings')).data).toHaveLength(0);
 
     const all = (await list('')).data as Json[];
-    const mid = Date.parse(all[2].created_at);
+    const mid = Date.parse(all[2]!.created_at);
     const newer = (await list(`since=${mid}`)).data as Json[];
     const older = (await list(`until=${mid}`)).data as Json[];
     expect(newer.length + older.length).toBe(6);

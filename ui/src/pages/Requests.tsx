@@ -2,7 +2,7 @@
 // time window, token, model, API model or router, status class and route, paged with the
 // cursor ("Load more"). A row opens its detail: timings, attempts, usage, the gateway's error,
 // and the response id, which opens in the Playground's poll view. No bodies are ever stored.
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { getJson, type ApiModel, type List, type Router, type Token } from '../api';
 import { Segmented } from '../components/Segmented';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
@@ -33,6 +33,12 @@ const target = (r: RequestRow) => (r.router ? `${r.router} → ${r.api_model ?? 
 
 function Detail({ row, onClose }: { row: RequestRow; onClose: () => void }) {
   const titleId = useId();
+  const heading = useRef<HTMLHeadingElement>(null);
+  // A row far down the list opens its detail above it: bring the detail into view and move focus there.
+  useEffect(() => {
+    heading.current?.focus({ preventScroll: true });
+    heading.current?.scrollIntoView({ block: 'start' });
+  }, [row.id]);
   const fields: [string, ReactNode][] = [
     ['Time', new Date(row.created_at).toLocaleString()],
     ['Request id', <code key="id">{row.id}</code>],
@@ -70,7 +76,9 @@ function Detail({ row, onClose }: { row: RequestRow; onClose: () => void }) {
   return (
     <section className="card request-detail" aria-labelledby={titleId} data-testid="request-detail">
       <div className="card-head">
-        <h2 id={titleId}>Request detail</h2>
+        <h2 id={titleId} ref={heading} tabIndex={-1}>
+          Request detail
+        </h2>
         <button type="button" className="button button--small" onClick={onClose}>
           Close
         </button>
