@@ -1,9 +1,10 @@
 // GET /bodhi/v1/requests through real HTTP: calls that succeed, are rejected (unknown model,
-// bad token), fail upstream (refused port) and go through a router, then every filter, status
+// bad token), fail upstream (refused port), go through a router or the Anthropic surface, then every filter, status
 // classes, cursor paging without duplicates or gaps, bad parameters (400 naming them), admin
 // only, the gateway's own error on the rows that have one, and the OpenAPI document.
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeAnthropic } from '../support/fake-anthropic.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { waitUntil } from '../support/wait.js';
@@ -183,6 +184,8 @@ describe('/bodhi/v1/requests', () => {
     ['cursor=not-a-cursor', 'cursor'],
     [`cursor=${Buffer.from('["x","y"]').toString('base64url')}`, 'cursor'],
     ['colour=red', 'colour'],
+    ['token=a&token=b', 'token'],
+    ['limit=1e2', 'limit'],
   ])('refuses %s with a 400 naming the parameter', async (query, param) => {
     const res = await gw.call(`/bodhi/v1/requests?${query}`);
     const body = (await res.json()) as Json;
@@ -195,6 +198,27 @@ describe('/bodhi/v1/requests', () => {
     const res = await gw.call('/bodhi/v1/requests', { token: alice });
     expect(res.status).toBe(403);
     expect((await gw.call('/bodhi/v1/requests', { token: null })).status).toBe(401);
+  });
+
+  // Last: it adds rows the tests above do not expect.
+  it('lists Anthropic Messages calls too, by their own route', async () => {
+    const claude = await startFakeAnthropic();
+    try {
+      await gw.addApiModel({ name: 'claude', api_format: 'anthropic', base_url: claude.baseUrl, api_key: claude.apiKey, models: ['claude-sonnet-4-6'] });
+      const res = await gw.call('/anthropic/v1/messages', {
+        method: 'POST',
+        token: alice,
+        headers: { 'anthropic-version': '2023-06-01' },
+        json: { model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] },
+      });
+      expect(res.status).toBe(200);
+      await waitUntil(async () => (await list('api_model=claude')).data.length === 1);
+      const [row] = (await list(`route=${encodeURIComponent('/anthropic/v1/messages')}`)).data as Json[];
+      expect(row).toMatchObject({ token_name: 'alice', model: 'claude-sonnet-4-6', api_model: 'claude', status: 200, outcome: 'completed', error: null });
+      expect(row!.input_tokens).toBeGreaterThan(0);
+    } finally {
+      await claude.close();
+    }
   });
 
   it('is documented in OpenAPI', async () => {
