@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import type { LatencyFigures, ManyStreamsFigures, PerTarget, StreamingFigures, ThroughputFigures } from './measure.js';
 import type { Plan } from './plan.js';
 import type { FallbackFigures, RouterFigures } from './routers.js';
+import type { LoopSeries, WsDelayFigures, WsLoopFigures, WsSessionsFigures } from './websocket.js';
 import { TARGET_KEYS, TARGET_NAMES, type TargetKey } from './targets.js';
 
 export interface Results {
@@ -23,6 +24,10 @@ export interface Results {
   /** The router cases (#19), gateway only. */
   router?: RouterFigures | undefined;
   fallback?: FallbackFigures | undefined;
+  /** The WebSocket cases (#20), gateway only. */
+  wsDelay?: WsDelayFigures | undefined;
+  wsSessions?: WsSessionsFigures | undefined;
+  wsLoop?: WsLoopFigures | undefined;
 }
 
 export interface Budget {
@@ -38,6 +43,9 @@ export const targetName = (r: Pick<Results, 'baseline'>, k: TargetKey) => (k ===
 /** Routers (#19): a healthy router's CPU per request within 5 % of naming the API model; a fallback adds at most 1 ms beyond the refused attempt. */
 export const ROUTER_CPU_BUDGET = 1.05;
 export const FALLBACK_ADDED_MS_BUDGET = 1;
+
+/** Responses over WebSocket (#20): a native session adds at most 1 ms per frame (p99) to a direct WebSocket. */
+export const WS_FRAME_ADDED_MS_BUDGET = 1;
 
 /** How far the current build may fall behind the baseline build at 64 connections (--baseline). */
 export const BASELINE_TOLERANCE = 0.05;
@@ -79,6 +87,16 @@ export function budgets(r: Results): Budget[] {
   const fb = r.fallback && r.fallback.errors === 0 ? r.fallback : undefined;
   add('Router fallback: added latency beyond the refused connect, p50', fb?.addedP50, FALLBACK_ADDED_MS_BUDGET, false, ' ms', 3);
   add('Router fallback: added latency beyond the refused connect, p99', fb?.addedP99, FALLBACK_ADDED_MS_BUDGET, false, ' ms', 3);
+  const wd = r.wsDelay && r.wsDelay.errors === 0 ? r.wsDelay : undefined;
+  add('WebSocket: added per-frame delay, native session vs direct WebSocket, p99', wd?.addedP99, WS_FRAME_ADDED_MS_BUDGET, false, ' ms', 3);
+  const ws = r.wsSessions;
+  const wantWs = r.plan.wsSessions.sessions;
+  out.push({
+    what: `${wantWs} concurrent WebSocket sessions: all open, one turn each, zero errors`,
+    actual: ws ? `${ws.opened} open, ${ws.turns} turns, ${ws.errors} errors, gateway RSS +${f(ws.rssOpenMb - ws.rssBeforeMb, 0)} MB (${f(ws.kbPerSession, 0)} KB per session)` : 'not measured',
+    limit: `${wantWs} open, ${wantWs} turns, 0 errors`,
+    pass: !!ws && ws.opened === wantWs && ws.turns === wantWs && ws.errors === 0,
+  });
   return out;
 }
 
@@ -231,7 +249,7 @@ ${table(['', ...keys.filter((k) => k !== 'direct').map((k) => targetName(r, k)),
   cpuRow(`at ${p.fixedRate.rate} req/s (µs)`, r.fixedRate, keys),
 ])}
 
-${routerSections(r)}
+${routerSections(r)}${websocketSections(r)}
 ## Budgets (${passed}/${budgetLines.length} pass)
 
 ${budgetLines.map((b) => `- ${b.pass ? 'PASS' : 'FAIL'} ${b.what}: ${b.actual} (budget ${b.limit})`).join('\n')}
@@ -275,6 +293,74 @@ ${routerTable}
 The series take turns call by call: the API model by its model id, a router (failure_threshold 1000, failure_window_ms 1, cooldown_ms 0, so the refused target is tried on every call) whose first target's base URL is a refused loopback port and whose second is that API model, and the bench's own connects to that port. Figures are medians over rounds of each round's percentile; "added" is paired per round.
 
 ${fallbackTable}
+`;
+}
+
+function websocketSections(r: Results): string {
+  const p = r.plan;
+  const d = r.wsDelay;
+  const s = r.wsSessions;
+  const l = r.wsLoop;
+  if (!d && !s && !l) return '';
+  const delayTable = d
+    ? table(['', 'p50 (ms)', 'p99 (ms)'], [
+        ['direct WebSocket to the upstream', f(d.direct.p50, 3), f(d.direct.p99, 3)],
+        ['through the gateway (native session)', f(d.gateway.p50, 3), f(d.gateway.p99, 3)],
+        ['**added per frame**', f(d.addedP50, 3), f(d.addedP99, 3)],
+        ['added, response.created frames only (held for the routing record)', f(d.createdAddedP50, 3), f(d.createdAddedP99, 3)],
+        ['added, all other frames', f(d.restAddedP50, 3), f(d.restAddedP99, 3)],
+      ]) +
+      `\n\nPer-round added p99: ${d.addedP99s.map((v) => v.toFixed(3)).join(', ')} ms. ${d.frames} frames through the gateway, ${d.errors} failed turns${d.firstError ? ` (${d.firstError})` : ''}.`
+    : '(not measured in this run)';
+  const sessionsTable = s
+    ? table(['', ''], [
+        ['sessions opened', `${s.opened} / ${s.sessions} (${f(s.openSeconds, 1)} s, ${p.wsSessions.openConcurrency} handshakes at a time)`],
+        ['turns completed', `${s.turns} (${s.peakTurns} in flight at once)`],
+        ['errors', `${s.errors}${s.firstError ? ` (${s.firstError})` : ''}`],
+        ['gateway RSS before (MB)', f(s.rssBeforeMb, 0)],
+        ['gateway RSS, all sessions open after their turns (MB)', f(s.rssOpenMb, 0)],
+        ['gateway peak RSS (MB)', f(s.peakRssMb, 0)],
+        ['gateway RSS after closing them all (MB)', f(s.rssClosedMb, 0)],
+        ['**RSS per open session (KB)**', f(s.kbPerSession, 0)],
+        ['frame delay p50 / p99 (ms)', `${f(s.delayP50)} / ${f(s.delayP99)}`],
+        ['duration (s)', f(s.seconds, 1)],
+      ])
+    : '(not measured in this run)';
+  const loopRow = (name: string, v: LoopSeries, isHttp = false) => [
+    name,
+    f(v.mean, 3),
+    f(v.p50, 3),
+    f(v.p99, 3),
+    f(v.firstTurn, 3),
+    isHttp ? '-' : x(v.meanRatio),
+    isHttp ? '-' : x(v.p50Ratio),
+    `${v.turns} / ${v.errors}`,
+  ];
+  const loopTable = l
+    ? table(['', 'mean (ms)', 'p50 (ms)', 'p99 (ms)', 'first turn, mean (ms)', 'mean / HTTP', 'p50 / HTTP', 'turns / failed loops'], [
+        loopRow('HTTP POST /v1/responses, stream: true (keep-alive)', l.http, true),
+        loopRow('WebSocket, native session', l.native),
+        loopRow('WebSocket, bridged session (HTTP upstream)', l.bridged),
+      ]) + (l.firstError ? `\n\nFirst failure: ${l.firstError}.` : '')
+    : '(not measured in this run)';
+  return `
+## 8. Responses over WebSocket (#20): added per-frame delay (${p.wsDelay.sessions} sessions per series, ${p.wsDelay.turns} turns of ${p.wsDelay.events} frames ${p.wsDelay.intervalMs} ms apart per round, ${p.wsDelay.rounds} rounds, alternating)
+
+The same upstream's WebSocket mode reached directly and through the gateway with an API model that has \`websocket: true\` (frames relayed as they are). Delay: receive time here − the upstream's send time stamped in the frame (same clock). Figures are medians over rounds of each round's percentile; "added" is paired per round. Responses are stored (the default), so the gateway holds each response.created frame until its routing record is committed.
+
+${delayTable}
+
+## 9. ${p.wsSessions.sessions} concurrent WebSocket sessions through the gateway (native; one turn of ${p.wsSessions.events} frames ${p.wsSessions.intervalMs} ms apart each, started over ${p.wsSessions.rampMs} ms)
+
+Each session is a client WebSocket to the gateway and, once bound by its first \`response.create\`, the gateway's WebSocket to the upstream. RSS from /proc; per session = (all open − before) / sessions.
+
+${sessionsTable}
+
+## 10. Agent loop over WebSocket vs HTTP through the gateway (${l?.turnsPerLoop ?? p.wsLoop.turns} turns per loop, each continuing the last with previous_response_id, store: false; ${l?.events ?? p.wsLoop.events} events per turn, sent back to back; ${p.wsLoop.rounds} rounds × ${p.wsLoop.loops} loops per series, interleaved loop by loop)
+
+Time per turn: the create sent to its response.completed received. Each WebSocket loop opens its own session (the handshake is not counted; a native session's first turn includes the gateway dialling the upstream). A bridged session sends the upstream the whole conversation each turn (the upstream has no WebSocket mode); the HTTP loop sends the same small body every turn. Figures are medians over rounds; ratios are medians of per-round ratios.
+
+${loopTable}
 `;
 }
 

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --profile] [-- --only=direct,gateway] (add `framework` for the Fastify floor) [-- --tests=1,2,3,4,router,fallback] [-- --baseline <git ref>]`
+// `npm run bench [-- --quick] [-- --profile] [-- --only=direct,gateway] (add `framework` for the Fastify floor) [-- --tests=1,2,3,4,router,fallback,ws-delay,ws-sessions,ws-loop] [-- --baseline <git ref>]`
 // Starts the lab (upstream + hops), runs the measurements, prints the table and budget lines,
 // and (full run with every target and test) writes bench/results.md.
 //
@@ -8,6 +8,12 @@
 // latency beyond the refused connect). `npm run bench -- --only=gateway --tests=router,fallback`
 // runs just those; `--router-aa` makes the router case an A/A run (both series name the model
 // id), to see how far apart two identical series come out on the machine at hand.
+//
+// `ws-delay`, `ws-sessions` and `ws-loop` (#20), gateway only too: Responses over WebSocket
+// (bench/websocket.ts): the added per-frame delay of a native session vs a direct WebSocket to
+// the upstream, 1,000 concurrent sessions (errors, the gateway's RSS), and the same agent loop
+// over WebSocket and over HTTP. `npm run bench -- --only=gateway --tests=ws-delay,ws-sessions,ws-loop`
+// runs just those.
 //
 // --baseline <ref> (or --baseline=<ref>): a regression guard. Resolves <ref> with git, checks it
 // out into a temporary detached worktree that symlinks this checkout's node_modules (a warning
@@ -24,6 +30,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureFixedRate, measureManyStreams, measureStreaming, measureThroughput, warmUp } from './measure.js';
 import { measureFallback, measureRouter } from './routers.js';
+import { measureWsDelay, measureWsLoop, measureWsSessions } from './websocket.js';
 import { prepareBaseline, removeBaseline, type Baseline } from './baseline.js';
 import { FULL, QUICK } from './plan.js';
 import { BASELINE_TOLERANCE, baselineChecks, budgets, loadAverage, render, type Results } from './report.js';
@@ -50,7 +57,7 @@ if (unknown.length) throw new Error(`--only: unknown target ${unknown.join(', ')
 if (!only.includes('direct')) only.unshift('direct');
 if (only.includes('baseline') && !baselineAt) throw new Error('--only: the baseline target needs --baseline <git ref>');
 if (baselineAt) for (const k of ['gateway', 'baseline'] as const) if (!only.includes(k)) only.push(k);
-const ALL_TESTS = ['1', '2', '3', '4', 'router', 'fallback'];
+const ALL_TESTS = ['1', '2', '3', '4', 'router', 'fallback', 'ws-delay', 'ws-sessions', 'ws-loop'];
 const tests = new Set(listFlag('tests') ?? ALL_TESTS);
 const unknownTests = [...tests].filter((t) => !ALL_TESTS.includes(t));
 if (unknownTests.length) throw new Error(`--tests: unknown test ${unknownTests.join(', ')} (known: ${ALL_TESTS.join(', ')})`);
@@ -125,6 +132,23 @@ try {
     } else {
       log('router fallback: refused first target, sequential calls');
       results.fallback = await measureFallback(gateway, lab.routers, plan);
+    }
+  }
+  for (const which of ['ws-delay', 'ws-sessions', 'ws-loop'] as const) {
+    if (!tests.has(which)) continue;
+    if (!gateway) {
+      log(`${which}: skipped (the WebSocket cases need the gateway target)`);
+      continue;
+    }
+    if (which === 'ws-delay') {
+      log(`ws-delay: native WebSocket session through the gateway vs direct, ${plan.wsDelay.sessions} sessions`);
+      results.wsDelay = await measureWsDelay(gateway, lab.targets.direct, plan);
+    } else if (which === 'ws-sessions') {
+      log(`ws-sessions: ${plan.wsSessions.sessions} concurrent WebSocket sessions through the gateway`);
+      results.wsSessions = await measureWsSessions(gateway, plan);
+    } else {
+      log(`ws-loop: ${plan.wsLoop.turns}-turn agent loop over WebSocket vs HTTP through the gateway`);
+      results.wsLoop = await measureWsLoop(gateway, plan);
     }
   }
   results.seconds = (performance.now() - t0) / 1000;

@@ -73,6 +73,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..'); // compiled to dist-bench/
 const UPSTREAM_KEY = 'sk-bench-upstream-key';
 export const MODEL = 'gpt-4.1-mini';
+/**
+ * The WebSocket cases (#20): the same upstream as an API model with `websocket: true` (native
+ * sessions), whose model the client names with the prefix `ws/`; MODEL itself (API model
+ * bench-upstream, websocket auto = off for a loopback URL) is bridged over HTTP.
+ */
+export const WS_MODEL = `ws/${MODEL}`;
+/** Sessions one token may hold (BODHI_WS_MAX_SESSIONS_PER_TOKEN): room for the 1,000-session case. */
+export const WS_SESSIONS_PER_TOKEN = 5000;
 export const ROUTER = 'bench-router';
 export const FALLBACK_ROUTER = 'bench-fallback';
 
@@ -178,15 +186,17 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       const token = await cli('tokens', 'create', '--name', 'bench');
       // The router cases (#19), current build only (a baseline may predate routers): an API
       // model whose upstream refuses connections, and an admin token to create the routers.
+      // The WebSocket cases (#20), current build only too: the upstream as a native WebSocket API model.
       let admin: string | undefined;
       if (key === 'gateway') {
+        await cli('api-models', 'add', '--name', 'bench-upstream-ws', '--format', 'openai_responses', '--base-url', `${upstream.origin}/v1`, '--api-key-env', 'BENCH_UPSTREAM_KEY', '--models', MODEL, '--prefix', 'ws/', '--websocket', 'on');
         await cli('api-models', 'add', '--name', 'bench-refused', '--format', 'openai_responses', '--base-url', `http://127.0.0.1:${refusedPort}/v1`, '--api-key-env', 'BENCH_UPSTREAM_KEY', '--models', 'bench-refused-model');
         admin = await cli('tokens', 'create', '--name', 'bench-admin', '--scope', 'admin');
       }
       const gateway = await start(
         name,
         [join(root, 'bin', 'bodhi'), 'serve', '--port', '{port}', '--home', dataDir],
-        { BODHI_LOG_LEVEL: 'info' },
+        { BODHI_LOG_LEVEL: 'info', BODHI_WS_MAX_SESSIONS_PER_TOKEN: String(WS_SESSIONS_PER_TOKEN) },
         openSync(logFile, 'a'),
         key,
         'inherit',

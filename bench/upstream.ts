@@ -5,8 +5,16 @@
 // `bench_sent_at`, the upstream's wall-clock send time in ms (timeOrigin + now, sub-ms), so a
 // client on the same machine can compute each event's delay on the same clock.
 //
+// WebSocket mode (#20): `GET /v1/responses` with `Upgrade: websocket` (the `ws` package, no
+// compression). Each client frame holding `"type":"response.create"` gets the same events the
+// SSE stream sends, one text frame per event (the event's JSON, no `event:` line), same pacing,
+// ending with `response.completed`; nothing else of the frame is read. The pacing comes from
+// the upgrade request's x-bench-events / x-bench-interval-ms headers (the gateway passes the
+// client's upgrade headers on). An interval of 0 sends a stream's events back to back, on both.
+//
 // Usage: node upstream.js <port> [events-per-stream=100] [interval-ms=10]
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 const port = Number(process.argv[2] ?? 0);
 const defaultEvents = Number(process.argv[3] ?? 100);
@@ -86,29 +94,70 @@ const STREAM_HEADERS = {
   'openai-processing-ms': '38',
 };
 
-const sse = (type: string, payload: Record<string, unknown>) =>
-  `event: ${type}\ndata: ${JSON.stringify({ type, ...payload, bench_sent_at: now() })}\n\n`;
+const event = (type: string, payload: Record<string, unknown>) => JSON.stringify({ type, ...payload, bench_sent_at: now() });
+const sse = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${event(type, payload)}\n\n`;
 
-function stream(res: ServerResponse, events: number, intervalMs: number): void {
-  const id = nextId();
-  const words = ANSWER.split(' ');
+const WORDS = ANSWER.split(' ');
+
+/**
+ * One response's events, paced: `emit(text, last)` gets each in turn (`make` renders it as an
+ * SSE event or a frame's JSON). Returns a stop function (the client went away).
+ */
+function paced(id: string, events: number, intervalMs: number, make: (type: string, payload: Record<string, unknown>) => string, emit: (text: string, last: boolean) => void): () => void {
   let n = 0;
-  res.writeHead(200, { ...STREAM_HEADERS, 'x-request-id': `req_${id.slice(5)}` });
+  let timer: NodeJS.Timeout | undefined;
   const send = () => {
     const sequence_number = n;
-    if (n === 0) res.write(sse('response.created', { sequence_number, response: responseObject(id, 'in_progress', '') }));
-    else if (n === events - 1) {
-      res.end(sse('response.completed', { sequence_number, response: responseObject(id, 'completed', ANSWER) }));
+    if (n === 0) emit(make('response.created', { sequence_number, response: responseObject(id, 'in_progress', '') }), events <= 1);
+    if (n === events - 1) {
+      if (n > 0) emit(make('response.completed', { sequence_number, response: responseObject(id, 'completed', ANSWER) }), true);
       clearInterval(timer);
-    } else {
-      const delta = `${words[(n - 1) % words.length]} `;
-      res.write(sse('response.output_text.delta', { sequence_number, item_id: 'msg_67ccd3acc8d48190a7', output_index: 0, content_index: 0, delta }));
+    } else if (n > 0) {
+      const delta = `${WORDS[(n - 1) % WORDS.length]} `;
+      emit(make('response.output_text.delta', { sequence_number, item_id: 'msg_67ccd3acc8d48190a7', output_index: 0, content_index: 0, delta }), false);
     }
     n++;
   };
-  const timer = setInterval(send, intervalMs);
-  res.on('close', () => clearInterval(timer));
-  send();
+  if (intervalMs > 0) {
+    timer = setInterval(send, intervalMs);
+    send();
+  } else while (n < events) send();
+  return () => clearInterval(timer);
+}
+
+function stream(res: ServerResponse, events: number, intervalMs: number): void {
+  const id = nextId();
+  res.writeHead(200, { ...STREAM_HEADERS, 'x-request-id': `req_${id.slice(5)}` });
+  const stop = paced(id, events, intervalMs, sse, (text, last) => (last ? res.end(text) : res.write(text)));
+  res.on('close', stop);
+}
+
+const pacing = (headers: IncomingHttpHeaders) => ({
+  events: Number(headers['x-bench-events'] ?? defaultEvents),
+  interval: Number(headers['x-bench-interval-ms'] ?? defaultIntervalMs),
+});
+
+const CREATE = Buffer.from('"type":"response.create"');
+
+function serveSocket(ws: WebSocket, events: number, interval: number): void {
+  const stops = new Set<() => void>();
+  ws.on('message', (data: Buffer, isBinary) => {
+    if (isBinary || data.indexOf(CREATE) < 0) {
+      ws.send('{"type":"error","status":400,"error":{"type":"invalid_request_error","message":"unsupported event"}}');
+      return;
+    }
+    // Back to back (interval 0), the whole response is sent before paced() returns.
+    let done = false;
+    let stop: (() => void) | undefined;
+    stop = paced(nextId(), events, interval, event, (text, last) => {
+      if (ws.readyState === ws.OPEN) ws.send(text);
+      done ||= last;
+      if (last && stop) stops.delete(stop);
+    });
+    if (!done) stops.add(stop);
+  });
+  ws.on('close', () => stops.forEach((s) => s()));
+  ws.on('error', () => undefined);
 }
 
 const server = createServer((req, res) => {
@@ -121,8 +170,7 @@ const server = createServer((req, res) => {
     }
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     if (body.includes('"stream":true')) {
-      const events = Number(req.headers['x-bench-events'] ?? defaultEvents);
-      const interval = Number(req.headers['x-bench-interval-ms'] ?? defaultIntervalMs);
+      const { events, interval } = pacing(req.headers);
       stream(res, events, interval);
       return;
     }
@@ -131,6 +179,15 @@ const server = createServer((req, res) => {
     res.writeHead(200, JSON_HEADERS(id, Buffer.byteLength(json)));
     res.end(json);
   });
+});
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+server.on('upgrade', (req, socket, head) => {
+  if (req.url?.split('?')[0] !== '/v1/responses') {
+    socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+    return;
+  }
+  const { events, interval } = pacing(req.headers);
+  wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, events, interval));
 });
 server.keepAliveTimeout = 60_000;
 server.listen(port, '127.0.0.1');

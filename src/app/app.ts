@@ -110,8 +110,9 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
         perMessageDeflate: false,
         handleProtocols: (offered) => pickProtocol(offered),
       },
-      // Sessions finish the response in flight before their close frame (1001).
-      preClose: async () => gw.websocketSessions.drain(gw.config.shutdownTimeoutMs),
+      // Sessions are drained by the server's close (start.ts), beside the HTTP connections,
+      // once the listener has stopped; the plugin's own preClose would cut them at once.
+      preClose: async () => undefined,
     });
   }
 

@@ -152,7 +152,7 @@ export async function createGateway(config: Config, log: Logger, options: Gatewa
   const pipeline = new ProxyPipeline({ dispatcher, metrics, health: routerHealth, tracing, recorder, responseRoutes });
   const rateLimits = new RateLimiter();
   const websocketSessions = new ResponsesSessions(
-    { registry, responseRoutes, pipeline, recorder, metrics, health: routerHealth, rateLimits, config: config.websocket, noWebSocket: new Set() },
+    { registry, responseRoutes, pipeline, recorder, metrics, health: routerHealth, rateLimits, tokens, config: config.websocket, bodyLimitBytes: config.bodyLimitBytes, noWebSocket: new Set() },
     (open) => metrics.websocketSessions(open),
   );
 

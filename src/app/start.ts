@@ -27,11 +27,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const gateway = await createGateway(config, logger, options);
   const app = buildApp(gateway, logger);
   const connections = trackConnections(app.server);
-  // An upgraded socket is a WebSocket session's: it drains with the sessions (finishing the
-  // response in flight), not when its HTTP request ended.
-  if (config.websocket.enabled) app.server.on('upgrade', (req: IncomingMessage) => connections.forget(req.socket));
   try {
     await app.listen({ host: config.host, port: config.port });
+    // An upgraded socket is a WebSocket session's: it drains with the sessions (finishing the
+    // response in flight), not when its HTTP request ended.
+    if (config.websocket.enabled) app.websocketServer.on('connection', (_socket: unknown, req: IncomingMessage) => connections.forget(req.socket));
   } catch (err) {
     await gateway.close();
     throw err;
@@ -58,9 +58,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       deadline.unref();
       try {
         const closed = app.close();
-        // app.close() has stopped the listener; now let each connection go once it is idle.
+        // app.close() has stopped the listener; now let each connection go once it is idle, and
+        // each WebSocket session once its response in flight has finished.
         connections.drain();
-        await closed;
+        await Promise.all([closed, gateway.websocketSessions.drain(config.shutdownTimeoutMs)]);
       } finally {
         clearTimeout(deadline);
         if (metricsServer) await new Promise((resolve) => metricsServer.close(resolve));

@@ -36,7 +36,7 @@ export function planByModel(resolved: ResolvedApi, raw: Buffer): Target[] {
 }
 
 /** What a model-routed call may go to: its API model, or its router's targets. */
-export function planFor(resolved: ResolvedApi | ResolvedRouter, raw: Buffer, pinTo?: string): Target[] | RouterPlan {
+export function planFor(resolved: ResolvedApi | ResolvedRouter, raw: Buffer, pinTo?: Holder): Target[] | RouterPlan {
   return resolved.kind === 'api' ? planByModel(resolved, raw) : planRouter(resolved.router, bodyShape(raw, resolved.alias), pinTo);
 }
 
@@ -58,14 +58,27 @@ export function bodyShape(raw: Buffer, alias: string): Shape {
   };
 }
 
+/** Where a conversation lives: the API model (and upstream model) that created its response. */
+export interface Holder {
+  readonly apiModel: LiveApiModel;
+  /** null for records written before it was kept. */
+  readonly upstreamModel: string | null;
+}
+
 /**
  * A router's targets in the order to try them: `fallback` keeps the configured order;
  * `weighted` draws them one by one with chances proportional to weight (weight 0: only after
- * the others). `pinTo`: the API model that holds the conversation, the only one tried.
+ * the others). `pinTo`: the target that holds the conversation, the only one tried, even when
+ * it has since left the router (another account would not know the conversation).
  */
-export function planRouter(router: LiveRouter, shape: Shape, pinTo?: string, random: () => number = Math.random): RouterPlan {
+export function planRouter(router: LiveRouter, shape: Shape, pinTo?: Holder, random: () => number = Math.random): RouterPlan {
   if (pinTo !== undefined) {
-    const holder = router.targets.find((t) => t.apiModel.id === pinTo);
+    const { apiModel, upstreamModel } = pinTo;
+    const holder =
+      router.targets.find((t) => t.apiModel.id === apiModel.id && (upstreamModel === null || t.model === upstreamModel)) ??
+      (upstreamModel === null
+        ? undefined
+        : { apiModel, model: upstreamModel, weight: 0, enabled: false, label: `${apiModel.name}/${upstreamModel}` });
     if (holder) return { router, order: [holder], pinned: true, shape };
   }
   const enabled = router.targets.filter((t) => t.enabled);

@@ -46,7 +46,7 @@ export interface ProxyCall {
   /** The upstream request's method when it is not the client's (a WebSocket turn is a POST). */
   readonly method?: string;
   /** Records a created response's id before the client can have it (routing records). */
-  readonly remember?: ((responseId: string, apiModel: LiveApiModel) => void | Promise<void>) | undefined;
+  readonly remember?: ((responseId: string, apiModel: LiveApiModel, upstreamModel: string | null) => void | Promise<void>) | undefined;
   /**
    * Usage of a Responses response counts once: `create` counts what it sees (and marks the
    * record), `poll` counts only if it is the first to see a background response's usage.
@@ -144,7 +144,14 @@ export class ProxyPipeline {
       const observer = this.observer(call, target);
       const startedAt = performance.now();
       const lastTry = attempts.length + 1 === maxAttempts;
-      const outcome = await this.attemptOne(ctx, call, target, observer, client, pinned || lastTry ? undefined : hold);
+      const onHead = (status: number) => {
+        if (hold(status)) return !(pinned || lastTry);
+        // A good head settles the target's health (and frees its one trial call) now, not when
+        // a long stream ends.
+        health.succeeded(router, routerTarget);
+        return false;
+      };
+      const outcome = await this.attemptOne(ctx, call, target, observer, client, onHead);
       const tried: Tried = { target, routerTarget, observer, outcome };
       const reason = outcome.kind === 'completed' && !hold(outcome.status) ? null : outcome.kind === 'client_closed' ? 'client_closed' : fallbackReason(outcome);
       attempts.push({
@@ -159,8 +166,7 @@ export class ProxyPipeline {
         final = tried;
         break;
       }
-      if (reason === null) health.succeeded(router, routerTarget);
-      else health.failed(router, routerTarget, 'headers' in outcome ? retryAfterMs(outcome.headers) : null);
+      if (reason !== null) health.failed(router, routerTarget, 'headers' in outcome ? retryAfterMs(outcome.headers) : null);
       if (outcome.kind === 'held' || outcome.kind === 'upstream_failed') {
         metrics.routerFallback(router.name, routerTarget.label, reason!);
         // An answer beats no answer: a later target that never answers keeps the held one.
@@ -197,7 +203,7 @@ export class ProxyPipeline {
 
   private observer(call: ProxyCall, target: Target): AnswerObserver {
     const remember = call.remember;
-    return observeAnswer(target.apiModel.provider.reader(call.endpoint), remember && ((id) => remember(id, target.apiModel)));
+    return observeAnswer(target.apiModel.provider.reader(call.endpoint), remember && ((id) => remember(id, target.apiModel, target.upstreamModel ?? null)));
   }
 
   private async attemptOne(

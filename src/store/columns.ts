@@ -162,6 +162,7 @@ export const responseRoutes = table<ResponseRoute>()('response_routes', {
   responseId: col('response_id', text),
   apiModelId: col('api_model_id', text),
   model: col('model', text),
+  upstreamModel: col('upstream_model', textOrNull),
   tokenId: col('token_id', textOrNull),
   createdAt: col('created_at', epochMs),
   usageCountedAt: col('usage_counted_at', epochMsOrNull),

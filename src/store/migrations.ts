@@ -156,7 +156,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_models').dropColumn('websocket').execute();
     },
   },
-  '0007_request_log_error': {
+  '0007_response_route_upstream_model': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('response_routes').addColumn('upstream_model', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('response_routes').dropColumn('upstream_model').execute();
+    },
+  },
+  '0008_request_log_error': {
     async up(db: Kysely<any>) {
       // The gateway's own error for a rejected or failed call: JSON {code, message}; null otherwise.
       // Browsing (GET /bodhi/v1/requests) pages by (created_at, id) over the created_at index.

@@ -111,6 +111,8 @@ export interface ResponseRoute {
   apiModelId: string;
   /** The model id the client used at creation (for allow-list checks). */
   model: string;
+  /** The model id the upstream got (a router's target is its API model and this); null when not known. */
+  upstreamModel: string | null;
   tokenId: string | null;
   createdAt: number;
   /** When this response's usage was counted (see RequestLogEntry.usageCounted); null until then. */

@@ -1,7 +1,7 @@
 // Planning a router's call without a server: fallback order, weighted draws, disabled targets,
 // the pinned conversation holder, and the body each target gets.
 import { describe, expect, it } from 'vitest';
-import { bodyShape, planRouter } from '../../src/pipeline/plan.js';
+import { bodyShape, planRouter, type Holder } from '../../src/pipeline/plan.js';
 import type { LiveApiModel, LiveRouter, LiveRouterTarget } from '../../src/state/registry.js';
 
 const target = (name: string, weight = 1, enabled = true): LiveRouterTarget => ({
@@ -26,7 +26,7 @@ const router = (strategy: LiveRouter['strategy'], targets: LiveRouterTarget[]): 
   createdAt: 0,
 });
 const shape = bodyShape(Buffer.from('{"model":"team","input":"hi"}'), 'team');
-const names = (r: LiveRouter, random?: () => number, pin?: string) => planRouter(r, shape, pin, random).order.map((t) => t.apiModel.name);
+const names = (r: LiveRouter, random?: () => number, pin?: Holder) => planRouter(r, shape, pin, random).order.map((t) => t.apiModel.name);
 
 describe('planRouter', () => {
   it('keeps the fallback order and leaves disabled targets out', () => {
@@ -50,10 +50,28 @@ describe('planRouter', () => {
 
   it('pins a conversation to the target that holds it, enabled or not', () => {
     const r = router('weighted', [target('a', 0, false), target('b', 5)]);
-    const plan = planRouter(r, shape, 'id-a');
+    const plan = planRouter(r, shape, { apiModel: target('a').apiModel, upstreamModel: 'm-a' });
     expect(plan.pinned).toBe(true);
     expect(plan.order.map((t) => t.apiModel.name)).toEqual(['a']);
-    expect(planRouter(r, shape, 'id-gone').pinned).toBe(false);
+    // Records from before upstream models were kept pin by API model alone.
+    expect(planRouter(r, shape, { apiModel: target('a').apiModel, upstreamModel: null }).order[0]!.model).toBe('m-a');
+  });
+
+  it('pins to the model that made the response when two targets share an API model', () => {
+    const acct = target('acct').apiModel;
+    const big = { apiModel: acct, model: 'gpt-5', weight: 1, enabled: true, label: 'acct/gpt-5' };
+    const mini = { apiModel: acct, model: 'gpt-5-mini', weight: 1, enabled: true, label: 'acct/gpt-5-mini' };
+    const plan = planRouter(router('fallback', [big, mini]), shape, { apiModel: acct, upstreamModel: 'gpt-5-mini' });
+    expect(plan.order).toEqual([mini]);
+  });
+
+  it('still sends a conversation to its holder after it left the router', () => {
+    const r = router('fallback', [target('b')]);
+    const gone = target('a').apiModel;
+    const plan = planRouter(r, shape, { apiModel: gone, upstreamModel: 'm-old' });
+    expect(plan.pinned).toBe(true);
+    expect(plan.order.map((t) => `${t.apiModel.name}/${t.model}`)).toEqual(['a/m-old']);
+    expect(planRouter(r, shape, { apiModel: gone, upstreamModel: null }).pinned).toBe(false);
   });
 
   it("gives each target the client's bytes with only model rewritten", () => {

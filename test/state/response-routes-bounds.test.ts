@@ -8,7 +8,7 @@ import type { ResponseRoute } from '../../src/store/types.js';
 
 // Fresh timestamps: records older than the retention would be treated as absent.
 const T0 = Date.now();
-const route = (n: number): ResponseRoute => ({ responseId: `resp_${n}`, apiModelId: 'am1', model: 'gpt-5', tokenId: 't1', createdAt: T0 + n, usageCountedAt: null });
+const route = (n: number): ResponseRoute => ({ responseId: `resp_${n}`, apiModelId: 'am1', model: 'gpt-5', upstreamModel: null, tokenId: 't1', createdAt: T0 + n, usageCountedAt: null });
 
 function fakeStore() {
   const rows = new Map<string, ResponseRoute>();

@@ -15,6 +15,7 @@ const route = (over: Partial<ResponseRoute> = {}): ResponseRoute => ({
   responseId: `resp_${randomUUID().replace(/-/g, '')}`,
   apiModelId: randomUUID(),
   model: 'gpt-5',
+  upstreamModel: null,
   tokenId: null,
   createdAt: Date.now(),
   usageCountedAt: null,

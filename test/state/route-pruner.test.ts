@@ -9,7 +9,7 @@ import type { ResponseRoute, Store } from '../../src/store/types.js';
 import { tempHome } from '../support/gateway.js';
 
 const DAY = 86_400_000;
-const route = (createdAt: number): ResponseRoute => ({ responseId: `resp_${randomUUID()}`, apiModelId: 'm', model: 'gpt-5', tokenId: null, createdAt, usageCountedAt: null });
+const route = (createdAt: number): ResponseRoute => ({ responseId: `resp_${randomUUID()}`, apiModelId: 'm', model: 'gpt-5', upstreamModel: null, tokenId: null, createdAt, usageCountedAt: null });
 
 describe('RoutePruner (SQLite)', () => {
   let home: string;

@@ -73,6 +73,7 @@ const route = (over: Partial<ResponseRoute> = {}): ResponseRoute => ({
   responseId: `resp_${randomUUID().replace(/-/g, '')}`,
   apiModelId: randomUUID(),
   model: 'res/gpt-5',
+  upstreamModel: 'gpt-5',
   tokenId: randomUUID(),
   createdAt: T0,
   usageCountedAt: null,

@@ -600,3 +600,39 @@ describe('fake upstream', () => {
     expect(g.responses.get(q.id)).toMatchObject({ status: 'queued' });
   });
 });
+
+describe('fake upstream with toolCalls', () => {
+  it('answers `call <name> <args>` with a function call, and a function_call_output with its echo', async () => {
+    const fake = await startFakeUpstream({ eventDelayMs: 1, toolCalls: true });
+    try {
+      const client = new OpenAI({ baseURL: fake.url, apiKey: fake.apiKey, maxRetries: 0, timeout: 5000 });
+      const events: string[] = [];
+      const stream = await client.responses.create({ model: 'gpt-5', input: 'call exec_command {"cmd":"ls"}', stream: true, store: false });
+      let first: OpenAI.Responses.Response | undefined;
+      for await (const e of stream) {
+        events.push(e.type);
+        if (e.type === 'response.completed') first = e.response;
+      }
+      expect(events).toEqual([
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.function_call_arguments.delta',
+        'response.function_call_arguments.done',
+        'response.output_item.done',
+        'response.completed',
+      ]);
+      const call = first!.output[0] as OpenAI.Responses.ResponseFunctionToolCall;
+      expect(call).toMatchObject({ type: 'function_call', name: 'exec_command', arguments: '{"cmd":"ls"}', status: 'completed' });
+      const second = await client.responses.create({
+        model: 'gpt-5',
+        input: [{ role: 'user', content: 'call exec_command {"cmd":"ls"}' }, call, { type: 'function_call_output', call_id: call.call_id, output: 'a.txt' }],
+      });
+      expect(second.output_text).toBe('Echo: a.txt');
+      // Plain text still echoes.
+      expect((await client.responses.create({ model: 'gpt-5', input: 'hello' })).output_text).toBe('Echo: hello');
+    } finally {
+      await fake.close();
+    }
+  });
+});

@@ -52,6 +52,12 @@ export interface FakeUpstreamOptions {
   /** output_text deltas per streamed response, default 5 */
   textDeltas?: number;
   usage?: { input_tokens: number; output_tokens: number; reasoning_tokens?: number; cached_tokens?: number };
+  /**
+   * Responses: a last user message `call <tool name> <JSON arguments>` is answered with that
+   * function call (as an agent's model would), and input ending with a `function_call_output`
+   * with `Echo: <output>`. Off by default.
+   */
+  toolCalls?: boolean;
 }
 
 export interface FakeUpstream {
@@ -102,6 +108,8 @@ interface StoredResponse {
   text: string;
   inputItems: Json[];
   outputItemId: string;
+  /** Set when the answer is a function call instead of a message. */
+  call?: { name: string; arguments: string; callId: string };
   current: Json;
   events: Buffer[] | null;
   timers: ReturnType<typeof setTimeout>[];
@@ -407,6 +415,10 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
   }
 
   function outputItem(rec: StoredResponse, done: boolean): Json {
+    if (rec.call) {
+      const { name, arguments: args, callId } = rec.call;
+      return { type: 'function_call', id: rec.outputItemId, status: done ? 'completed' : 'in_progress', call_id: callId, name, arguments: done ? args : '' };
+    }
     return {
       type: 'message',
       id: rec.outputItemId,
@@ -463,6 +475,14 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     push('response.in_progress', { response: responseObj(rec, 'in_progress') });
     if (status !== 'completed') return out; // e.g. a cancelled background response: nothing more to replay
     push('response.output_item.added', { output_index: 0, item: outputItem(rec, false) });
+    if (rec.call) {
+      const fc = { item_id: rec.outputItemId, output_index: 0 };
+      push('response.function_call_arguments.delta', { ...fc, delta: rec.call.arguments });
+      push('response.function_call_arguments.done', { ...fc, name: rec.call.name, arguments: rec.call.arguments });
+      push('response.output_item.done', { output_index: 0, item: outputItem(rec, true) });
+      push('response.completed', { response: responseObj(rec, 'completed') });
+      return out;
+    }
     push('response.content_part.added', { ...ids, part: { type: 'output_text', text: '', annotations: [] } });
     for (const delta of splitText(rec.text, textDeltas)) {
       push('response.output_text.delta', { ...ids, delta, logprobs: [] });
@@ -490,14 +510,23 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     }
     const { items, lastUser } = normalizeInput(body.input);
     const background = body.background === true;
+    let text = `Echo: ${lastUser}`;
+    let call: StoredResponse['call'];
+    if (opts.toolCalls) {
+      const last = Array.isArray(body.input) ? (body.input.at(-1) as unknown) : { role: 'user' };
+      const asked = /^call (\S+) (\{[\s\S]*\})$/.exec(lastUser);
+      if (isObj(last) && last.type === 'function_call_output') text = `Echo: ${typeof last.output === 'string' ? last.output : contentText(last.output)}`;
+      else if (asked && isObj(last) && last.role === 'user') call = { name: asked[1]!, arguments: asked[2]!, callId: newId('call') };
+    }
     const rec: StoredResponse = {
       id: `resp_${hex(12)}`,
       body,
       createdAt: nowS(),
       background,
-      text: `Echo: ${lastUser}`,
+      text,
       inputItems: items,
-      outputItemId: newId('msg'),
+      outputItemId: newId(call ? 'fc' : 'msg'),
+      call,
       current: {},
       events: null,
       timers: [],

@@ -13,11 +13,17 @@ const SEND_LOW = 256 * 1024;
 
 const COMPLETED = '"type":"response.completed"';
 const INCOMPLETE = '"type":"response.incomplete"';
+const TERMINAL = ['"type":"response.completed"', '"type":"response.incomplete"', '"type":"response.failed"', '"type":"error"'];
+/** An error answer is read up to this much; the rest is dropped. */
+const ERROR_BODY_MAX = 1 << 20;
 
 export class FramesClient implements ClientResponse {
   private sse = false;
   private status = 0;
   private errorBody: Buffer[] = [];
+  private errorBytes = 0;
+  /** The stream's terminal event went out. */
+  private ended = false;
   private partial: Buffer | undefined;
   private drainWaiters: (() => void)[] = [];
   private closeListeners = new Set<() => void>();
@@ -59,7 +65,8 @@ export class FramesClient implements ClientResponse {
 
   write(chunk: Buffer): boolean {
     if (!this.sse) {
-      this.errorBody.push(chunk);
+      if (this.errorBytes < ERROR_BODY_MAX) this.errorBody.push(chunk);
+      this.errorBytes += chunk.length;
       return true;
     }
     let buf = this.partial ? Buffer.concat([this.partial, chunk]) : chunk;
@@ -71,6 +78,7 @@ export class FramesClient implements ClientResponse {
       start = end;
       if (!data || data === '[DONE]') continue;
       if (data.includes(COMPLETED) || data.includes(INCOMPLETE)) this.keepFinal(data);
+      if (!this.ended && TERMINAL.some((t) => data.includes(t))) this.ended = true;
       ok = this.send(data) && ok;
     }
     if (start < buf.length) this.partial = Buffer.from(buf.subarray(start));
@@ -96,9 +104,23 @@ export class FramesClient implements ClientResponse {
     if (this.sse) {
       // A last event without its blank line still counts.
       if (this.partial) this.write(Buffer.from('\n\n'));
+      // A stream that stopped without saying how it ended would leave the client waiting.
+      if (!this.ended) this.destroy();
       return;
     }
-    this.send(upstreamErrorFrame(this.status, Buffer.concat(this.errorBody)));
+    const body = Buffer.concat(this.errorBody);
+    if (this.status >= 200 && this.status < 300) {
+      // An upstream that answered with the whole Response instead of a stream.
+      try {
+        const response = JSON.parse(body.toString('utf8')) as { id?: unknown; output?: unknown };
+        this.finalResponse = response;
+        this.send(JSON.stringify({ type: 'response.completed', response }));
+        return;
+      } catch {
+        // Not a Response: said as an error below.
+      }
+    }
+    this.send(upstreamErrorFrame(this.status, body));
   }
 
   destroy(): void {
@@ -110,6 +132,11 @@ export class FramesClient implements ClientResponse {
   }
 
   onClose(listener: () => void): () => void {
+    // Already gone: the upstream request is aborted at once.
+    if (this.socket.readyState !== this.socket.OPEN) {
+      queueMicrotask(listener);
+      return () => undefined;
+    }
     this.closeListeners.add(listener);
     return () => this.closeListeners.delete(listener);
   }

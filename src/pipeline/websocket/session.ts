@@ -14,11 +14,11 @@ import type { RateLimiter } from '../../auth/rate-limit.js';
 import type { ModelRegistry, LiveApiModel, LiveRouter, LiveRouterTarget } from '../../state/registry.js';
 import type { ResponseRoutes } from '../../state/response-routes.js';
 import type { RouterHealth } from '../../state/router-health.js';
-import type { AuthToken } from '../../state/token-cache.js';
+import type { AuthToken, TokenCache } from '../../state/token-cache.js';
 import type { WebSocketConfig } from '../../config.js';
 import { dialUpstream, upstreamUpgradeHeaders, websocketUrl } from '../../upstream/ws-dial.js';
 import { observeEvents, type EventObserver } from '../observe.js';
-import { planRouter } from '../plan.js';
+import { planRouter, type Holder } from '../plan.js';
 import type { ProxyPipeline } from '../proxy.js';
 import type { LogSink, RequestContext, RequestRecorder } from '../record.js';
 import { resolveFor } from '../resolve.js';
@@ -27,14 +27,18 @@ import { FramesClient, SEND_HIGH } from './frames-client.js';
 import { errorFrameStatus, frameFields, gatewayErrorFrame, isErrorFrame, sendableCloseCode, type FrameFields } from './frames.js';
 
 export interface SessionDeps {
-  readonly registry: Pick<ModelRegistry, 'resolve'>;
+  readonly registry: Pick<ModelRegistry, 'resolve' | 'apiModel'>;
   readonly responseRoutes: Pick<ResponseRoutes, 'remember' | 'lookup' | 'markUsage'>;
   readonly pipeline: Pick<ProxyPipeline, 'run'>;
   readonly recorder: Pick<RequestRecorder, 'record'>;
   readonly metrics: Pick<GatewayMetrics, 'websocketFrame'>;
   readonly health: Pick<RouterHealth, 'admit' | 'succeeded' | 'failed' | 'released'>;
   readonly rateLimits: Pick<RateLimiter, 'take'>;
+  /** Each response re-checks the session's token: one revoked or expired meanwhile ends it. */
+  readonly tokens: Pick<TokenCache, 'authenticate'>;
   readonly config: WebSocketConfig;
+  /** A bridged turn's body may be at most this large (the HTTP body limit). */
+  readonly bodyLimitBytes: number;
   /** API models whose upstream refused a WebSocket upgrade: bridged from then on (this instance). */
   readonly noWebSocket: Set<string>;
 }
@@ -42,6 +46,8 @@ export interface SessionDeps {
 /** What the upgrade request told us about the client. */
 export interface SessionOrigin {
   readonly token: AuthToken | null;
+  /** The credential the upgrade presented (an Authorization value), checked again on every response. */
+  readonly credential: string | undefined;
   /** The upgrade request's raw headers, flat [name, value, ...]. */
   readonly rawHeaders: readonly string[];
   /** The raw query string of the upgrade URL, `''` or starting with `?`. */
@@ -53,6 +59,11 @@ const ROUTE = '/v1/responses';
 const TERMINAL_STATUS = new Set(['completed', 'failed', 'incomplete', 'cancelled']);
 /** A client's socket is closed this long after a close frame went to the upstream, answered or not. */
 const CLOSE_GRACE_MS = 100;
+/** Client frames waiting behind a turn (or a full upstream buffer): reading pauses beyond these. */
+const QUEUE_FRAMES = 8;
+const QUEUE_BYTES = 1 << 20;
+/** Answers an upstream gave to an upgrade that mean it has no WebSocket mode at that URL. */
+const NO_WEBSOCKET_MODE = new Set([400, 404, 405, 426, 501]);
 
 interface Binding {
   readonly apiModel: LiveApiModel;
@@ -84,6 +95,7 @@ export class ResponsesSession {
   /** Client frames are handled one after another (the first waits for the upstream). */
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
+  private queuedBytes = 0;
   /** Upstream frames wait here while a routing record is committed. */
   private outbound: Promise<void> | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -103,8 +115,11 @@ export class ResponsesSession {
     this.httpHeaders = [];
     for (let i = 0; i < origin.rawHeaders.length; i += 2) {
       const lower = origin.rawHeaders[i]!.toLowerCase();
-      if (!lower.startsWith('sec-websocket-') && lower !== 'origin') this.httpHeaders.push(origin.rawHeaders[i]!, origin.rawHeaders[i + 1]!);
+      if (lower.startsWith('sec-websocket-') || lower === 'origin' || lower === 'content-type' || lower === 'accept') continue;
+      this.httpHeaders.push(origin.rawHeaders[i]!, origin.rawHeaders[i + 1]!);
     }
+    // A bridged turn is a JSON POST that asks for a stream.
+    this.httpHeaders.push('content-type', 'application/json', 'accept', 'text/event-stream');
     client.on('message', (data, isBinary) => this.fromClient(toBuffer(data), isBinary));
     client.on('close', (code, reason) => this.clientClosed(code, reason));
     client.on('error', () => undefined);
@@ -127,14 +142,25 @@ export class ResponsesSession {
     this.closed = true;
     clearTimeout(this.idleTimer);
     if (this.upstream) this.closeUpstream(code, reason);
-    this.client.close(code, reason);
     const socket = this.client;
-    setTimeout(() => socket.terminate(), CLOSE_GRACE_MS * 10).unref();
+    // Frames still waiting for a routing record go out first.
+    const send = () => {
+      socket.close(code, reason);
+      setTimeout(() => socket.terminate(), CLOSE_GRACE_MS * 10).unref();
+    };
+    if (this.outbound) void this.outbound.then(send);
+    else send();
   }
 
+  /** Restarts the idle clock; a session with a response in flight is never idle (a model may think for minutes). */
   private touch(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.close(1001, 'idle timeout'), this.deps.config.idleTimeoutMs);
+    if (this.closed) return;
+    // Restarting the one timer costs less per frame than replacing it.
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => (this.busy ? this.idleTimer!.refresh() : this.close(1001, 'idle timeout')), this.deps.config.idleTimeoutMs);
     this.idleTimer.unref();
   }
 
@@ -147,25 +173,33 @@ export class ResponsesSession {
   private fromClient(frame: Buffer, isBinary: boolean): void {
     this.touch();
     this.deps.metrics.websocketFrame('in');
+    if (this.binding?.native && this.upstream && this.queued === 0) return this.toUpstream(frame, isBinary, false);
     // Bound: reading pauses while frames wait behind a turn (or the upstream's buffer is full).
-    if (this.binding?.native && this.upstream && this.queued === 0) return this.toUpstream(frame, isBinary);
     this.queued++;
-    if (this.queued > 8) this.client.pause();
+    this.queuedBytes += frame.length;
+    if (this.queued > QUEUE_FRAMES || this.queuedBytes > QUEUE_BYTES) this.client.pause();
     this.queue = this.queue.then(() =>
-      this.handle(frame, isBinary).catch((err: unknown) => {
-        this.origin.log.error({ err }, 'websocket frame failed');
-        this.sendError(new GatewayError('internal_error', 'The gateway could not handle this frame.'));
-      }).finally(() => {
-        this.queued--;
-        if (this.queued <= 8) this.client.resume();
-        if (this.drainWhenIdle && !this.busy) this.close(1001, 'server shutting down');
-      }),
+      this.handle(frame, isBinary)
+        .catch((err: unknown) => {
+          this.origin.log.error({ err }, 'websocket frame failed');
+          this.sendError(new GatewayError('internal_error', 'The gateway could not handle this frame.'));
+        })
+        .finally(() => {
+          this.queued--;
+          this.queuedBytes -= frame.length;
+          if (this.queued <= QUEUE_FRAMES && this.queuedBytes <= QUEUE_BYTES && !this.upstreamFull()) this.client.resume();
+          if (this.drainWhenIdle && !this.busy) this.close(1001, 'server shutting down');
+        }),
     );
+  }
+
+  private upstreamFull(): boolean {
+    return this.upstream !== undefined && this.upstream.bufferedAmount > SEND_HIGH;
   }
 
   private async handle(frame: Buffer, isBinary: boolean): Promise<void> {
     if (this.closed) return;
-    if (this.binding?.native && this.upstream) return this.toUpstream(frame, isBinary);
+    if (this.binding?.native && this.upstream) return this.toUpstream(frame, isBinary, false);
     const fields = isBinary ? {} : frameFields(frame);
     if (fields.type !== 'response.create') {
       // Other control frames (e.g. Codex's response.processed) mean nothing to an HTTP upstream.
@@ -173,15 +207,24 @@ export class ResponsesSession {
       return this.sendError(badRequest(`Unsupported event type ${JSON.stringify(fields.type ?? null)}: send 'response.create'.`, 'type', 'unsupported_event_type'));
     }
     const binding = this.binding ?? (await this.bind(fields));
-    if (!binding) return;
+    // The client may have left while the upstream was being chosen or dialled.
+    if (!binding || this.closed) return;
     if (!this.checkSameTarget(fields, binding) || !this.takeRateLimit()) return;
-    if (binding.native && this.upstream) return this.toUpstream(frame, false);
+    if (binding.native && this.upstream) return this.toUpstream(frame, false, true);
     await this.bridge(frame, fields, binding);
   }
 
+  /** Whether the session's token still admits a response (still valid, within its rate limit). */
   private takeRateLimit(): boolean {
     const token = this.origin.token;
-    if (!token || token.rateLimitRpm === null) return true;
+    if (!token) return true;
+    const still = this.deps.tokens.authenticate(this.origin.credential);
+    if (!still.ok) {
+      this.sendError(still.error);
+      this.close(1008, 'token no longer valid');
+      return false;
+    }
+    if (token.rateLimitRpm === null) return true;
     const limited = this.deps.rateLimits.take(token.id, token.rateLimitRpm);
     if (limited) this.sendError(limited);
     return !limited;
@@ -216,11 +259,12 @@ export class ResponsesSession {
 
   /** A router's target for the whole session: the one holding the conversation, else the first healthy one. */
   private async pickRouterTarget(router: LiveRouter, previous: unknown): Promise<LiveRouterTarget | undefined> {
-    let pinTo: string | undefined;
+    let pinTo: Holder | undefined;
     if (typeof previous === 'string') {
       const record = await this.deps.responseRoutes.lookup(previous);
       const token = this.origin.token;
-      if (record && (!token || record.tokenId === token.id || token.scope === 'admin')) pinTo = record.apiModelId;
+      const apiModel = record && this.deps.registry.apiModel(record.apiModelId);
+      if (record && apiModel && (!token || record.tokenId === token.id || token.scope === 'admin')) pinTo = { apiModel, upstreamModel: record.upstreamModel };
     }
     const plan = planRouter(router, (apiModel) => ({ apiModel, body: null }), pinTo);
     const picked = plan.pinned ? plan.order[0] : plan.order.find((t) => this.deps.health.admit(router, t));
@@ -252,8 +296,9 @@ export class ResponsesSession {
     const headers = upstreamUpgradeHeaders(this.origin.rawHeaders, apiModel.credentials);
     const dialed = await dialUpstream(url, headers, { maxPayload: this.deps.config.maxFrameBytes, handshakeTimeoutMs: 15_000 });
     if (!dialed.ok) {
-      // An upstream that answered the upgrade has no WebSocket mode: bridge it from now on.
-      if (dialed.status !== null) this.deps.noWebSocket.add(apiModel.id);
+      // An upstream that answered the upgrade with one of these has no WebSocket mode: bridge it
+      // from now on. Any other refusal (a 429, a 503, a bad key) bridges this session only.
+      if (dialed.status !== null && NO_WEBSOCKET_MODE.has(dialed.status)) this.deps.noWebSocket.add(apiModel.id);
       this.origin.log.warn({ apiModel: apiModel.name, status: dialed.status, err: dialed.error }, 'upstream WebSocket refused; bridging over HTTP');
       return false;
     }
@@ -269,25 +314,26 @@ export class ResponsesSession {
     return true;
   }
 
-  private toUpstream(frame: Buffer, isBinary: boolean): void {
+  /** `checked`: the frame already passed the session and rate-limit checks (the first one). */
+  private toUpstream(frame: Buffer, isBinary: boolean, checked: boolean): void {
     const binding = this.binding!;
     const upstream = this.upstream!;
+    if (upstream.readyState !== upstream.OPEN) return;
     let out = frame;
     if (!isBinary) {
       const fields = frameFields(frame);
       if (fields.type === 'response.create') {
-        if (!this.checkSameTarget(fields, binding) || !this.takeRateLimit()) return;
+        if (!checked && (!this.checkSameTarget(fields, binding) || !this.takeRateLimit())) return;
         if (typeof fields.model === 'string' && fields.model !== binding.upstreamModel) out = replaceTopLevel(frame, 'model', JSON.stringify(binding.upstreamModel));
         this.startTurn(binding, fields.store !== false);
       }
     }
-    if (upstream.readyState !== upstream.OPEN) return;
     upstream.send(out, { binary: isBinary }, () => this.resumeIfDrained(upstream, this.client));
     if (upstream.bufferedAmount > SEND_HIGH) this.client.pause();
   }
 
   private resumeIfDrained(sink: WebSocket, source: WebSocket): void {
-    if (sink.bufferedAmount <= SEND_HIGH / 4 && source.isPaused && this.queued <= 8) source.resume();
+    if (sink.bufferedAmount <= SEND_HIGH / 4 && source.isPaused && this.queued <= QUEUE_FRAMES && this.queuedBytes <= QUEUE_BYTES) source.resume();
   }
 
   private context(): RequestContext {
@@ -307,7 +353,8 @@ export class ResponsesSession {
     if (this.turn) this.finishTurn('completed', 200); // the client moved on without waiting
     const tokenId = this.origin.token?.id ?? null;
     const remember = store
-      ? (responseId: string) => this.deps.responseRoutes.remember({ responseId, apiModelId: binding.apiModel.id, model: binding.model, tokenId, createdAt: Date.now(), usageCountedAt: null })
+      ? (responseId: string) =>
+          this.deps.responseRoutes.remember({ responseId, apiModelId: binding.apiModel.id, model: binding.model, upstreamModel: binding.upstreamModel, tokenId, createdAt: Date.now(), usageCountedAt: null })
       : undefined;
     this.turn = { ctx: this.context(), observer: observeEvents(binding.apiModel.provider.reader('responses'), remember), model: binding.model, store };
   }
@@ -385,7 +432,14 @@ export class ResponsesSession {
       return;
     }
     const { body, input } = bridgeRequest(request, binding.upstreamModel, this.last);
-    const client = new FramesClient(this.client, () => this.deps.metrics.websocketFrame('out'));
+    if (body.length > this.deps.bodyLimitBytes) {
+      return this.sendError(new GatewayError('request_too_large', `The request is ${body.length} bytes with the session's earlier turns; the limit is ${this.deps.bodyLimitBytes}.`));
+    }
+    if (this.closed) return;
+    const client = new FramesClient(this.client, () => {
+      this.touch();
+      this.deps.metrics.websocketFrame('out');
+    });
     this.bridgeTurn = client;
     const tokenId = this.origin.token?.id ?? null;
     const store = fields.store !== false;
@@ -405,7 +459,8 @@ export class ResponsesSession {
           query: this.origin.query,
           method: 'POST',
           remember: store
-            ? (responseId, apiModel) => this.deps.responseRoutes.remember({ responseId, apiModelId: apiModel.id, model: binding.model, tokenId, createdAt: Date.now(), usageCountedAt: null })
+            ? (responseId, apiModel, upstreamModel) =>
+                this.deps.responseRoutes.remember({ responseId, apiModelId: apiModel.id, model: binding.model, upstreamModel, tokenId, createdAt: Date.now(), usageCountedAt: null })
             : undefined,
           usageOnce: store ? 'create' : undefined,
         },

@@ -9,7 +9,7 @@ import { ResponsesSession, type SessionDeps, type SessionOrigin } from './sessio
 export class ResponsesSessions {
   private readonly open = new Set<ResponsesSession>();
   private readonly perToken = new Map<string, number>();
-  private draining = false;
+  private draining_ = false;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -20,14 +20,23 @@ export class ResponsesSessions {
     return this.open.size;
   }
 
+  /** Set once shutdown began: new sessions are refused. */
+  get draining(): boolean {
+    return this.draining_;
+  }
+
   /** Serves a client socket that has just been upgraded, or refuses it with an error frame (429) and a close. */
   accept(client: WebSocket, origin: SessionOrigin): void {
     const { maxSessions, maxSessionsPerToken } = this.deps.config;
     const tokenId = origin.token?.id;
     const mine = tokenId === undefined ? 0 : (this.perToken.get(tokenId) ?? 0);
+    if (this.draining_) {
+      client.send(gatewayErrorFrame(new GatewayError('shutting_down', 'The gateway is shutting down; open a new connection shortly.')));
+      client.close(1012, 'server restarting');
+      return;
+    }
     let refusal: string | undefined;
-    if (this.draining) refusal = 'The gateway is shutting down; open a new connection shortly.';
-    else if (this.open.size >= maxSessions) refusal = `The gateway has ${maxSessions} WebSocket sessions open, its limit; try again shortly or use HTTP.`;
+    if (this.open.size >= maxSessions) refusal = `The gateway has ${maxSessions} WebSocket sessions open, its limit; try again shortly or use HTTP.`;
     else if (mine >= maxSessionsPerToken) refusal = `This token has ${maxSessionsPerToken} WebSocket sessions open, its limit; close one or use HTTP.`;
     if (refusal) {
       client.send(gatewayErrorFrame(new GatewayError('websocket_session_limit', refusal)));
@@ -51,7 +60,7 @@ export class ResponsesSessions {
 
   /** Lets every session finish its response in flight, then closes it (1001); after `deadlineMs` closes the rest. */
   async drain(deadlineMs: number): Promise<void> {
-    this.draining = true;
+    this.draining_ = true;
     for (const s of this.open) s.closeWhenIdle();
     const all = Promise.all([...this.open].map((s) => s.done));
     let timer: NodeJS.Timeout | undefined;

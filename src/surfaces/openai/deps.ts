@@ -15,6 +15,6 @@ export interface OpenAiSurfaceDeps {
   readonly local: Pick<LocalEngine, 'run'>;
   readonly recorder: Pick<RequestRecorder, 'record'>;
   /** Responses over WebSocket. */
-  readonly websocketSessions: Pick<ResponsesSessions, 'accept'>;
+  readonly websocketSessions: Pick<ResponsesSessions, 'accept' | 'draining'>;
   readonly websocketConfig: WebSocketConfig;
 }

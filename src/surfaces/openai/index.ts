@@ -34,7 +34,7 @@ export function openaiCredential(request: FastifyRequest): string | undefined {
 export function openaiRoutes(v1: FastifyInstance, deps: OpenAiSurfaceDeps, refresh: RefreshOnMiss): void {
   v1.addHook('preHandler', refreshUnknownModels(deps.registry, refresh));
   responsesRoutes(v1, deps);
-  responsesWebSocketRoute(v1, { sessions: deps.websocketSessions, config: deps.websocketConfig });
+  responsesWebSocketRoute(v1, { sessions: deps.websocketSessions, config: deps.websocketConfig, credential: openaiCredential });
   completionsRoutes(v1, deps);
   modelsRoutes(v1, deps);
 }

@@ -14,8 +14,10 @@ import { rawQuery } from './query.js';
 export const KEY_PROTOCOL = 'openai-insecure-api-key.';
 
 export interface ResponsesWebSocketDeps {
-  readonly sessions: Pick<ResponsesSessions, 'accept'>;
+  readonly sessions: Pick<ResponsesSessions, 'accept' | 'draining'>;
   readonly config: WebSocketConfig;
+  /** How the upgrade presented the token (checked again on every response). */
+  readonly credential: (request: FastifyRequest) => string | undefined;
 }
 
 const isUpgrade = (request: FastifyRequest) => (request.headers.upgrade ?? '').toLowerCase() === 'websocket';
@@ -59,6 +61,10 @@ const docs = {
 
 export function responsesWebSocketRoute(v1: FastifyInstance, deps: ResponsesWebSocketDeps): void {
   const plainGet = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Shutting down, upgrades are no longer taken over (the listener is gone): say so.
+    if (isUpgrade(request) && deps.sessions.draining) {
+      throw new GatewayError('shutting_down', 'The gateway is shutting down; try again shortly.', { headers: { connection: 'close' } });
+    }
     if (isUpgrade(request)) {
       throw new GatewayError('websockets_disabled', 'WebSocket mode is switched off on this gateway; use POST /v1/responses.', { headers: { connection: 'close' } });
     }
@@ -81,7 +87,7 @@ export function responsesWebSocketRoute(v1: FastifyInstance, deps: ResponsesWebS
     },
     handler: plainGet,
     wsHandler: (socket, request) => {
-      deps.sessions.accept(socket, { token: request.token, rawHeaders: request.raw.rawHeaders, query: rawQuery(request.url), log: request.log });
+      deps.sessions.accept(socket, { token: request.token, credential: deps.credential(request), rawHeaders: request.raw.rawHeaders, query: rawQuery(request.url), log: request.log });
     },
   });
 }

@@ -5,7 +5,7 @@
 // account would not know the id.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, GatewayError, notFound, unknownUrl } from '../../errors/catalogue.js';
-import { planByApiModel, planFor } from '../../pipeline/plan.js';
+import { planByApiModel, planFor, type Holder } from '../../pipeline/plan.js';
 import { bodyModel, checkModelAllowed, mayUse, modelAccessDenied, resolveFor } from '../../pipeline/resolve.js';
 import type { LiveApiModel } from '../../state/registry.js';
 import type { AuthToken } from '../../state/token-cache.js';
@@ -80,14 +80,16 @@ function conversationOf(body: unknown): string | undefined {
 }
 
 /**
- * The API model holding a response (or conversation) by its routing record, if the caller may
- * see it; undefined at once (no promise to wait for) when there is no id to look up.
+ * The target holding a response (or conversation) by its routing record, if the caller may see
+ * it and its API model still exists; undefined at once (no promise to wait for) when there is
+ * no id to look up.
  */
-function holderOf(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes'>, id: unknown, token: AuthToken | null): Promise<string | undefined> | undefined {
+function holderOf(gw: Pick<OpenAiSurfaceDeps, 'responseRoutes' | 'registry'>, id: unknown, token: AuthToken | null): Promise<Holder | undefined> | undefined {
   if (typeof id !== 'string' || !RESPONSE_ID_RE.test(id)) return undefined;
   return gw.responseRoutes.lookup(id).then((record) => {
     if (!record || (token && record.tokenId !== token.id && token.scope !== 'admin')) return undefined;
-    return record.apiModelId;
+    const apiModel = gw.registry.apiModel(record.apiModelId);
+    return apiModel && { apiModel, upstreamModel: record.upstreamModel };
   });
 }
 
@@ -104,7 +106,7 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
       // Through a router, a conversation stays where it started: the target that created the
       // previous response, or the one that first served the conversation (its id is then
       // recorded like a response's).
-      let pinTo: string | undefined;
+      let pinTo: Holder | undefined;
       let newConversation: string | undefined;
       if (resolved.kind === 'router') {
         const conversation = conversationOf(request.body);
@@ -114,8 +116,8 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
         if (byConversation) pinTo = await byConversation;
         if (pinTo === undefined && remember) newConversation = conversation;
       }
-      const record = (id: string, apiModelId: string) =>
-        gw.responseRoutes.remember({ responseId: id, apiModelId, model, tokenId, createdAt: Date.now(), usageCountedAt: null });
+      const record = (id: string, apiModelId: string, upstreamModel: string | null) =>
+        gw.responseRoutes.remember({ responseId: id, apiModelId, model, upstreamModel, tokenId, createdAt: Date.now(), usageCountedAt: null });
       request.recordsItself = true;
       const ctx = requestContext(request, reply);
       await gw.pipeline.run(
@@ -129,8 +131,9 @@ export function responsesRoutes(app: FastifyInstance, gw: OpenAiSurfaceDeps): vo
           query: rawQuery(request.url),
           remember: remember
             ? newConversation
-              ? (responseId, apiModel) => Promise.all([record(responseId, apiModel.id), record(newConversation, apiModel.id)]).then(() => undefined)
-              : (responseId, apiModel) => record(responseId, apiModel.id)
+              ? (responseId, apiModel, upstreamModel) =>
+                  Promise.all([record(responseId, apiModel.id, upstreamModel), record(newConversation, apiModel.id, upstreamModel)]).then(() => undefined)
+              : (responseId, apiModel, upstreamModel) => record(responseId, apiModel.id, upstreamModel)
             : undefined,
           usageOnce: remember ? 'create' : undefined,
         },
