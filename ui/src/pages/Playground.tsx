@@ -212,7 +212,12 @@ export function Playground() {
 
   const runBackground = async (signal: AbortSignal) => {
     const res = await send(built, signal);
-    let response = (await res.json()) as ResponseJson;
+    await pollResponse((await res.json()) as ResponseJson, signal);
+  };
+
+  /** The poll view: a background response's status until it ends (also opened by `?response=<id>`). */
+  const pollResponse = async (first: ResponseJson, signal: AbortSignal) => {
+    let response = first;
     setResponseId(response.id);
     setStatus(response.status);
     while (!TERMINAL.has(response.status)) {
@@ -349,6 +354,28 @@ export function Playground() {
       abort.current = null;
     }
   };
+
+  // `/ui/playground?response=<id>` (e.g. from a Requests row) opens that response in the poll view.
+  useEffect(() => {
+    const id = new URLSearchParams(window.location.search).get('response');
+    if (!id) return;
+    setApi('responses');
+    setMode('background');
+    reset();
+    setResponseId(id);
+    const controller = new AbortController();
+    abort.current = controller;
+    setRunning(true);
+    call(`/v1/responses/${encodeURIComponent(id)}`, { signal: controller.signal })
+      .then(async (res) => pollResponse((await res.json()) as ResponseJson, controller.signal))
+      .catch((err: unknown) => {
+        if ((err as Error).name !== 'AbortError') setError(errorText(err));
+      })
+      .finally(() => {
+        setRunning(false);
+        if (abort.current === controller) abort.current = null;
+      });
+  }, []);
 
   const stop = () => {
     abort.current?.abort();
