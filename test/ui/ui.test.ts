@@ -330,11 +330,11 @@ describe('web UI', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     const focused: string[] = [];
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < 10; i++) {
       await page.keyboard.press('Tab');
       focused.push(await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`));
     }
-    expect(focused).toEqual(['A Bodhi Gateway', 'A Models', 'A API Models', 'A Routers', 'A Local Aliases', 'A Tokens', 'A Usage', 'A Playground', 'A API docs']);
+    expect(focused).toEqual(['A Bodhi Gateway', 'A Models', 'A API Models', 'A Routers', 'A Local Aliases', 'A Tokens', 'A Usage', 'A Requests', 'A Playground', 'A API docs']);
   });
 
   it('looks right at 390px wide (screenshots) and serves deep links', async () => {
