@@ -142,12 +142,12 @@ export function addRouterCommands(program: Command): void {
     .description('list routers with their targets in order (w = weight) and settings')
     .option('--json', 'print JSON');
   storeOptions(list).action(
-      run(async (opts: { json?: boolean } & StoreFlags) => {
-        const rows = await withContext(storeFlags(opts), ({ routers }) => routers.list(), { readOnly: { empty: () => [] } });
-        if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-        else printTable(rows.map((r) => ({ name: r.name, strategy: r.strategy, format: r.api_format, targets: targetCell(r), settings: settingsCell(r) })), ['name', 'strategy', 'format', 'targets', 'settings']);
-      }),
-    );
+    run(async (opts: { json?: boolean } & StoreFlags) => {
+      const rows = await withContext(storeFlags(opts), ({ routers }) => routers.list(), { readOnly: { empty: () => [] } });
+      if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else printTable(rows.map((r) => ({ name: r.name, strategy: r.strategy, format: r.api_format, targets: targetCell(r), settings: settingsCell(r) })), ['name', 'strategy', 'format', 'targets', 'settings']);
+    }),
+  );
 
   routerOptions(
     routers
@@ -168,11 +168,11 @@ export function addRouterCommands(program: Command): void {
   );
 
   storeOptions(routers.command('remove').description('remove a router').argument('<name>', 'name (or id) of the router')).action(
-      run(async (name: string, opts: StoreFlags) => {
-        await withContext(storeFlags(opts), async ({ routers }) => {
-          const removed = await routers.remove(name);
-          process.stdout.write(`removed router '${removed.name}'\n`);
-        });
-      }),
-    );
+    run(async (name: string, opts: StoreFlags) => {
+      await withContext(storeFlags(opts), async ({ routers }) => {
+        const removed = await routers.remove(name);
+        process.stdout.write(`removed router '${removed.name}'\n`);
+      });
+    }),
+  );
 }
