@@ -9,6 +9,7 @@ import { healthRoutes } from '../surfaces/health.js';
 import { localAliasRoutes } from '../surfaces/management/aliases.js';
 import { metricsRoutes } from '../surfaces/management/metrics.js';
 import { usageRoutes } from '../surfaces/management/usage.js';
+import { requestsRoutes } from '../surfaces/management/requests.js';
 import { apiModelRoutes } from '../surfaces/management/api-models.js';
 import { routerRoutes } from '../surfaces/management/routers.js';
 import { infoRoutes } from '../surfaces/management/info.js';
@@ -64,6 +65,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('recordsItself', false);
   app.decorateRequest('span', undefined);
+  app.decorateRequest('gatewayError', undefined);
   const tracing = gw.tracing;
   if (tracing) {
     app.addHook('onRequest', (request, _reply, done) => {
@@ -84,6 +86,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
         status: reply.raw.statusCode,
         outcome: reply.raw.statusCode < 400 ? 'served' : 'rejected',
         model: typeof named === 'string' ? named : undefined,
+        error: request.gatewayError,
       });
     }
     done();
@@ -153,6 +156,7 @@ export function buildApp(gw: Gateway, logger: Logger, options: BuildOptions = {}
       tokenRoutes(admin, gw);
       infoRoutes(admin, gw);
       usageRoutes(admin, gw);
+      requestsRoutes(admin, gw);
     },
     { prefix: '/bodhi/v1' },
   );

@@ -10,10 +10,11 @@ import { chatSchemas } from '../surfaces/openai/schemas/chat.js';
 import { modelsSchemas } from '../surfaces/openai/schemas/models.js';
 import { responsesSchemas } from '../surfaces/openai/schemas/responses.js';
 import type { Gateway } from './gateway.js';
+import { DOCS_JSON_PATH, swaggerUiOptions } from './swagger-ui.js';
 
 export const SHARED_SCHEMAS: readonly { $id: string }[] = [errorResponseSchema, ...responsesSchemas, ...chatSchemas, ...modelsSchemas, ...managementSchemas];
 
-export const DOCS_JSON_PATH = '/api-docs/openapi.json';
+export { DOCS_JSON_PATH };
 
 const DESCRIPTION = `An OpenAI-compatible gateway. Send a gateway token as \`Authorization: Bearer <token>\` (use **Authorize** above; create one with \`bodhi tokens create --name NAME\`).
 
@@ -48,8 +49,14 @@ export function registerDocs(app: FastifyInstance, gw: Gateway): void {
         { name: 'Chat Completions', description: 'Needs a model with the openai format.' },
         { name: 'Embeddings', description: 'Needs a model with the openai format.' },
         { name: 'Models', description: 'What can be called.' },
+        { name: 'Anthropic Messages', description: "Anthropic's Messages API: needs a model with the anthropic format." },
+        { name: 'Gemini', description: "Google's Gemini API (v1beta): needs a model with the gemini format." },
         { name: 'API models', description: 'Management (admin): upstream providers, their keys and models.' },
+        { name: 'Local aliases', description: 'Management (admin): GGUF models run in-process by llama.cpp.' },
+        { name: 'Routers', description: 'Management (admin): one model name over several API models, with fallback and load balancing.' },
         { name: 'Tokens', description: 'Management (admin): gateway tokens.' },
+        { name: 'Requests', description: 'Management (admin): the request log, filtered and paged.' },
+        { name: 'Usage', description: 'Management (admin): requests and token usage summed by token, model, API model, router or target.' },
         { name: 'Server', description: 'Probes and server information.' },
       ],
     },
@@ -60,11 +67,7 @@ export function registerDocs(app: FastifyInstance, gw: Gateway): void {
     transform: ({ schema, url }) => ({ schema, url: openApiUrl(url, schema) }),
   });
 
-  void app.register(swaggerUi, {
-    routePrefix: '/swagger-ui',
-    staticCSP: true,
-    uiConfig: { deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0, displayRequestDuration: true },
-  });
+  void app.register(swaggerUi, swaggerUiOptions);
 
   app.get(DOCS_JSON_PATH, { schema: { hide: true } }, async () => app.swagger());
 }

@@ -69,9 +69,22 @@ function stdoutDestination(): DestinationStream & { flush(cb?: (err?: Error) => 
       chars += line.length;
       if (chars >= CHUNK_CHARS) handOver();
     },
+    /** Calls back once every line so far is written out (sonic-boom's own flush does not wait when minLength is 0). */
     flush(cb) {
       handOver();
-      boom.flush(cb);
+      const writing = (boom as unknown as { _writing: boolean })._writing; // missing from sonic-boom's types
+      if (!cb) return;
+      if (ended() || !writing) {
+        cb();
+        return;
+      }
+      const done = (err?: Error) => {
+        boom.off('drain', done);
+        boom.off('error', done);
+        cb(err);
+      };
+      boom.once('drain', done);
+      boom.once('error', done);
     },
     flushSync() {
       handOver();

@@ -107,7 +107,12 @@ export function handleSignals(server: RunningServer): void {
     stopping = true;
     server.logger.info({ signal }, 'shutting down: no new connections, waiting for in-flight requests');
     server.close().then(
-      () => process.exit(0),
+      () => {
+        server.logger.info({ signal }, 'stopped');
+        // Exit once the log is written out, so this line comes last (and at all); never wait long.
+        setTimeout(() => process.exit(0), 2000);
+        server.logger.flush(() => process.exit(0));
+      },
       (err) => {
         server.logger.error({ err }, 'error during shutdown');
         process.exit(1);

@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROUTER_DEFAULTS, ROUTER_STRATEGIES, type RouterInput, type RouterTargetInput, type RouterView } from '../models/router-service.js';
 import { printTable, withContext } from './context.js';
-import { databaseUrlOption, homeOption, run, storeFlags, type StoreFlags } from './options.js';
+import { run, storeFlags, storeOptions, type StoreFlags } from './options.js';
 
 const TARGET_KEYS = ['api_model', 'model', 'weight', 'enabled'];
 const TARGET_SYNTAX = 'api_model=<API model name>,model=<upstream model id>[,weight=<n>][,enabled=true|false]';
@@ -94,7 +94,7 @@ function routerOptions(cmd: Command, kind: 'add' | 'update'): Command {
       ? `a target, repeatable, in fallback order: ${TARGET_SYNTAX} (weight default 1, enabled default true), e.g. api_model=openai-a,model=gpt-5,weight=3`
       : `replaces the whole target list; repeatable, in fallback order: ${TARGET_SYNTAX}`;
   const dflt = (value: string | number) => (kind === 'add' ? ` (default: ${value})` : '');
-  return cmd
+  cmd
     .addOption(kind === 'add' ? strategy.default(ROUTER_DEFAULTS.strategy) : strategy)
     .addOption(new Option('--target <spec>', targetHelp).argParser(addTarget).makeOptionMandatory(kind === 'add'))
     .option('--retry-on <statuses>', `upstream HTTP statuses that move the call to the next target, comma-separated, or none${dflt(ROUTER_DEFAULTS.retryOnStatus.join(','))}`, statuses)
@@ -102,9 +102,8 @@ function routerOptions(cmd: Command, kind: 'add' | 'update'): Command {
     .option('--failure-threshold <n>', `failures within the window that put a target in cooldown${dflt(ROUTER_DEFAULTS.failureThreshold)}`, integer)
     .option('--failure-window-ms <ms>', `the window those failures are counted in${dflt(ROUTER_DEFAULTS.failureWindowMs)}`, integer)
     .option('--cooldown-ms <ms>', `how long a failing target is skipped before one trial call${dflt(ROUTER_DEFAULTS.cooldownMs)}`, integer)
-    .option('--max-retry-after-ms <ms>', `longest retry-after from an upstream that is honoured by skipping the target${dflt(ROUTER_DEFAULTS.maxRetryAfterMs)}`, integer)
-    .addOption(homeOption())
-    .addOption(databaseUrlOption());
+    .option('--max-retry-after-ms <ms>', `longest retry-after from an upstream that is honoured by skipping the target${dflt(ROUTER_DEFAULTS.maxRetryAfterMs)}`, integer);
+  return storeOptions(cmd);
 }
 
 const targetCell = (r: RouterView) => r.targets.map((t) => `${t.api_model}/${t.model} (w=${t.weight}${t.enabled ? '' : ', disabled'})`).join(', ');
@@ -138,21 +137,17 @@ export function addRouterCommands(program: Command): void {
     }),
   );
 
-  routers
+  const list = routers
     .command('list')
     .description('list routers with their targets in order (w = weight) and settings')
-    .option('--json', 'print JSON')
-    .addOption(homeOption())
-    .addOption(databaseUrlOption())
-    .action(
-      run(async (opts: { json?: boolean } & StoreFlags) => {
-        await withContext(storeFlags(opts), async ({ routers }) => {
-          const rows = await routers.list();
-          if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-          else printTable(rows.map((r) => ({ name: r.name, strategy: r.strategy, format: r.api_format, targets: targetCell(r), settings: settingsCell(r) })), ['name', 'strategy', 'format', 'targets', 'settings']);
-        });
-      }),
-    );
+    .option('--json', 'print JSON');
+  storeOptions(list).action(
+    run(async (opts: { json?: boolean } & StoreFlags) => {
+      const rows = await withContext(storeFlags(opts), ({ routers }) => routers.list(), { readOnly: { empty: () => [] } });
+      if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else printTable(rows.map((r) => ({ name: r.name, strategy: r.strategy, format: r.api_format, targets: targetCell(r), settings: settingsCell(r) })), ['name', 'strategy', 'format', 'targets', 'settings']);
+    }),
+  );
 
   routerOptions(
     routers
@@ -172,18 +167,12 @@ export function addRouterCommands(program: Command): void {
     }),
   );
 
-  routers
-    .command('remove')
-    .description('remove a router')
-    .argument('<name>', 'name (or id) of the router')
-    .addOption(homeOption())
-    .addOption(databaseUrlOption())
-    .action(
-      run(async (name: string, opts: StoreFlags) => {
-        await withContext(storeFlags(opts), async ({ routers }) => {
-          const removed = await routers.remove(name);
-          process.stdout.write(`removed router '${removed.name}'\n`);
-        });
-      }),
-    );
+  storeOptions(routers.command('remove').description('remove a router').argument('<name>', 'name (or id) of the router')).action(
+    run(async (name: string, opts: StoreFlags) => {
+      await withContext(storeFlags(opts), async ({ routers }) => {
+        const removed = await routers.remove(name);
+        process.stdout.write(`removed router '${removed.name}'\n`);
+      });
+    }),
+  );
 }

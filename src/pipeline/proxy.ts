@@ -117,8 +117,9 @@ export class ProxyPipeline {
       observer = this.observer(call, target);
       outcome = await this.attemptOne(ctx, call, target, observer, client);
     }
-    if (outcome.kind === 'upstream_failed') client.fail(upstreamFailure(target.apiModel, outcome.cause));
-    this.record(ctx, call, target, observer, outcome);
+    const failure = outcome.kind === 'upstream_failed' ? upstreamFailure(target.apiModel, outcome.cause) : undefined;
+    if (failure) client.fail(failure);
+    this.record(ctx, call, target, observer, outcome, undefined, failure);
     return outcome;
   }
 
@@ -143,7 +144,14 @@ export class ProxyPipeline {
       const observer = this.observer(call, target);
       const startedAt = performance.now();
       const lastTry = attempts.length + 1 === maxAttempts;
-      const outcome = await this.attemptOne(ctx, call, target, observer, client, pinned || lastTry ? undefined : hold);
+      const onHead = (status: number) => {
+        if (hold(status)) return !(pinned || lastTry);
+        // A good head settles the target's health (and frees its one trial call) now, not when
+        // a long stream ends.
+        health.succeeded(router, routerTarget);
+        return false;
+      };
+      const outcome = await this.attemptOne(ctx, call, target, observer, client, onHead);
       const tried: Tried = { target, routerTarget, observer, outcome };
       const reason = outcome.kind === 'completed' && !hold(outcome.status) ? null : outcome.kind === 'client_closed' ? 'client_closed' : fallbackReason(outcome);
       attempts.push({
@@ -158,8 +166,7 @@ export class ProxyPipeline {
         final = tried;
         break;
       }
-      if (reason === null) health.succeeded(router, routerTarget);
-      else health.failed(router, routerTarget, 'headers' in outcome ? retryAfterMs(outcome.headers) : null);
+      if (reason !== null) health.failed(router, routerTarget, 'headers' in outcome ? retryAfterMs(outcome.headers) : null);
       if (outcome.kind === 'held' || outcome.kind === 'upstream_failed') {
         metrics.routerFallback(router.name, routerTarget.label, reason!);
         // An answer beats no answer: a later target that never answers keeps the held one.
@@ -176,19 +183,21 @@ export class ProxyPipeline {
       client.end();
       final = { ...fallback, outcome: { kind: 'completed', status, headersAt, headers } };
     }
+    let failure: GatewayError | undefined;
     if (!final && fallback) {
       final = fallback;
-      client.fail(upstreamFailure(fallback.target.apiModel, (fallback.outcome as { cause: Error }).cause));
+      failure = upstreamFailure(fallback.target.apiModel, (fallback.outcome as { cause: Error }).cause);
+      client.fail(failure);
     }
     if (!final) {
       const error = routerUnavailable(router.name, health.nextAvailableAt(router) - Date.now());
       client.fail(error);
-      this.deps.recorder.record({ ctx, route: call.route, status: error.status, model: call.model, router: router.name, attempts, outcome: 'rejected' });
+      this.deps.recorder.record({ ctx, route: call.route, status: error.status, model: call.model, router: router.name, attempts, outcome: 'rejected', error: { code: error.code, message: error.message } });
       return { kind: 'upstream_failed', cause: error };
     }
     const status = final.outcome.kind === 'upstream_failed' ? upstreamFailureStatus(final.outcome.cause) : (final.outcome.status ?? 499);
     metrics.routerServed(router.name, final.routerTarget.label, status);
-    this.record(ctx, call, final.target, final.observer, final.outcome, { router: router.name, attempts });
+    this.record(ctx, call, final.target, final.observer, final.outcome, { router: router.name, attempts }, failure);
     return final.outcome;
   }
 
@@ -252,6 +261,7 @@ export class ProxyPipeline {
     observer: AnswerObserver,
     outcome: AttemptOutcome,
     routed?: { router: string; attempts: AttemptRecord[] },
+    failure?: GatewayError,
   ): void {
     const routes = this.deps.responseRoutes;
     this.deps.recorder.record({
@@ -266,6 +276,7 @@ export class ProxyPipeline {
       upstreamHeadersAt: 'headersAt' in outcome ? outcome.headersAt : null,
       outcome: OUTCOME[outcome.kind],
       observed: observer.observed,
+      error: failure && { code: failure.code, message: failure.message },
       claimUsage:
         call.usageOnce === 'create'
           ? (id: string) => routes.markUsage(id)

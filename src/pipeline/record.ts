@@ -11,7 +11,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { redactSecrets } from '../observability/redact.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { AuthToken } from '../state/token-cache.js';
-import type { AttemptRecord } from '../store/types.js';
+import type { AttemptRecord, RequestError } from '../store/types.js';
 import type { RequestLogWriter } from '../usage/request-log.js';
 
 /** The client surfaces whose calls get request-log rows: OpenAI's, Anthropic's, Gemini's. */
@@ -54,6 +54,8 @@ export interface FinishedRequest {
   /** performance.now() when the upstream's headers arrived. */
   upstreamHeadersAt?: number | null;
   outcome: Outcome;
+  /** The gateway's own error answer (rejected or failed calls only); stored with secrets redacted. */
+  error?: RequestError | undefined;
   observed?: Observation | undefined;
   /**
    * For Responses create/retrieve: usage counts only if this call is the first to claim the
@@ -138,6 +140,8 @@ export class RequestRecorder {
         reasoningTokens: usage?.reasoningTokens ?? null,
         cachedTokens: usage?.cachedTokens ?? null,
         usageCounted,
+        // Always set (undefined for most calls), so every row has one shape.
+        error: f.error ? { code: f.error.code, message: redactSecrets(f.error.message) } : undefined,
       });
     };
     if (!usage) return write(false);

@@ -2,7 +2,7 @@
 // Kysely row types (schema.ts), the record<->row mappers and SQLite's prepared INSERTs are all
 // derived from these maps, so a column is added in one place (plus a migration).
 import type { Outcome } from '../domain/outcome.js';
-import type { ApiFormat, ApiModelRecord, AttemptRecord, LocalAliasRecord, RequestLogEntry, ResponseRoute, RouterRecord, RouterStrategy, RouterTargetRecord, Scope, TokenRecord, TokenStatus } from './types.js';
+import type { ApiFormat, ApiModelRecord, AttemptRecord, LocalAliasRecord, RequestError, RequestLogEntry, ResponseRoute, RouterRecord, RouterStrategy, RouterTargetRecord, Scope, TokenRecord, TokenStatus } from './types.js';
 
 /** How a field's value is stored: `S` is the column's type as the database driver hands it back. */
 export interface Codec<V, S> {
@@ -28,6 +28,11 @@ const json = <V>(): Codec<V, string> => ({ encode: (v) => JSON.stringify(v), dec
 const jsonOrNull = <V>(): Codec<V | null, string | null> => ({
   encode: (v) => (v === null ? null : JSON.stringify(v)),
   decode: (s) => (s === null ? null : (JSON.parse(s) as V)),
+});
+/** An optional JSON value: absent is stored as null and read back as absent. */
+const jsonOptional = <V>(): Codec<V | undefined, string | null> => ({
+  encode: (v) => (v === undefined || v === null ? null : JSON.stringify(v)),
+  decode: (s) => (s === null || s === undefined ? undefined : (JSON.parse(s) as V)),
 });
 
 interface Column<N extends string, V, S> {
@@ -187,4 +192,5 @@ export const requestLog = table<RequestLogEntry>()('request_log', {
   reasoningTokens: col('reasoning_tokens', numOrNull),
   cachedTokens: col('cached_tokens', numOrNull),
   usageCounted: col('usage_counted', flag),
+  error: col('error', jsonOptional<RequestError>()),
 });

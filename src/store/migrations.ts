@@ -164,6 +164,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('response_routes').dropColumn('upstream_model').execute();
     },
   },
+  '0008_request_log_error': {
+    async up(db: Kysely<any>) {
+      // The gateway's own error for a rejected or failed call: JSON {code, message}; null otherwise.
+      // Browsing (GET /bodhi/v1/requests) pages by (created_at, id) over the created_at index.
+      await db.schema.alterTable('request_log').addColumn('error', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('request_log').dropColumn('error').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -5,7 +5,7 @@ import { Migrator, sql, type Kysely, type RawBuilder, type Transaction } from 'k
 import { migrationProvider } from './migrations.js';
 import { apiModels, localAliases, requestLog, responseRoutes, routers, tokens } from './columns.js';
 import type { Database } from './schema.js';
-import type { ApiModelRecord, LocalAliasRecord, RequestLogEntry, ResponseRoute, RouterRecord, Store, TokenRecord, UsageBucket, UsageGroup, UsageGroupBy } from './types.js';
+import type { ApiModelRecord, LocalAliasRecord, RequestLogEntry, RequestLogQuery, ResponseRoute, RouterRecord, Store, TokenRecord, UsageBucket, UsageGroup, UsageGroupBy } from './types.js';
 
 const GROUP_COLUMN = { token: 'token_name', model: 'model', 'api-model': 'api_model_name', router: 'router' } as const;
 
@@ -260,6 +260,22 @@ export class SqlStore implements Store {
   async listRequestLogs(query: { since?: number; limit: number }): Promise<RequestLogEntry[]> {
     let q = this.db.selectFrom('request_log').selectAll().orderBy('created_at', 'desc').limit(query.limit);
     if (query.since !== undefined) q = q.where('created_at', '>=', query.since);
+    return (await q.execute()).map((r) => requestLog.fromRow(r));
+  }
+
+  async queryRequestLogs(query: RequestLogQuery): Promise<RequestLogEntry[]> {
+    let q = this.db.selectFrom('request_log').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit);
+    const { since, until, token, model, apiModel, route, status, after } = query;
+    if (since !== undefined) q = q.where('created_at', '>=', since);
+    if (until !== undefined) q = q.where('created_at', '<', until);
+    if (token !== undefined) q = q.where((eb) => eb.or([eb('token_name', '=', token), eb('token_id', '=', token)]));
+    if (model !== undefined) q = q.where('model', '=', model);
+    if (apiModel !== undefined) q = q.where((eb) => eb.or([eb('api_model_name', '=', apiModel), eb('router', '=', apiModel)]));
+    if (route !== undefined) q = q.where('route', '=', route);
+    if (status !== undefined) q = q.where('status', '>=', status.min).where('status', '<=', status.max);
+    if (after !== undefined) {
+      q = q.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+    }
     return (await q.execute()).map((r) => requestLog.fromRow(r));
   }
 

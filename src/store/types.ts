@@ -156,6 +156,38 @@ export interface RequestLogEntry {
    * same numbers and must not count twice.
    */
   usageCounted: boolean;
+  /**
+   * The gateway's own error for a call it rejected or could not serve (catalogue code and
+   * message, secrets redacted); absent otherwise. Never a request or response body.
+   */
+  error?: RequestError | undefined;
+}
+
+/** The error the gateway answered a logged call with. */
+export interface RequestError {
+  code: string | null;
+  message: string;
+}
+
+/** Filters for browsing the request log, newest first (see Store.queryRequestLogs). */
+export interface RequestLogQuery {
+  /** created_at >= since (epoch ms). */
+  since?: number | undefined;
+  /** created_at < until (epoch ms). */
+  until?: number | undefined;
+  /** Token name or id. */
+  token?: string | undefined;
+  /** The model id the client named. */
+  model?: string | undefined;
+  /** API model name or router name (either column). */
+  apiModel?: string | undefined;
+  /** Route pattern, exactly. */
+  route?: string | undefined;
+  /** An exact status, or a class given as its lower bound and width (e.g. 400..499). */
+  status?: { min: number; max: number } | undefined;
+  limit: number;
+  /** Rows strictly after this (created_at, id) position in newest-first order. */
+  after?: { createdAt: number; id: string } | undefined;
 }
 
 export type UsageGroupBy = 'token' | 'model' | 'api-model' | 'router' | 'target';
@@ -221,6 +253,8 @@ export interface Store {
 
   insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void>;
   listRequestLogs(query: { since?: number; limit: number }): Promise<RequestLogEntry[]>;
+  /** Rows matching every filter given, newest first (created_at desc, then id desc). */
+  queryRequestLogs(query: RequestLogQuery): Promise<RequestLogEntry[]>;
   usageByGroup(query: { since: number; by: UsageGroupBy }): Promise<UsageGroup[]>;
   usageSeries(query: { since: number; by: UsageGroupBy; bucketMs: number }): Promise<UsageBucket[]>;
   pruneRequestLogs(createdBefore: number): Promise<number>;

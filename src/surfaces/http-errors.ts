@@ -53,7 +53,9 @@ export function useErrorRenderer(scope: FastifyInstance, render: ErrorRenderer):
       reply.raw.destroy();
       return;
     }
-    const { status, headers, body } = render(known ?? internalError());
+    const error = known ?? internalError();
+    request.gatewayError = { code: error.code, message: error.message };
+    const { status, headers, body } = render(error);
     void reply.code(status).headers(headers).send(body);
   });
 }

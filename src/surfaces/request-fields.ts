@@ -1,7 +1,8 @@
 // What the gateway adds to a Fastify request: the auth hook sets `token`, body parsing keeps
-// `rawBody`, tracing opens `span`, and a surface that records its own call sets `recordsItself`.
+// `rawBody`, tracing opens `span`, a surface that records its own call sets `recordsItself`, and an error answer sets `gatewayError`.
 import type { Span } from '@opentelemetry/api';
 import type { AuthToken } from '../state/token-cache.js';
+import type { RequestError } from '../store/types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,5 +14,7 @@ declare module 'fastify' {
     recordsItself: boolean;
     /** The request's trace span when OpenTelemetry is on. */
     span: Span | undefined;
+    /** The gateway's own error answer, for the request log (set by the error handler and sendError). */
+    gatewayError: RequestError | undefined;
   }
 }

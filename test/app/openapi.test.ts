@@ -108,6 +108,81 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/v1/responses'].post.responses['404'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponse');
   });
 
+  it('documents ?model= on every /v1/responses/{id} route, cancel included', () => {
+    const idRoutes: [string, string][] = [
+      ['/v1/responses/{id}', 'get'],
+      ['/v1/responses/{id}', 'delete'],
+      ['/v1/responses/{id}/input_items', 'get'],
+      ['/v1/responses/{id}/cancel', 'post'],
+    ];
+    for (const [path, method] of idRoutes) {
+      const model = doc.paths[path][method].parameters.find((p: Json) => p.name === 'model');
+      expect(model, `${method} ${path}`).toMatchObject({ in: 'query', schema: { type: 'string' } });
+      expect(model.required ?? false, `${method} ${path}`).toBe(false);
+      expect(model.description, `${method} ${path}`).toMatch(/routing/i);
+    }
+  });
+
+  it('documents the stream events as a union discriminated by type, one schema per event type', () => {
+    // The events OpenAI's API reference lists that any text, tool or reasoning stream can carry.
+    const expected = [
+      'response.created',
+      'response.queued',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.output_text.annotation.added',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.refusal.delta',
+      'response.refusal.done',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.reasoning_summary_part.added',
+      'response.reasoning_summary_part.done',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.done',
+      'response.reasoning_text.delta',
+      'response.reasoning_text.done',
+      'response.web_search_call.completed',
+      'response.file_search_call.completed',
+      'response.completed',
+      'response.failed',
+      'response.incomplete',
+      'keepalive',
+      'error',
+    ];
+    const schemas = doc.components.schemas as Record<string, Json>;
+    const union = schemas.ResponseStreamEvent!;
+    expect(union.anyOf).toBeUndefined();
+    expect(union.properties).toBeUndefined(); // no catch-all object next to the union
+    expect(union.discriminator.propertyName).toBe('type');
+    const mapping = union.discriminator.mapping as Record<string, string>;
+    const refs = (union.oneOf as Json[]).map((s) => s.$ref as string);
+    expect(new Set(refs).size).toBe(refs.length); // one schema per event type
+    expect(Object.keys(mapping)).toEqual(expect.arrayContaining(expected));
+    expect(Object.keys(mapping).length).toBe(refs.length);
+    expect([...Object.values(mapping)].sort()).toEqual([...refs].sort()); // the mapping covers every member and nothing else
+    for (const [type, ref] of Object.entries(mapping)) {
+      const name = ref.replace('#/components/schemas/', '');
+      const member = schemas[name];
+      expect(member, `${type} -> ${ref}`).toBeDefined();
+      // `type` pins exactly this event type (@fastify/swagger writes a const as a one-value enum).
+      const pinned = member!.properties.type.const !== undefined ? [member!.properties.type.const] : member!.properties.type.enum;
+      expect(pinned, name).toEqual([type]);
+      expect(member!.required, name).toEqual(expect.arrayContaining(['type', 'sequence_number']));
+    }
+    const named = (type: string) => schemas[mapping[type]!.replace('#/components/schemas/', '')]!;
+    expect(named('response.output_text.delta').required).toEqual(expect.arrayContaining(['item_id', 'output_index', 'content_index', 'delta']));
+    expect(named('response.function_call_arguments.done').required).toEqual(expect.arrayContaining(['item_id', 'output_index', 'arguments']));
+    expect(named('response.completed').properties.response).toEqual({ $ref: '#/components/schemas/Response' });
+    expect(named('response.output_item.added').properties.item).toEqual({ $ref: '#/components/schemas/OutputItem' });
+    // Both streaming routes point at the union.
+    expect(doc.paths['/v1/responses/{id}'].get.responses['200'].content['text/event-stream'].schema).toEqual({ $ref: '#/components/schemas/ResponseStreamEvent' });
+  });
+
   it('declares bearer auth for everything but the probes', () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.security).toEqual([{ bearerAuth: [] }]);
@@ -146,6 +221,35 @@ describe('Swagger UI', () => {
     const doc = await e2e.gw.call('/api-docs/openapi.json', { token: null });
     expect(doc.status).toBe(200);
     expect(await doc.json()).toEqual(await json.json());
+  });
+
+  it('sets its strict CSP on /swagger-ui only', async () => {
+    const { SWAGGER_UI_CSP } = await import('../../src/app/swagger-ui.js');
+    for (const path of ['/swagger-ui', '/swagger-ui/', '/swagger-ui/static/swagger-initializer.js']) {
+      const res = await e2e.gw.call(path, { token: null });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-security-policy'), path).toBe(SWAGGER_UI_CSP);
+      await res.arrayBuffer();
+    }
+    expect(SWAGGER_UI_CSP).not.toMatch(/unsafe-inline|unsafe-eval|upgrade-insecure-requests|https:/);
+    for (const path of ['/api-docs/openapi.json', '/ping', '/v1/models']) {
+      const res = await e2e.gw.call(path);
+      expect(res.headers.get('content-security-policy'), path).toBeNull();
+      await res.arrayBuffer();
+    }
+  });
+
+  it('carries the gateway name, not Fastify logo, and points Swagger UI at /api-docs/openapi.json', async () => {
+    const page = await (await e2e.gw.call('/swagger-ui/', { token: null })).text();
+    expect(page).toContain('<title>API reference · Bodhi Gateway</title>');
+    expect(page).toContain('theme/favicon.svg');
+    const init = await (await e2e.gw.call('/swagger-ui/static/swagger-initializer.js', { token: null })).text();
+    const logo = /img\.src = 'data:image\/svg\+xml;base64,([^']+)'/.exec(init)?.[1];
+    expect(Buffer.from(logo ?? '', 'base64').toString('utf8')).toContain('<title>Bodhi Gateway</title>');
+    expect(init).toMatch(/function swaggerUiPlugin\(/);
+    expect(init).toMatch(/["']\/api-docs\/openapi\.json["']/);
+    // The plugin's source goes into the page as text: the script must still parse (the browser test runs it).
+    new Function(init);
   });
 });
 
@@ -202,11 +306,20 @@ describe('the documented schemas match what goes over the wire', () => {
 
     const stream = await client.responses.create({ model: 'res/gpt-5', input: 'Stream please', stream: true });
     let events = 0;
+    const types = new Set<string>();
     for await (const event of stream) {
       check('ResponseStreamEvent', event);
+      types.add(event.type);
       events++;
     }
     expect(events).toBeGreaterThan(5);
+    expect(types).toContain('response.output_text.delta');
+    // The union tells the events apart: a delta without its text, or an unknown type, fits no member.
+    const union = ajv.getSchema('components#/$defs/ResponseStreamEvent')!;
+    expect(union({ type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0 })).toBe(false);
+    expect(union({ type: 'response.made_up', sequence_number: 3 })).toBe(false);
+    expect(union({ type: 'keepalive', sequence_number: 3 })).toBe(true);
+    expect(union({ type: 'error', sequence_number: 3, error: { type: 'server_error', code: 'server_error', message: 'boom', param: null } })).toBe(true);
   });
 
   it('chat, embeddings, models and errors', async () => {

@@ -51,7 +51,7 @@ describe('bodhi aliases', () => {
     expect((await run('aliases', 'add', '--name', 'taken', '--model-file', modelFile)).code).toBe(0);
     const cases: [string[], RegExp, number?][] = [
       [['aliases', 'add', '--name', 'x'], /--model-file/],
-      [['aliases', 'add', '--name', 'x', '--model-file', notGguf], /model_file '.*notes.txt' is not a usable GGUF model: not a GGUF file.*\(model_file\)/, 1],
+      [['aliases', 'add', '--name', 'x', '--model-file', notGguf], /^error: model_file '.*notes.txt' is not a usable GGUF model: not a GGUF file/, 1],
       [['aliases', 'add', '--name', 'x', '--model-file', modelFile, '--request-params', '{bad'], /must be valid JSON/],
       [['aliases', 'add', '--name', 'x', '--model-file', modelFile, '--context-size', 'lots'], /positive integer/],
       [['aliases', 'add', '--name', 'taken', '--model-file', modelFile], /already exists/, 3],

@@ -43,6 +43,31 @@ describe('CLI on PostgreSQL', () => {
     expect(JSON.parse(viaEnv.stdout)).toMatchObject([{ name: 'ci', status: 'revoked' }]);
   });
 
+  it('updates API models and tokens, and lists aliases and usage, with --database-url (--verbose names the database)', async () => {
+    const db = ['--database-url', pg.url];
+    expect((await bodhi(['api-models', 'add', '--name', 'upd', '--format', 'openai', '--base-url', 'http://127.0.0.1:9/v1', '--models', 'upd-a', ...db], env)).code).toBe(0);
+    const updated = await bodhi(['api-models', 'update', 'upd', '--models', 'upd-a,upd-b', '--verbose', ...db], env);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ name: 'upd', models: ['upd-a', 'upd-b'] });
+    expect(updated.stderr).toMatch(/^using data dir .*, database postgres postgres:\/\//m);
+    expect(updated.stderr).not.toContain(new URL(pg.url).password || '\u0000');
+    expect((await bodhi(['tokens', 'create', '--name', 'upd-t', ...db], env)).code).toBe(0);
+    const token = await bodhi(['tokens', 'update', 'upd-t', '--rate-limit-rpm', '7', ...db], env);
+    expect(token.code, token.stderr).toBe(0);
+    expect(JSON.parse(token.stdout)).toMatchObject({ name: 'upd-t', rate_limit_rpm: 7 });
+    const aliases = await bodhi(['aliases', 'list', '--json', ...db], env);
+    expect(aliases.code, aliases.stderr).toBe(0);
+    expect(JSON.parse(aliases.stdout)).toEqual([]);
+    expect((await bodhi(['aliases', 'remove', 'no-such', ...db], env)).code).toBe(4);
+    const usage = await bodhi(['usage', '--json', ...db], env);
+    expect(usage.code, usage.stderr).toBe(0);
+    expect(JSON.parse(usage.stdout)).toMatchObject({ object: 'usage.summary', totals: { requests: 0 } });
+    expect((await bodhi(['tokens', 'revoke', 'upd-t', ...db], env)).code).toBe(0);
+    expect((await bodhi(['api-models', 'remove', 'upd', ...db], env)).code).toBe(0);
+    // None of it went to the data dir.
+    expect(JSON.parse((await bodhi(['api-models', 'list', '--json'], env)).stdout)).toEqual([]);
+  }, 60_000);
+
   it('manages routers with --database-url', async () => {
     const db = ['--database-url', pg.url];
     for (const name of ['pg-a', 'pg-b']) {
@@ -60,14 +85,19 @@ describe('CLI on PostgreSQL', () => {
     expect(JSON.parse((await bodhi(['routers', 'list', '--json'], env)).stdout)).toEqual([]);
     const clash = await bodhi(['routers', 'add', '--name', 'pg-a-model', '--target', 'api_model=pg-a,model=x', ...db], env);
     expect(clash.code).toBe(3);
-    expect(clash.stderr).toContain("Model 'pg-a-model' is already served by API model 'pg-a'.");
+    expect(clash.stderr).toContain("error: model 'pg-a-model' is already served by API model 'pg-a'");
     expect((await bodhi(['routers', 'remove', 'pg-router', ...db], env)).code).toBe(0);
     expect(JSON.parse((await bodhi(['routers', 'list', '--json', ...db], env)).stdout)).toEqual([]);
     for (const name of ['pg-a', 'pg-b']) expect((await bodhi(['api-models', 'remove', name, ...db], env)).code).toBe(0);
   }, 60_000);
 
   it('documents the flag in every command help', async () => {
-    const commands = [['serve'], ['api-models', 'add'], ['api-models', 'list'], ['api-models', 'remove'], ['routers', 'add'], ['routers', 'list'], ['routers', 'update'], ['routers', 'remove'], ['tokens', 'create'], ['tokens', 'list'], ['tokens', 'revoke']];
+    const commands = [
+      ['serve'],
+      ...['add', 'list', 'update', 'remove'].flatMap((sub) => [['api-models', sub], ['aliases', sub], ['routers', sub]]),
+      ...['create', 'list', 'update', 'revoke'].map((sub) => ['tokens', sub]),
+      ['usage'],
+    ];
     const helps = await Promise.all(commands.map((cmd) => bodhi([...cmd, '--help'], env)));
     helps.forEach((help, i) => expect(help.stdout, commands[i]!.join(' ')).toContain('--database-url <url>'));
   });

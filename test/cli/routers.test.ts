@@ -141,17 +141,17 @@ describe('bodhi routers', () => {
   it('reports a name clash (409: exit code 3) and an unknown router (404: exit code 4) with the service message', async () => {
     const clash = await run('routers', 'add', '--name', 'gpt-5', '--target', 'api_model=openai-a,model=gpt-5');
     expect(clash.code).toBe(3);
-    expect(clash.stderr).toBe("error: Model 'gpt-5' is already served by API model 'openai-a'. (name)\n");
+    expect(clash.stderr).toBe("error: model 'gpt-5' is already served by API model 'openai-a' (name)\n");
     const twin = await run('routers', 'add', '--name', 'team-default', '--target', 'api_model=openai-a,model=gpt-5');
     expect(twin.code).toBe(3);
-    expect(twin.stderr).toContain("A router named 'team-default' already exists.");
+    expect(twin.stderr).toContain("error: a router named 'team-default' already exists\n");
     const rename = await run('routers', 'update', 'team-default', '--name', 'gpt-5-b');
     expect(rename.code).toBe(3);
-    expect(rename.stderr).toContain("Model 'gpt-5-b' is already served by API model 'openai-b'.");
+    expect(rename.stderr).toContain("error: model 'gpt-5-b' is already served by API model 'openai-b'");
     for (const args of [['update', 'no-such', '--strategy', 'weighted'], ['remove', 'no-such']]) {
       const r = await run('routers', ...args);
       expect(r.code, args.join(' ')).toBe(4);
-      expect(r.stderr).toBe("error: Router 'no-such' not found. (id)\n");
+      expect(r.stderr).toBe("error: router 'no-such' not found\n");
     }
   });
 

@@ -192,6 +192,27 @@ describe('routers', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('router_unavailable');
   });
 
+  it("frees a cooled-down target's one trial call when its answer's head arrives, not when a long stream ends", async () => {
+    const slow = await startFakeUpstream({ eventDelayMs: 150 });
+    try {
+      await gw.addApiModel({ name: 'chat-slow', api_format: 'openai', base_url: slow.url, api_key: slow.apiKey, models: ['listed-slow'] });
+      const name = await router({ targets: [{ api_model: 'chat-slow', model: 'gpt-slow' }], failure_threshold: 1, cooldown_ms: 200 });
+      slow.setFault({ status: 500, times: 1 });
+      expect((await chat(name)).status).toBe(500);
+      await new Promise((r) => setTimeout(r, 250));
+      // The trial call: a stream that takes a second or so.
+      const streaming = await chat(name, true);
+      expect(streaming.status).toBe(200);
+      // Meanwhile the target takes calls again.
+      const other = await chat(name);
+      expect(other.status).toBe(200);
+      await other.text();
+      await streaming.text();
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('bounds the tries by max_attempts', async () => {
     const name = await router({ targets: [{ api_model: 'refused', model: 'x' }, { api_model: 'chat-a', model: 'gpt-a' }, { api_model: 'chat-b', model: 'gpt-b' }], max_attempts: 1 });
     const fromA = a.requests.length;

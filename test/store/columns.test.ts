@@ -83,7 +83,7 @@ describe('column maps', () => {
 
   it('derives a positional INSERT whose parameters follow the column order', () => {
     expect(responseRoutes.insertSql('ON CONFLICT (response_id) DO NOTHING')).toBe(
-      'INSERT INTO response_routes (response_id, api_model_id, model, token_id, created_at, usage_counted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (response_id) DO NOTHING',
+      'INSERT INTO response_routes (response_id, api_model_id, model, upstream_model, token_id, created_at, usage_counted_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (response_id) DO NOTHING',
     );
     const row = requestLog.toRow(entry) as Record<string, unknown>;
     expect(requestLog.params(entry)).toEqual(requestLog.columns.map((c) => row[c]));

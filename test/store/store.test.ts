@@ -10,7 +10,7 @@ import { openStore } from '../../src/store/index.js';
 import { migrationProvider } from '../../src/store/migrations.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
-import type { ApiModelRecord, RequestLogEntry, ResponseRoute, RouterRecord, Store, TokenRecord } from '../../src/store/types.js';
+import type { ApiModelRecord, RequestLogEntry, RequestLogQuery, ResponseRoute, RouterRecord, Store, TokenRecord } from '../../src/store/types.js';
 import { tempHome } from '../support/gateway.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { waitUntil } from '../support/wait.js';
@@ -323,6 +323,87 @@ describe.each([
 
     expect(await store.pruneRequestLogs(base)).toBe(1);
     expect(await store.listRequestLogs({ since: base - 10, limit: 100 })).toHaveLength(6);
+  });
+
+  it('queries the request log with every filter, newest first, paging by (created_at, id) across ties', async () => {
+    const base = Date.UTC(2032, 5, 1);
+    const window = { since: base, until: base + 3_600_000 };
+    let n = 0;
+    const row = (over: Partial<RequestLogEntry>): RequestLogEntry => ({
+      id: `req-${String(n++).padStart(3, '0')}-${randomUUID()}`,
+      createdAt: base,
+      tokenId: 'tid-alice',
+      tokenName: 'alice',
+      method: 'POST',
+      route: '/v1/chat/completions',
+      model: 'gpt-4o',
+      apiModelId: 'am-chat',
+      apiModelName: 'chat',
+      router: null,
+      upstreamModel: 'gpt-4o',
+      attempts: null,
+      status: 200,
+      durationMs: 5,
+      ttfbMs: 2,
+      responseId: null,
+      stream: false,
+      outcome: 'completed',
+      inputTokens: 1,
+      outputTokens: 1,
+      reasoningTokens: null,
+      cachedTokens: null,
+      usageCounted: true,
+      ...over,
+    });
+    const rows = [
+      row({}),
+      row({ createdAt: base + 10 }),
+      // Three rows in the same millisecond, stored out of id order: the id breaks the tie.
+      row({ id: `tie-b-${randomUUID()}`, createdAt: base + 20, tokenId: 'tid-bob', tokenName: 'bob' }),
+      row({ id: `tie-c-${randomUUID()}`, createdAt: base + 20, status: 404, outcome: 'rejected', model: 'nope', apiModelId: null, apiModelName: null, upstreamModel: null, error: { code: 'model_not_found', message: "The model 'nope' does not exist." } }),
+      row({ id: `tie-a-${randomUUID()}`, createdAt: base + 20, status: 502, outcome: 'upstream_failed', apiModelName: 'dead', error: { code: 'upstream_unavailable', message: 'refused' } }),
+      row({ createdAt: base + 30, model: 'team', router: 'team', apiModelName: 'chat', attempts: [{ api_model: 'dead', model: 'gpt-4o', status: null, reason: 'connect_refused', duration_ms: 1 }, { api_model: 'chat', model: 'gpt-4o', status: 200, reason: null, duration_ms: 3 }] }),
+      row({ createdAt: base + 40, route: '/v1/responses', model: 'gpt-5', apiModelName: 'res', responseId: 'resp_q1' }),
+      row({ createdAt: base + 50, status: 401, outcome: 'rejected', tokenId: null, tokenName: null, model: null, apiModelName: null, error: { code: null, message: 'no token' } }),
+      row({ createdAt: base - 1 }), // outside the window
+      row({ createdAt: base + 3_600_000 }), // `until` is exclusive
+    ];
+    await store.insertRequestLogs(rows);
+    const newestFirst = [...rows.slice(0, 8)].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+    const q = async (over: Partial<RequestLogQuery>) => store.queryRequestLogs({ ...window, limit: 100, ...over });
+    const idsOf = (list: RequestLogEntry[]) => list.map((r) => r.id);
+
+    const all = await q({});
+    expect(idsOf(all)).toEqual(idsOf(newestFirst));
+    expect(all.find((r) => r.status === 404)).toEqual(rows[3]);
+    expect(all.find((r) => r.router === 'team')).toEqual(rows[5]);
+    expect(all.find((r) => r.status === 200 && r.router === null)?.error).toBeUndefined();
+    expect(all.find((r) => r.status === 401)?.error).toEqual({ code: null, message: 'no token' });
+
+    expect(idsOf(await q({ token: 'bob' }))).toEqual([rows[2]!.id]);
+    expect(await q({ token: 'tid-alice' })).toHaveLength(6);
+    expect(await q({ token: 'alice' })).toHaveLength(6);
+    expect(idsOf(await q({ model: 'gpt-5' }))).toEqual([rows[6]!.id]);
+    expect(idsOf(await q({ apiModel: 'team' }))).toEqual([rows[5]!.id]);
+    expect(await q({ apiModel: 'chat' })).toHaveLength(4);
+    expect(idsOf(await q({ route: '/v1/responses' }))).toEqual([rows[6]!.id]);
+    expect((await q({ status: { min: 400, max: 499 } })).map((r) => r.status)).toEqual([401, 404]);
+    expect((await q({ status: { min: 502, max: 502 } })).map((r) => r.status)).toEqual([502]);
+    expect(await q({ status: { min: 200, max: 299 } })).toHaveLength(5);
+    expect(await q({ since: base + 20, until: base + 31 })).toHaveLength(4);
+    expect(await q({ token: 'alice', status: { min: 200, max: 299 }, apiModel: 'chat' })).toHaveLength(3);
+    expect(await q({ since: undefined, until: undefined, token: 'nobody' })).toHaveLength(0);
+
+    for (const limit of [1, 2, 3]) {
+      const seen: string[] = [];
+      let page = await q({ limit });
+      while (page.length) {
+        seen.push(...idsOf(page));
+        const last = page[page.length - 1]!;
+        page = await q({ limit, after: { createdAt: last.createdAt, id: last.id } });
+      }
+      expect(seen, `limit ${limit}`).toEqual(idsOf(newestFirst));
+    }
   });
 
   it('stores routers, and every router change moves the config version', async () => {

@@ -1,6 +1,6 @@
 // Runs Debian's nginx as an unprivileged-path child process (its own prefix, config, pid, logs
 // and temp dirs; `daemon off`), serving docs/nginx.conf.template exactly as the deployment
-// guide tells operators to render it. nginx must be installed (.ci/run installs it): tests
+// guide tells operators to render it. nginx must be installed (`npm run test:fresh` installs it): tests
 // fail when it is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +45,7 @@ export async function freePort(): Promise<number> {
 export async function startNginx(upstreams: string[]): Promise<Nginx> {
   const which = spawnSync('sh', ['-c', 'command -v nginx || ls /usr/sbin/nginx'], { encoding: 'utf8' });
   const bin = which.stdout.trim().split('\n')[0];
-  if (which.status !== 0 || !bin) throw new Error('nginx is not installed (apt-get install -y nginx; .ci/run does this)');
+  if (which.status !== 0 || !bin) throw new Error('nginx is not installed (apt-get install -y nginx; `npm run test:fresh` does this)');
 
   const prefix = mkdtempSync(join(tmpdir(), 'bodhi-nginx-'));
   // When run as root, nginx's workers drop to `nobody`, which must be able to enter the prefix.

@@ -28,7 +28,7 @@ export async function ensureUiBuilt(): Promise<void> {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with 'apt-get install -y chromium' (.ci/run does).`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with 'apt-get install -y chromium' ('npm run test:fresh' does).`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

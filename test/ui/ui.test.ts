@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { writeTinyGguf } from '../support/tiny-gguf.js';
-import { clearScreenshots, ensureUiBuilt, launchBrowser, screenshot, watchErrors } from './browser.js';
+import { ensureUiBuilt, launchBrowser, screenshot, watchErrors } from './browser.js';
 
 const run = promisify(execFile);
 const UPSTREAM_KEY = 'sk-ui-upstream-SECRET-42';
@@ -42,7 +42,6 @@ let browser: Browser;
 
 beforeAll(async () => {
   await ensureUiBuilt();
-  clearScreenshots();
   browser = await launchBrowser();
 }, 60_000);
 
@@ -126,15 +125,15 @@ describe('web UI', () => {
 
     // The gateway's validation error appears next to the field its `param` names.
     await page.getByRole('button', { name: 'Create API model' }).click();
-    await page.getByText('name is required.').waitFor();
-    expect(await fieldError(page, page.getByRole('textbox', { name: 'Name', exact: true }))).toBe('name is required.');
+    await page.getByText('Name is required.').waitFor();
+    expect(await fieldError(page, page.getByRole('textbox', { name: 'Name', exact: true }))).toBe('Name is required.');
 
     await page.getByRole('textbox', { name: 'Name', exact: true }).fill('fake-openai');
     await format.selectOption({ label: 'OpenAI - Responses' });
     await page.getByRole('textbox', { name: 'Base URL' }).fill(upstream.url);
     await page.getByText('Automatic: off for this base URL.').waitFor();
     await page.getByRole('button', { name: 'Create API model' }).click();
-    await page.getByText('models must list at least one model id').waitFor();
+    await page.getByText('Models must list at least one model id').waitFor();
     expect(await fieldError(page, page.getByRole('textbox', { name: 'Name', exact: true }))).toBeNull();
 
     // A wrong key: the upstream's own message, next to the models.
@@ -182,7 +181,9 @@ describe('web UI', () => {
     expect(await page.getByRole('textbox', { name: 'OpenAI organization' }).inputValue()).toBe('org-ui');
     expect(await page.getByRole('combobox', { name: 'WebSocket mode' }).inputValue()).toBe('off');
     await page.getByRole('button', { name: 'Test connection' }).click();
-    await page.getByText('Connection works.').waitFor();
+    // Said once: "Connected: …", not "Connection works. Connected: …".
+    await page.getByText(/^Connected: /).waitFor();
+    expect(await page.getByText('Connection works').count()).toBe(0);
     expect(await page.content()).not.toContain(UPSTREAM_KEY);
     await screenshot(page, 'api-model-edit');
     // The stored key only goes to its own base URL: another one asks for the key.
@@ -226,7 +227,7 @@ describe('web UI', () => {
     const row = await page.getByRole('row', { name: /curl-app/ }).textContent();
     expect(row).toContain('user');
     expect(row).toContain('active');
-    expect(row).not.toContain('never'); // last used: just now, by curl
+    expect(await page.getByRole('row', { name: /curl-app/ }).locator('td[data-label="Last used"]').textContent()).not.toBe('never'); // just now, by curl
     expect(row).not.toContain(userToken);
 
     // A token whose expiry has passed is listed as expired, not active.
@@ -329,11 +330,11 @@ describe('web UI', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     const focused: string[] = [];
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < 10; i++) {
       await page.keyboard.press('Tab');
       focused.push(await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`));
     }
-    expect(focused).toEqual(['A Bodhi Gateway', 'A Models', 'A API Models', 'A Routers', 'A Local Aliases', 'A Tokens', 'A Usage', 'A Playground', 'A API docs']);
+    expect(focused).toEqual(['A Bodhi Gateway', 'A Models', 'A API Models', 'A Routers', 'A Local Aliases', 'A Tokens', 'A Usage', 'A Requests', 'A Playground', 'A API docs']);
   });
 
   it('looks right at 390px wide (screenshots) and serves deep links', async () => {
@@ -562,7 +563,7 @@ describe('web UI: usage and local aliases', () => {
     await file.fill(join(dir, 'missing.gguf'));
     await add.click();
     await page.getByText('does not exist').waitFor();
-    expect(await fieldError(page, file)).toBe(`model_file '${join(dir, 'missing.gguf')}' does not exist.`);
+    expect(await fieldError(page, file)).toBe(`Model file '${join(dir, 'missing.gguf')}' does not exist.`);
     expect(await fieldError(page, name)).toBeNull();
 
     writeFileSync(join(dir, 'notes.gguf'), 'not a model');

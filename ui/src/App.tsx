@@ -6,6 +6,7 @@ import { ApiModels } from './pages/ApiModels';
 import { LocalAliases } from './pages/LocalAliases';
 import { Models } from './pages/Models';
 import { Playground } from './pages/Playground';
+import { Requests } from './pages/Requests';
 import { RouterForm } from './pages/RouterForm';
 import { Routers } from './pages/Routers';
 import { SignIn } from './pages/SignIn';
@@ -21,6 +22,7 @@ const NAV = [
   { path: '/local-aliases', label: 'Local Aliases' },
   { path: '/tokens', label: 'Tokens' },
   { path: '/usage', label: 'Usage' },
+  { path: '/requests', label: 'Requests' },
   { path: '/playground', label: 'Playground' },
 ];
 
@@ -37,6 +39,7 @@ function Page({ path }: { path: string }) {
   if (path === '/local-aliases') return <LocalAliases />;
   if (path === '/tokens') return <Tokens />;
   if (path === '/usage') return <Usage />;
+  if (path === '/requests') return <Requests />;
   if (path === '/playground') return <Playground />;
   return (
     <section>

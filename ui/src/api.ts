@@ -35,7 +35,19 @@ export async function errorFrom(res: Response): Promise<ApiError> {
     // not JSON
   }
   const e = body?.error;
-  return new ApiError(res.status, e?.message ?? (text.trim() || `HTTP ${res.status}`), e?.param ?? null, e?.code ?? null);
+  return new ApiError(res.status, sentence(e?.message ?? (text.trim() || `HTTP ${res.status}`)), e?.param ?? null, e?.code ?? null);
+}
+
+/**
+ * A message as a sentence: the gateway's start with the field they name (`name is required.`,
+ * `model_file '…' does not exist.`); shown in the UI, that field reads as words with a capital
+ * (`Name is required.`, `Model file '…' does not exist.`).
+ */
+export function sentence(message: string): string {
+  const m = /^([a-z][a-z0-9]*(?:_[a-z0-9]+)*)(\s.*)?$/s.exec(message);
+  if (!m) return message;
+  const word = m[1]!.replace(/_/g, ' ');
+  return word.charAt(0).toUpperCase() + word.slice(1) + (m[2] ?? "");
 }
 
 /** The token as a Bearer token, or (`header`) as the raw value of an API's own key header, e.g. `x-api-key`. */
@@ -260,6 +272,10 @@ export interface Token {
   created_at: string;
   last_used_at: string | null;
   expires_at: string | null;
+  /** null: any model. */
+  allowed_models?: string[] | null;
+  /** Requests per minute; null: no limit. */
+  rate_limit_rpm?: number | null;
 }
 
 export interface List<T> {

@@ -33,6 +33,13 @@ export const OTHER = 'Other';
 /** The key as people read it; null means the call had none (e.g. it was refused). */
 export const keyLabel = (key: string | null): string => key ?? '(none)';
 
+/** What "(none)" means in each grouping: the calls the log has no token, model or API model for. */
+export const NONE_EXPLAINED: Record<UsageGroupBy, string> = {
+  model: 'Calls with no model: lists such as GET /v1/models, and calls refused before a model was read (a missing or bad token, a malformed body).',
+  token: 'Calls with no token: refused for a missing, unknown, revoked or expired token.',
+  'api-model': 'Calls no API model handled: refused ones (bad token, unknown model, over a limit) and those served by local aliases.',
+};
+
 export const metricValue = (t: UsageTotals, metric: Metric): number => (metric === 'requests' ? t.requests : t.input_tokens + t.output_tokens);
 
 export interface ChartSeries {

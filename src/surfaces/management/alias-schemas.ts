@@ -53,4 +53,25 @@ export const localAliasDeletedSchema = {
   properties: { id: { type: 'string' }, object: { type: 'string', const: 'local_alias.deleted' }, deleted: { type: 'boolean', const: true } },
 } as const;
 
-export const aliasSchemas = [localAliasInputSchema, localAliasSchema, localAliasListSchema, localAliasDeletedSchema];
+export const localAliasFileCheckSchema = {
+  $id: 'LocalAliasFileCheck',
+  title: 'LocalAliasFileCheck',
+  type: 'object',
+  required: ['model_file'],
+  additionalProperties: false,
+  properties: { model_file: { type: 'string', description: 'Path of a .gguf model file on the gateway host.' } },
+} as const;
+
+export const localAliasFileCheckedSchema = {
+  $id: 'LocalAliasFileChecked',
+  title: 'LocalAliasFileChecked',
+  type: 'object',
+  required: ['object', 'model_file', 'valid'],
+  properties: {
+    object: { type: 'string', const: 'local_alias.file_check' },
+    model_file: { type: 'string', description: 'The full path the gateway resolved and checked.' },
+    valid: { type: 'boolean', const: true },
+  },
+} as const;
+
+export const aliasSchemas = [localAliasInputSchema, localAliasSchema, localAliasListSchema, localAliasDeletedSchema, localAliasFileCheckSchema, localAliasFileCheckedSchema];

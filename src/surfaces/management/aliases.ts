@@ -1,6 +1,6 @@
 // /bodhi/v1/aliases: admin CRUD over local aliases (GGUF models served by llama.cpp).
 import type { FastifyInstance } from 'fastify';
-import { toLocalAliasView, type LocalAliasInput, type LocalAliasService } from '../../models/local-alias-service.js';
+import { toLocalAliasView, validModelFile, type LocalAliasInput, type LocalAliasService } from '../../models/local-alias-service.js';
 import type { ConfigSync } from '../../state/config-sync.js';
 import { errorResponses, ref } from '../error-schema.js';
 import { idParamsSchema } from './schemas.js';
@@ -36,6 +36,22 @@ export function localAliasRoutes(app: FastifyInstance, deps: LocalAliasRoutesDep
       await deps.sync.reload();
       return reply.code(201).send(created);
     },
+  );
+
+  /** The model file check alone, as create runs it: the web UI asks it when the field loses focus. */
+  app.post<{ Body: { model_file?: unknown } }>(
+    '/aliases/check-file',
+    {
+      schema: {
+        tags,
+        operationId: 'checkLocalAliasFile',
+        summary: 'Check a model file without adding an alias',
+        description: 'Runs the same check as creating a local alias: the path (resolved on the gateway host) must be a readable GGUF model. A failure is a 400 on `model_file`.',
+        body: ref('LocalAliasFileCheck'),
+        response: { 200: ref('LocalAliasFileChecked'), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({ object: 'local_alias.file_check', model_file: await validModelFile(request.body.model_file), valid: true }),
   );
 
   app.get<IdParams>(

@@ -6,6 +6,7 @@ import { SCOPES } from '../../auth/scopes.js';
 import { GROUP_BYS } from '../../usage/usage-service.js';
 import { aliasSchemas } from './alias-schemas.js';
 import { routerSchemas } from './router-schemas.js';
+import { requestLogSchemas } from './requests.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -385,4 +386,5 @@ export const managementSchemas = [
   usageSummarySchema,
   ...aliasSchemas,
   ...routerSchemas,
+  ...requestLogSchemas,
 ];

@@ -32,6 +32,7 @@ export const renderError: ErrorRenderer = (err) => {
 export const errorEvent = (err: GatewayError): string => `data: ${JSON.stringify(errorBody(err))}\n\n`;
 
 export function sendError(reply: FastifyReply, err: GatewayError): FastifyReply {
+  reply.request.gatewayError = { code: err.code, message: err.message };
   const { status, headers, body } = renderError(err);
   return reply.code(status).headers(headers).send(body);
 }

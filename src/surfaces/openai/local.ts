@@ -19,13 +19,15 @@ import { clientSignal } from '../../upstream/client-closed.js';
 import { requestContext } from '../http-client.js';
 import type { OpenAiSurfaceDeps } from './deps.js';
 
+import type { RequestError } from '../../store/types.js';
+
 type Body = Record<string, unknown>;
 
 /** The whole body, parsed: a local model needs all of it (it was checked to be JSON on arrival). */
 const fullBody = (raw: Buffer | undefined): unknown => (raw?.length ? JSON.parse(raw.toString('utf8')) : undefined);
 
 /** Metrics, access log and request-log row for a local call, however it ended (499: client left). */
-function record(gw: LocalDeps, ctx: RequestContext, res: ServerResponse, route: string, resolved: ResolvedLocal, outcome: Outcome, stream: boolean, usage: Usage | undefined): void {
+function record(gw: LocalDeps, ctx: RequestContext, res: ServerResponse, route: string, resolved: ResolvedLocal, outcome: Outcome, stream: boolean, usage: Usage | undefined, error?: RequestError): void {
   gw.recorder.record({
     ctx,
     route,
@@ -33,6 +35,7 @@ function record(gw: LocalDeps, ctx: RequestContext, res: ServerResponse, route: 
     model: resolved.alias,
     outcome,
     observed: { stream, usage },
+    error,
   });
 }
 
@@ -43,6 +46,7 @@ function fail(request: FastifyRequest, res: ServerResponse, err: unknown, stream
   const known = err instanceof GatewayError ? err : undefined;
   if (!known) request.log.error({ err }, 'local inference failed');
   const error = known ?? internalError();
+  request.gatewayError = { code: error.code, message: error.message };
   if (stream) stream.endWithError(errorEvent(error));
   else if (!res.headersSent) writeError(res, error);
   else res.destroy();
@@ -96,7 +100,7 @@ export async function serveLocalChat(gw: LocalDeps, request: FastifyRequest, rep
     fail(request, res, err, stream);
   } finally {
     dispose();
-    record(gw, ctx, res, '/v1/chat/completions', resolved, ended.outcome ?? 'failed', req.stream, usage);
+    record(gw, ctx, res, '/v1/chat/completions', resolved, ended.outcome ?? 'failed', req.stream, usage, request.gatewayError);
   }
 }
 
@@ -128,6 +132,6 @@ export async function serveLocalEmbeddings(gw: LocalDeps, request: FastifyReques
     fail(request, res, err);
   } finally {
     dispose();
-    record(gw, ctx, res, '/v1/embeddings', resolved, ended.outcome ?? 'failed', false, usage);
+    record(gw, ctx, res, '/v1/embeddings', resolved, ended.outcome ?? 'failed', false, usage, request.gatewayError);
   }
 }

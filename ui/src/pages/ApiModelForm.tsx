@@ -407,7 +407,7 @@ export function ApiModelForm({ id }: { id?: string }) {
           <span className="hint">{draft.models[0] ? `Sends a one-line prompt to ${draft.models[0]}.` : 'Lists the upstream models.'}</span>
         </div>
         {test && (
-          <Notice kind={test.success ? 'success' : 'error'} title={test.success ? 'Connection works.' : test.status ? `The upstream answered ${test.status}:` : 'Connection failed:'}>
+          <Notice kind={test.success ? 'success' : 'error'} title={test.success ? undefined : test.status ? `The upstream answered ${test.status}:` : 'Connection failed:'}>
             {test.message}
             {test.latency_ms > 0 && <span className="muted"> ({test.latency_ms} ms)</span>}
           </Notice>

@@ -6,6 +6,7 @@ import { useFormats } from '../useFormats';
 import { useLoad } from '../useLoad';
 import { ConfirmAction } from '../components/ConfirmAction';
 import { useRowAction } from '../useRowAction';
+import { Breakable } from '../components/Breakable';
 
 export function ApiModels() {
   const { data: loaded, error, loading, reload } = useLoad(() => getJson<List<ApiModel>>('/bodhi/v1/api-models'));
@@ -59,7 +60,7 @@ export function ApiModels() {
                 <tr key={m.id}>
                   <td data-label="Name">
                     <a {...linkTo(`/api-models/${encodeURIComponent(m.id)}`)}>
-                      <strong>{m.name}</strong>
+                      <strong><Breakable text={m.name} /></strong>
                     </a>
                   </td>
                   <td data-label="Format">
@@ -71,8 +72,8 @@ export function ApiModels() {
                       </>
                     )}
                   </td>
-                  <td data-label="Base URL" className="break">
-                    {m.base_url}
+                  <td data-label="Base URL">
+                    <Breakable text={m.base_url} />
                   </td>
                   <td data-label="Models">
                     {m.forward_all ? (

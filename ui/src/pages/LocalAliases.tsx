@@ -1,6 +1,6 @@
 // Local aliases: GGUF model files on the gateway host, run by llama.cpp for /v1/chat/completions
 // and /v1/embeddings. Add (the gateway checks the file is a readable GGUF model), list, remove.
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { ApiError, getJson, sendJson, type List, type LocalAlias } from '../api';
 import { Field } from '../components/Field';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
@@ -8,6 +8,7 @@ import { errorText, formatDate } from '../format';
 import { useLoad } from '../useLoad';
 import { ConfirmAction } from '../components/ConfirmAction';
 import { useRowAction } from '../useRowAction';
+import { Breakable } from '../components/Breakable';
 
 type FieldName = 'name' | 'model_file' | 'context_size';
 const FIELDS: readonly string[] = ['name', 'model_file', 'context_size'];
@@ -19,6 +20,31 @@ function AddAlias({ onAdded }: { onAdded: (alias: LocalAlias) => void }) {
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [formError, setFormError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  /** The file the gateway last found good (checked when the field loses focus). */
+  const [fileOk, setFileOk] = useState<string>();
+  const [checking, setChecking] = useState(false);
+  /** The path being checked: an answer for an older value is dropped. */
+  const checkingPath = useRef<string | undefined>(undefined);
+
+  /** Runs the gateway's file check (the same as on create) when the field loses focus. */
+  const checkFile = async (value: string) => {
+    const path = value.trim();
+    if (!path) return;
+    checkingPath.current = path;
+    setChecking(true);
+    try {
+      const checked = await sendJson<{ model_file: string }>('POST', '/bodhi/v1/aliases/check-file', { model_file: path });
+      if (checkingPath.current !== path) return;
+      setErrors((e) => ({ ...e, model_file: undefined }));
+      setFileOk(checked.model_file);
+    } catch (err) {
+      if (checkingPath.current !== path) return;
+      setFileOk(undefined);
+      if (err instanceof ApiError && err.param === 'model_file') setErrors((e) => ({ ...e, model_file: err.message }));
+    } finally {
+      if (checkingPath.current === path) setChecking(false);
+    }
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -38,6 +64,7 @@ function AddAlias({ onAdded }: { onAdded: (alias: LocalAlias) => void }) {
       });
       setName('');
       setModelFile('');
+      setFileOk(undefined);
       setContextSize('');
       onAdded(created);
     } catch (err) {
@@ -56,8 +83,26 @@ function AddAlias({ onAdded }: { onAdded: (alias: LocalAlias) => void }) {
         <Field label="Name" required error={errors.name} hint="The model id clients send.">
           {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" placeholder="llama3" />}
         </Field>
-        <Field label="Model file" required error={errors.model_file} hint="Path of a .gguf file on the gateway host.">
-          {(p) => <input {...p} value={modelFile} onChange={(e) => setModelFile(e.target.value)} autoComplete="off" spellCheck={false} placeholder="/models/llama-3.2-1b-instruct.Q4_K_M.gguf" />}
+        <Field
+          label="Model file"
+          required
+          error={errors.model_file}
+          hint={checking ? 'Checking the file…' : fileOk && !errors.model_file ? <span className="ok">A readable GGUF model.</span> : 'Path of a .gguf file on the gateway host; checked when you leave the field.'}
+        >
+          {(p) => (
+            <input
+              {...p}
+              value={modelFile}
+              onChange={(e) => {
+                setModelFile(e.target.value);
+                setFileOk(undefined);
+              }}
+              onBlur={(e) => void checkFile(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="/models/llama-3.2-1b-instruct.Q4_K_M.gguf"
+            />
+          )}
         </Field>
         <Field label="Context size" error={errors.context_size} hint="Tokens; empty for the default.">
           {(p) => <input {...p} inputMode="numeric" value={contextSize} onChange={(e) => setContextSize(e.target.value)} autoComplete="off" placeholder="4096" />}
@@ -119,10 +164,10 @@ export function LocalAliases() {
               {aliases.map((a) => (
                 <tr key={a.id}>
                   <td data-label="Name">
-                    <code className="model-id">{a.name}</code>
+                    <code className="model-id"><Breakable text={a.name} /></code>
                   </td>
                   <td data-label="Model file">
-                    <span className="break mono small">{a.model_file}</span>
+                    <Breakable className="mono small" text={a.model_file} />
                   </td>
                   <td data-label="Context size">{a.context_size === null ? <Badge tone="grey">default</Badge> : a.context_size.toLocaleString()}</td>
                   <td data-label="Created">{formatDate(a.created_at)}</td>

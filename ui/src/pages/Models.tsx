@@ -5,6 +5,7 @@ import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { linkTo } from '../router';
 import { useFormats } from '../useFormats';
 import { useLoad } from '../useLoad';
+import { Breakable } from '../components/Breakable';
 
 export function Models() {
   const { data: loaded, error, loading } = useLoad(() => getJson<List<CallableModel>>('/bodhi/v1/models'));
@@ -54,7 +55,7 @@ export function Models() {
                 <tr key={m.id}>
                   <td data-label="Model">
                     <div>
-                      <code className="model-id">{m.id}</code>
+                      <code className="model-id"><Breakable text={m.id} /></code>
                       {m.match === 'prefix' && <span className="muted small"> any id with this prefix</span>}
                       {m.upstream_model && m.upstream_model !== m.id && <span className="muted small"> → upstream {m.upstream_model}</span>}
                     </div>

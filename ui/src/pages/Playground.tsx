@@ -1,10 +1,13 @@
 // Try a model: Responses API (streamed live, in the background with polling and cancel, or
 // plain), Chat Completions, Anthropic Messages or Gemini (both streamed), each for the models
-// whose format serves it. Calls go to the gateway's client routes with the signed-in token, in
-// the header that API's own clients use, exactly as an application's would.
+// whose format serves it, and Embeddings. Calls go to the gateway's client routes with the
+// signed-in token, in the header that API's own clients use, exactly as an application's would.
+// Instructions, temperature and max output tokens go in each API's own fields; the request can
+// be copied as curl or as OpenAI SDK code (TypeScript, Python), token as $BODHI_TOKEN.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { call, FORMAT_OF_API, formatLabel, getJson, type CallableModel, type List } from '../api';
 import { Field } from '../components/Field';
+import { buildRequest, curlOf, MESSAGES_MAX_TOKENS, isEmbeddingModel, pythonOf, typescriptOf, type Api, type BuiltRequest, type Params, type RunMode, hasOpenAiSdk } from '../playground-code';
 import { Badge, EmptyState, Loading, Notice } from '../components/Notice';
 import { errorText } from '../format';
 import { linkTo } from '../router';
@@ -12,8 +15,6 @@ import { sseEvents } from '../sse';
 import { useFormats } from '../useFormats';
 import { useLoad } from '../useLoad';
 
-type Api = keyof typeof FORMAT_OF_API;
-type RunMode = 'stream' | 'background' | 'wait';
 interface LoggedEvent {
   n: number;
   type: string;
@@ -56,9 +57,20 @@ interface GeminiChunk {
   error?: { message?: string; status?: string };
 }
 
-const API_LABELS: Record<Api, string> = { responses: 'Responses', chat: 'Chat Completions', messages: 'Anthropic Messages', gemini: 'Gemini' };
-/** The Anthropic Messages API requires max_tokens. */
-const MAX_TOKENS = 1024;
+const API_LABELS: Record<Api, string> = { responses: 'Responses', chat: 'Chat Completions', messages: 'Anthropic Messages', gemini: 'Gemini', embeddings: 'Embeddings' };
+
+type CodeKind = 'curl' | 'typescript' | 'python';
+const CODE_LABELS: Record<CodeKind, string> = { curl: 'curl', typescript: 'TypeScript (openai)', python: 'Python (openai)' };
+
+/** Where each API takes the instructions (system prompt). */
+const INSTRUCTIONS_HINT: Record<Api, string> = {
+  responses: 'Sent as instructions.',
+  chat: 'Sent as a system message before yours.',
+  messages: 'Sent as system.',
+  gemini: 'Sent as systemInstruction.',
+  embeddings: '',
+};
+const MAX_TOKENS_FIELD: Record<Api, string> = { responses: 'max_output_tokens', chat: 'max_completion_tokens', messages: 'max_tokens', gemini: 'generationConfig.maxOutputTokens', embeddings: '' };
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
 const POLL_MS = 1000;
@@ -87,6 +99,11 @@ export function Playground() {
   const [input, setInput] = useState('');
   const [mode, setMode] = useState<RunMode>('stream');
   const [chatStream, setChatStream] = useState(true);
+  const [instructions, setInstructions] = useState('');
+  const [temperature, setTemperature] = useState('');
+  const [maxTokens, setMaxTokens] = useState('');
+  const [code, setCode] = useState<{ kind: CodeKind; copied: boolean }>();
+  const [embedding, setEmbedding] = useState<{ size: number; first: number[]; model?: string }>();
 
   const [running, setRunning] = useState(false);
   const [text, setText] = useState('');
@@ -101,10 +118,14 @@ export function Playground() {
 
   useEffect(() => () => abort.current?.abort(), []);
 
-  // Local aliases answer Chat Completions only; a router serves its targets' format, like an API model.
-  const choices = (models.data?.data ?? []).filter(
-    (m) => m.match === 'exact' && (m.api_format === FORMAT_OF_API[api] || (api === 'chat' && m.kind === 'local')),
-  );
+  // Local aliases answer Chat Completions and Embeddings; a router serves its targets' format,
+  // like an API model. Embeddings models (see isEmbeddingModel) are offered for Embeddings only.
+  const choices = (models.data?.data ?? []).filter((m) => {
+    if (m.match !== 'exact') return false;
+    if (api === 'embeddings') return isEmbeddingModel(m);
+    if (isEmbeddingModel(m)) return false;
+    return m.api_format === FORMAT_OF_API[api] || (api === 'chat' && m.kind === 'local');
+  });
   useEffect(() => {
     if (!choices.some((m) => m.id === model)) setModel(choices[0]?.id ?? '');
   }, [api, models.data]);
@@ -117,6 +138,39 @@ export function Playground() {
     setPolls(0);
     setFinal(undefined);
     setError(undefined);
+    setEmbedding(undefined);
+  };
+
+  // What Send sends, built from the form: the copied code shows exactly this.
+  const paramsError = (() => {
+    if (temperature.trim() !== '' && !(Number(temperature) >= 0 && Number(temperature) <= 2)) return { temperature: 'Temperature must be a number from 0 to 2, or empty for the default.' };
+    if (maxTokens.trim() !== '' && !/^[1-9]\d*$/.test(maxTokens.trim())) return { maxTokens: 'Max output tokens must be a whole number above 0, or empty for the default.' };
+    return {};
+  })();
+  const params: Params = {
+    model,
+    input,
+    instructions: instructions.trim() || undefined,
+    temperature: temperature.trim() !== '' && !paramsError.temperature ? Number(temperature) : undefined,
+    maxTokens: maxTokens.trim() !== '' && !paramsError.maxTokens ? Number(maxTokens) : undefined,
+    mode,
+    chatStream,
+  };
+  const built: BuiltRequest = buildRequest(api, params);
+  const send = (req: BuiltRequest, signal: AbortSignal) =>
+    call(req.path, { method: 'POST', json: req.body, signal, ...(req.tokenHeader ? { tokenHeader: req.tokenHeader } : {}), ...(req.headers ? { headers: req.headers } : {}) });
+
+  const codeText = (kind: CodeKind) => (kind === 'curl' ? curlOf(built, location.origin) : kind === 'typescript' ? typescriptOf(built, location.origin) : pythonOf(built, location.origin));
+  // The code below the buttons follows the form, so it always shows what Send would send.
+  const shownCode = code && (code.kind === 'curl' || hasOpenAiSdk(built)) ? codeText(code.kind) : undefined;
+  const copyCode = async (kind: CodeKind) => {
+    let copied = true;
+    try {
+      await navigator.clipboard.writeText(codeText(kind));
+    } catch {
+      copied = false;
+    }
+    setCode({ kind, copied });
   };
 
   const logEvent = (type: string, seq: number | undefined) =>
@@ -133,7 +187,7 @@ export function Playground() {
   };
 
   const streamResponses = async (signal: AbortSignal) => {
-    const res = await call('/v1/responses', { method: 'POST', json: { model, input, stream: true }, signal });
+    const res = await send(built, signal);
     for await (const message of sseEvents(res)) {
       let data: StreamEvent;
       try {
@@ -157,8 +211,13 @@ export function Playground() {
   };
 
   const runBackground = async (signal: AbortSignal) => {
-    const res = await call('/v1/responses', { method: 'POST', json: { model, input, background: true }, signal });
-    let response = (await res.json()) as ResponseJson;
+    const res = await send(built, signal);
+    await pollResponse((await res.json()) as ResponseJson, signal);
+  };
+
+  /** The poll view: a background response's status until it ends (also opened by `?response=<id>`). */
+  const pollResponse = async (first: ResponseJson, signal: AbortSignal) => {
+    let response = first;
     setResponseId(response.id);
     setStatus(response.status);
     while (!TERMINAL.has(response.status)) {
@@ -172,15 +231,14 @@ export function Playground() {
   };
 
   const runWait = async (signal: AbortSignal) => {
-    const res = await call('/v1/responses', { method: 'POST', json: { model, input }, signal });
+    const res = await send(built, signal);
     const response = (await res.json()) as ResponseJson;
     setResponseId(response.id);
     finish(response);
   };
 
   const runChat = async (signal: AbortSignal) => {
-    const json = { model, messages: [{ role: 'user', content: input }], stream: chatStream };
-    const res = await call('/v1/chat/completions', { method: 'POST', json, signal });
+    const res = await send(built, signal);
     if (!chatStream) {
       const body = (await res.json()) as { choices?: { message?: { content?: string } }[] };
       setText(body.choices?.[0]?.message?.content ?? '');
@@ -201,9 +259,8 @@ export function Playground() {
   };
 
   const runMessages = async (signal: AbortSignal) => {
-    const json = { model, max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: input }], stream: true };
     // As Anthropic's SDKs send it: the key as x-api-key, with an API version.
-    const res = await call('/v1/messages', { method: 'POST', json, signal, tokenHeader: 'x-api-key', headers: { 'anthropic-version': '2023-06-01' } });
+    const res = await send(built, signal);
     let usage: Record<string, unknown> = {};
     let stopReason: string | null | undefined;
     for await (const message of sseEvents(res)) {
@@ -235,10 +292,7 @@ export function Playground() {
   };
 
   const runGemini = async (signal: AbortSignal) => {
-    const json = { contents: [{ role: 'user', parts: [{ text: input }] }] };
-    // The model is in the path; an id with a prefix such as "gem/" keeps its slash, as Google's SDK sends it.
-    const path = `/v1beta/models/${model.split('/').map(encodeURIComponent).join('/')}:streamGenerateContent?alt=sse`;
-    const res = await call(path, { method: 'POST', json, signal, tokenHeader: 'x-goog-api-key' });
+    const res = await send(built, signal);
     let last: GeminiChunk | undefined;
     for await (const message of sseEvents(res)) {
       let chunk: GeminiChunk;
@@ -266,9 +320,20 @@ export function Playground() {
     setFinal({ finishReason: last?.candidates?.[0]?.finishReason ?? null, usageMetadata: last?.usageMetadata ?? null });
   };
 
+  const runEmbeddings = async (signal: AbortSignal) => {
+    const res = await send(built, signal);
+    const body = (await res.json()) as { model?: string; data?: { embedding?: number[] | string }[]; usage?: unknown };
+    const vector = body.data?.[0]?.embedding;
+    if (!Array.isArray(vector)) throw new Error('The answer has no embedding vector.');
+    setEmbedding({ size: vector.length, first: vector.slice(0, 8), ...(body.model ? { model: body.model } : {}) });
+    setFinal({ model: body.model ?? null, vectors: body.data?.length ?? 0, usage: body.usage ?? null });
+    setStatus('completed');
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!input.trim()) return setInputError('Type something to send.');
+    if (paramsError.temperature || paramsError.maxTokens) return;
     setInputError(undefined);
     reset();
     const controller = new AbortController();
@@ -276,6 +341,7 @@ export function Playground() {
     setRunning(true);
     try {
       if (api === 'chat') await runChat(controller.signal);
+      else if (api === 'embeddings') await runEmbeddings(controller.signal);
       else if (api === 'messages') await runMessages(controller.signal);
       else if (api === 'gemini') await runGemini(controller.signal);
       else if (mode === 'stream') await streamResponses(controller.signal);
@@ -288,6 +354,28 @@ export function Playground() {
       abort.current = null;
     }
   };
+
+  // `/ui/playground?response=<id>` (e.g. from a Requests row) opens that response in the poll view.
+  useEffect(() => {
+    const id = new URLSearchParams(window.location.search).get('response');
+    if (!id) return;
+    setApi('responses');
+    setMode('background');
+    reset();
+    setResponseId(id);
+    const controller = new AbortController();
+    abort.current = controller;
+    setRunning(true);
+    call(`/v1/responses/${encodeURIComponent(id)}`, { signal: controller.signal })
+      .then(async (res) => pollResponse((await res.json()) as ResponseJson, controller.signal))
+      .catch((err: unknown) => {
+        if ((err as Error).name !== 'AbortError') setError(errorText(err));
+      })
+      .finally(() => {
+        setRunning(false);
+        if (abort.current === controller) abort.current = null;
+      });
+  }, []);
 
   const stop = () => {
     abort.current?.abort();
@@ -327,11 +415,19 @@ export function Playground() {
             ))}
           </div>
           {choices.length === 0 ? (
-            <EmptyState title={`No ${formatLabel(formats.data, FORMAT_OF_API[api])} models`}>
-              <p>
-                <a {...linkTo('/api-models/new')}>Add an API model</a> with that format first.
-              </p>
-            </EmptyState>
+            api === 'embeddings' ? (
+              <EmptyState title="No embeddings models">
+                <p>
+                  Embeddings models are those of <code>OpenAI - Completions</code> API models or local aliases whose id (or file) contains <code>embed</code>.
+                </p>
+              </EmptyState>
+            ) : (
+              <EmptyState title={`No ${formatLabel(formats.data, FORMAT_OF_API[api])} models`}>
+                <p>
+                  <a {...linkTo('/api-models/new')}>Add an API model</a> with that format first.
+                </p>
+              </EmptyState>
+            )
           ) : (
             <Field label="Model">
               {(p) => (
@@ -346,8 +442,23 @@ export function Playground() {
             </Field>
           )}
           <Field label="Input" error={inputError}>
-            {(p) => <textarea {...p} rows={5} value={input} onChange={(e) => setInput(e.target.value)} placeholder="Plan a 3-day Tokyo itinerary." />}
+            {(p) => <textarea {...p} rows={5} value={input} onChange={(e) => setInput(e.target.value)} placeholder={api === 'embeddings' ? 'Text to embed' : 'Plan a 3-day Tokyo itinerary.'} />}
           </Field>
+          {api !== 'embeddings' && (
+            <>
+              <Field label="Instructions" hint={INSTRUCTIONS_HINT[api]}>
+                {(p) => <textarea {...p} rows={2} value={instructions} onChange={(e) => setInstructions(e.target.value)} placeholder="You are a concise travel guide." />}
+              </Field>
+              <div className="playground-params">
+                <Field label="Temperature" error={paramsError.temperature} hint="0 to 2; empty: the model's default.">
+                  {(p) => <input {...p} inputMode="decimal" value={temperature} onChange={(e) => setTemperature(e.target.value)} autoComplete="off" placeholder="1" />}
+                </Field>
+                <Field label="Max output tokens" error={paramsError.maxTokens} hint={<>Sent as <code>{MAX_TOKENS_FIELD[api]}</code>{api === 'messages' ? ` (default ${MESSAGES_MAX_TOKENS})` : ''}.</>}>
+                  {(p) => <input {...p} inputMode="numeric" value={maxTokens} onChange={(e) => setMaxTokens(e.target.value)} autoComplete="off" placeholder={api === 'messages' ? String(MESSAGES_MAX_TOKENS) : '1024'} />}
+                </Field>
+              </div>
+            </>
+          )}
           {api === 'responses' ? (
             <fieldset className="field">
               <legend>How to run it</legend>
@@ -370,6 +481,10 @@ export function Playground() {
             <label className="checkbox">
               <input type="checkbox" checked={chatStream} onChange={(e) => setChatStream(e.target.checked)} disabled={running} /> Stream
             </label>
+          ) : api === 'embeddings' ? (
+            <p className="hint">
+              Sent to <code>POST /v1/embeddings</code>; the result shows the vector's size and first values.
+            </p>
           ) : (
             <p className="hint">
               {api === 'messages' ? (
@@ -398,6 +513,31 @@ export function Playground() {
               </button>
             )}
           </div>
+          <div className="code-out">
+            <div className="inline" role="group" aria-label="Copy the request">
+              <button type="button" className="button button--small" onClick={() => void copyCode('curl')} disabled={!model}>
+                Copy as curl
+              </button>
+              {hasOpenAiSdk(built) && (
+                <>
+                  <button type="button" className="button button--small" onClick={() => void copyCode('typescript')} disabled={!model}>
+                    Copy as TypeScript (openai)
+                  </button>
+                  <button type="button" className="button button--small" onClick={() => void copyCode('python')} disabled={!model}>
+                    Copy as Python (openai)
+                  </button>
+                </>
+              )}
+            </div>
+            {code && shownCode && (
+              <div className="copied">
+                <p className="hint" role="status">
+                  {code.copied ? `Copied as ${CODE_LABELS[code.kind]}.` : `Could not copy: select the ${CODE_LABELS[code.kind]} below.`} The token is <code>$BODHI_TOKEN</code>: set it in your environment.
+                </p>
+                <pre data-testid="copied-code">{shownCode}</pre>
+              </div>
+            )}
+          </div>
         </form>
 
         <div className="card result" aria-labelledby="result-title">
@@ -416,9 +556,20 @@ export function Playground() {
             </p>
           )}
           {error && <Notice kind="error">{error}</Notice>}
-          <div className="output-text" aria-live="polite" data-testid="output-text">
+          {embedding && (
+            <dl className="embedding" data-testid="embedding">
+              <dt>Vector size</dt>
+              <dd data-testid="vector-size">{embedding.size}</dd>
+              <dt>First values</dt>
+              <dd className="vector" data-testid="vector-first">
+                [{embedding.first.map((v) => v.toFixed(4)).join(', ')}
+                {embedding.size > embedding.first.length ? ', …' : ''}]
+              </dd>
+            </dl>
+          )}
+          {api !== 'embeddings' && <div className="output-text" aria-live="polite" data-testid="output-text">
             {text || <span className="muted">{running ? 'Waiting for text…' : 'The answer appears here.'}</span>}
-          </div>
+          </div>}
           {events.length > 0 && (
             <details className="events" open>
               <summary>
@@ -435,7 +586,7 @@ export function Playground() {
           )}
           {final !== undefined && (
             <details className="final">
-              <summary>{api === 'responses' ? 'Final output' : api === 'chat' ? 'Full answer' : 'Stop reason and usage'}</summary>
+              <summary>{api === 'responses' ? 'Final output' : api === 'chat' ? 'Full answer' : api === 'embeddings' ? 'Model and usage' : 'Stop reason and usage'}</summary>
               <pre data-testid="final-output">{JSON.stringify(final, null, 2)}</pre>
             </details>
           )}

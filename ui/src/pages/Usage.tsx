@@ -7,7 +7,7 @@ import { EmptyState, Loading, Notice } from '../components/Notice';
 import { UsageChart } from '../components/UsageChart';
 import { linkTo } from '../router';
 import { useLoad } from '../useLoad';
-import { bucketLabel, chartData, colourSlots, formatNumber, GROUP_BYS, keyLabel, MAX_SERIES, WINDOWS, type ChartData, type Metric } from '../usage';
+import { bucketLabel, chartData, colourSlots, formatNumber, GROUP_BYS, keyLabel, MAX_SERIES, NONE_EXPLAINED, WINDOWS, type ChartData, type Metric } from '../usage';
 
 const METRICS: readonly { id: Metric; label: string }[] = [
   { id: 'requests', label: 'Requests' },
@@ -133,7 +133,7 @@ function UsageView({ summary, metric, setMetric, per, windowLabel }: { summary: 
                 <td data-label={groupLabel}>
                   <span className="key">
                     <span className={`swatch series-${slots.get(g.key) ?? MAX_SERIES}`} aria-hidden="true" />
-                    {g.key === null ? <span className="muted">{keyLabel(null)}</span> : <code>{g.key}</code>}
+                    {g.key === null ? <span className="muted" title={NONE_EXPLAINED[summary.by]}>{keyLabel(null)}</span> : <code>{g.key}</code>}
                   </span>
                 </td>
                 <td data-label="Requests" className="num">{formatNumber(g.requests)}</td>
@@ -148,6 +148,11 @@ function UsageView({ summary, metric, setMetric, per, windowLabel }: { summary: 
           </tbody>
         </table>
       </div>
+      {summary.groups.some((g) => g.key === null) && (
+        <p className="hint" data-testid="none-explained">
+          <span className="muted">{keyLabel(null)}</span>: {NONE_EXPLAINED[summary.by]}
+        </p>
+      )}
     </>
   );
 }

@@ -277,49 +277,155 @@ export const compactionSchema = {
   },
 } as const;
 
-export const RESPONSE_EVENT_TYPES = [
-  'response.created',
-  'response.queued',
-  'response.in_progress',
-  'response.output_item.added',
-  'response.content_part.added',
-  'response.output_text.delta',
-  'response.output_text.done',
-  'response.content_part.done',
-  'response.output_item.done',
-  'response.reasoning_summary_text.delta',
-  'response.function_call_arguments.delta',
-  'response.function_call_arguments.done',
-  'response.refusal.delta',
-  'response.completed',
-  'response.failed',
-  'response.incomplete',
-  'keepalive',
-  'error',
-] as const;
+// The stream events, one schema per event type (after OpenAI's API reference, plus the
+// keepalive the wire carries), combined in ResponseStreamEvent: a union discriminated by `type`.
+
+interface EventSpec {
+  /** The component's name (OpenAI's, where it has one). */
+  readonly name: string;
+  readonly description: string;
+  /** Fields besides `type` and `sequence_number`, all required unless listed in `optional`. */
+  readonly fields: Record<string, object>;
+  readonly optional?: readonly string[];
+}
+
+const integer = { type: 'integer', minimum: 0 } as const;
+const text = { type: 'string' } as const;
+const responseField = ref('Response');
+const outputIndex = { ...integer, description: 'The output item the event is about (its index in `response.output`).' };
+const itemId = { type: 'string', description: 'The id of that output item.' } as const;
+const contentIndex = { ...integer, description: 'The content part within the item.' };
+const logprobs = { type: 'array', items: { type: 'object', additionalProperties: true } } as const;
+const contentPart = {
+  type: 'object',
+  required: ['type'],
+  additionalProperties: true,
+  description: '`output_text` {text, annotations}, `refusal` {refusal} or `reasoning_text` {text}.',
+  properties: { type: { type: 'string', examples: ['output_text', 'refusal', 'reasoning_text'] }, text, refusal: text, annotations: logprobs },
+} as const;
+const summaryPart = { type: 'object', required: ['type', 'text'], additionalProperties: true, properties: { type: { type: 'string', const: 'summary_text' }, text } } as const;
+const onItem = { item_id: itemId, output_index: outputIndex } as const;
+const onContent = { ...onItem, content_index: contentIndex } as const;
+const onSummary = { ...onItem, summary_index: { ...integer, description: 'The summary part within the reasoning item.' } } as const;
+
+const lifecycle = (type: string, name: string, when: string): [string, EventSpec] => [
+  type,
+  { name, description: `${when} \`response\` is the Response as it stands.`, fields: { response: responseField } },
+];
+/** A built-in tool call's progress: just the item it is about. */
+const toolProgress = (type: string, name: string, what: string): [string, EventSpec] => [type, { name, description: what, fields: onItem }];
+
+const EVENT_SPECS: readonly [string, EventSpec][] = [
+  lifecycle('response.created', 'ResponseCreatedEvent', 'The first event of every stream.'),
+  lifecycle('response.queued', 'ResponseQueuedEvent', 'A background response is waiting to start.'),
+  lifecycle('response.in_progress', 'ResponseInProgressEvent', 'The response is being generated.'),
+  lifecycle('response.completed', 'ResponseCompletedEvent', 'Terminal: the response finished; the stream ends.'),
+  lifecycle('response.failed', 'ResponseFailedEvent', 'Terminal: the response failed (see `response.error`); the stream ends.'),
+  lifecycle('response.incomplete', 'ResponseIncompleteEvent', 'Terminal: the response stopped early (see `response.incomplete_details`); the stream ends.'),
+  ['response.output_item.added', { name: 'ResponseOutputItemAddedEvent', description: 'A new output item (message, function_call, reasoning, ...) starts.', fields: { output_index: outputIndex, item: ref('OutputItem') } }],
+  ['response.output_item.done', { name: 'ResponseOutputItemDoneEvent', description: 'An output item is complete.', fields: { output_index: outputIndex, item: ref('OutputItem') } }],
+  ['response.content_part.added', { name: 'ResponseContentPartAddedEvent', description: 'A new content part of a message starts.', fields: { ...onContent, part: contentPart } }],
+  ['response.content_part.done', { name: 'ResponseContentPartDoneEvent', description: 'A content part is complete.', fields: { ...onContent, part: contentPart } }],
+  [
+    'response.output_text.delta',
+    {
+      name: 'ResponseTextDeltaEvent',
+      description: 'The next piece of text of an output_text part.',
+      fields: { ...onContent, delta: text, logprobs, obfuscation: { type: 'string', description: 'Random padding (stream_options.include_obfuscation).' } },
+      optional: ['logprobs', 'obfuscation'],
+    },
+  ],
+  ['response.output_text.done', { name: 'ResponseTextDoneEvent', description: 'The whole text of an output_text part.', fields: { ...onContent, text, logprobs }, optional: ['logprobs'] }],
+  [
+    'response.output_text.annotation.added',
+    { name: 'ResponseOutputTextAnnotationAddedEvent', description: 'An annotation (a citation, a file path, ...) of an output_text part.', fields: { ...onContent, annotation_index: integer, annotation: { type: 'object', additionalProperties: true } } },
+  ],
+  ['response.refusal.delta', { name: 'ResponseRefusalDeltaEvent', description: 'The next piece of a refusal.', fields: { ...onContent, delta: text } }],
+  ['response.refusal.done', { name: 'ResponseRefusalDoneEvent', description: 'The whole refusal.', fields: { ...onContent, refusal: text } }],
+  ['response.function_call_arguments.delta', { name: 'ResponseFunctionCallArgumentsDeltaEvent', description: 'The next piece of a function_call item\'s JSON arguments.', fields: { ...onItem, delta: text } }],
+  [
+    'response.function_call_arguments.done',
+    { name: 'ResponseFunctionCallArgumentsDoneEvent', description: 'A function_call item\'s whole JSON arguments.', fields: { ...onItem, name: text, arguments: text }, optional: ['name'] },
+  ],
+  ['response.custom_tool_call_input.delta', { name: 'ResponseCustomToolCallInputDeltaEvent', description: 'The next piece of a custom tool call\'s input.', fields: { ...onItem, delta: text } }],
+  ['response.custom_tool_call_input.done', { name: 'ResponseCustomToolCallInputDoneEvent', description: 'A custom tool call\'s whole input.', fields: { ...onItem, input: text } }],
+  ['response.reasoning_summary_part.added', { name: 'ResponseReasoningSummaryPartAddedEvent', description: 'A new part of a reasoning summary starts.', fields: { ...onSummary, part: summaryPart } }],
+  ['response.reasoning_summary_part.done', { name: 'ResponseReasoningSummaryPartDoneEvent', description: 'A reasoning summary part is complete.', fields: { ...onSummary, part: summaryPart } }],
+  ['response.reasoning_summary_text.delta', { name: 'ResponseReasoningSummaryTextDeltaEvent', description: 'The next piece of a reasoning summary.', fields: { ...onSummary, delta: text } }],
+  ['response.reasoning_summary_text.done', { name: 'ResponseReasoningSummaryTextDoneEvent', description: 'A reasoning summary part\'s whole text.', fields: { ...onSummary, text } }],
+  ['response.reasoning_text.delta', { name: 'ResponseReasoningTextDeltaEvent', description: 'The next piece of reasoning text.', fields: { ...onContent, delta: text } }],
+  ['response.reasoning_text.done', { name: 'ResponseReasoningTextDoneEvent', description: 'The whole reasoning text of a content part.', fields: { ...onContent, text } }],
+  toolProgress('response.web_search_call.in_progress', 'ResponseWebSearchCallInProgressEvent', 'A web search call starts.'),
+  toolProgress('response.web_search_call.searching', 'ResponseWebSearchCallSearchingEvent', 'A web search call is searching.'),
+  toolProgress('response.web_search_call.completed', 'ResponseWebSearchCallCompletedEvent', 'A web search call is complete.'),
+  toolProgress('response.file_search_call.in_progress', 'ResponseFileSearchCallInProgressEvent', 'A file search call starts.'),
+  toolProgress('response.file_search_call.searching', 'ResponseFileSearchCallSearchingEvent', 'A file search call is searching.'),
+  toolProgress('response.file_search_call.completed', 'ResponseFileSearchCallCompletedEvent', 'A file search call is complete.'),
+  toolProgress('response.code_interpreter_call.in_progress', 'ResponseCodeInterpreterCallInProgressEvent', 'A code interpreter call starts.'),
+  toolProgress('response.code_interpreter_call.interpreting', 'ResponseCodeInterpreterCallInterpretingEvent', 'A code interpreter call is running its code.'),
+  toolProgress('response.code_interpreter_call.completed', 'ResponseCodeInterpreterCallCompletedEvent', 'A code interpreter call is complete.'),
+  ['response.code_interpreter_call_code.delta', { name: 'ResponseCodeInterpreterCallCodeDeltaEvent', description: 'The next piece of a code interpreter call\'s code.', fields: { ...onItem, delta: text } }],
+  ['response.code_interpreter_call_code.done', { name: 'ResponseCodeInterpreterCallCodeDoneEvent', description: 'A code interpreter call\'s whole code.', fields: { ...onItem, code: text } }],
+  toolProgress('response.image_generation_call.in_progress', 'ResponseImageGenCallInProgressEvent', 'An image generation call starts.'),
+  toolProgress('response.image_generation_call.generating', 'ResponseImageGenCallGeneratingEvent', 'An image generation call is generating.'),
+  [
+    'response.image_generation_call.partial_image',
+    { name: 'ResponseImageGenCallPartialImageEvent', description: 'A partial image (base64) while an image is generated.', fields: { ...onItem, partial_image_index: integer, partial_image_b64: text } },
+  ],
+  toolProgress('response.image_generation_call.completed', 'ResponseImageGenCallCompletedEvent', 'An image generation call is complete.'),
+  ['response.mcp_call_arguments.delta', { name: 'ResponseMCPCallArgumentsDeltaEvent', description: 'The next piece of an MCP tool call\'s JSON arguments.', fields: { ...onItem, delta: text } }],
+  ['response.mcp_call_arguments.done', { name: 'ResponseMCPCallArgumentsDoneEvent', description: 'An MCP tool call\'s whole JSON arguments.', fields: { ...onItem, arguments: text } }],
+  toolProgress('response.mcp_call.in_progress', 'ResponseMCPCallInProgressEvent', 'An MCP tool call starts.'),
+  toolProgress('response.mcp_call.completed', 'ResponseMCPCallCompletedEvent', 'An MCP tool call is complete.'),
+  toolProgress('response.mcp_call.failed', 'ResponseMCPCallFailedEvent', 'An MCP tool call failed.'),
+  toolProgress('response.mcp_list_tools.in_progress', 'ResponseMCPListToolsInProgressEvent', 'Listing an MCP server\'s tools starts.'),
+  toolProgress('response.mcp_list_tools.completed', 'ResponseMCPListToolsCompletedEvent', 'An MCP server\'s tools are listed.'),
+  toolProgress('response.mcp_list_tools.failed', 'ResponseMCPListToolsFailedEvent', 'Listing an MCP server\'s tools failed.'),
+  ['keepalive', { name: 'ResponseKeepaliveEvent', description: 'Sent on long, quiet streams so that connections stay open; carries nothing else.', fields: {} }],
+  [
+    'error',
+    {
+      name: 'ResponseErrorEvent',
+      description: 'An error during the stream. OpenAI documents `code`, `message` and `param` at the top level; live streams carry them in `error` {type, code, message, param}.',
+      fields: {
+        error: { type: 'object', additionalProperties: true, properties: { type: text, code: { type: ['string', 'null'] }, message: text, param: { type: ['string', 'null'] } } },
+        code: { type: ['string', 'null'] },
+        message: text,
+        param: { type: ['string', 'null'] },
+      },
+      optional: ['error', 'code', 'message', 'param'],
+    },
+  ],
+];
+
+export const RESPONSE_EVENT_TYPES = EVENT_SPECS.map(([type]) => type);
+
+/** One component per event type: `type` is a constant, so exactly one of them matches an event. */
+export const responseStreamEventSchemas = EVENT_SPECS.map(([type, { name, description, fields, optional = [] }]) => ({
+  $id: name,
+  title: name,
+  description: `\`${type}\`: ${description}`,
+  type: 'object',
+  required: ['type', 'sequence_number', ...Object.keys(fields).filter((field) => !optional.includes(field))],
+  additionalProperties: true,
+  properties: {
+    type: { type: 'string', const: type },
+    sequence_number: { ...integer, description: 'Counts the events of the stream from 0.' },
+    ...fields,
+  },
+}));
 
 export const responseStreamEventSchema = {
   $id: 'ResponseStreamEvent',
   title: 'ResponseStreamEvent',
   description:
-    'With `"stream": true` the answer is `text/event-stream`: each event is `event: <type>` + `data: <this JSON>` and a blank line, with `sequence_number` counting from 0. Typical order: response.created, response.in_progress, response.output_item.added, response.content_part.added, response.output_text.delta (many), response.output_text.done, response.content_part.done, response.output_item.done, response.completed. The stream ends after response.completed / failed / incomplete (no `[DONE]`). The gateway passes the bytes through as they arrive, unchanged.',
-  type: 'object',
-  required: ['type', 'sequence_number'],
-  additionalProperties: true,
-  properties: {
-    type: { type: 'string', examples: [...RESPONSE_EVENT_TYPES] },
-    sequence_number: { type: 'integer', minimum: 0 },
-    response: { ...ref('Response'), description: 'response.created / in_progress / completed / failed / incomplete.' },
-    output_index: { type: 'integer' },
-    item: { ...ref('OutputItem'), description: 'response.output_item.added / done.' },
-    item_id: { type: 'string' },
-    content_index: { type: 'integer' },
-    part: { type: 'object', additionalProperties: true },
-    delta: { type: 'string', description: 'response.output_text.delta: the next piece of text.' },
-    text: { type: 'string', description: 'response.output_text.done: the whole text.' },
-    error: { type: 'object', additionalProperties: true, description: 'error events: {type, code, message, param}.' },
+    'With `"stream": true` the answer is `text/event-stream`: each event is `event: <type>` + `data: <this JSON>` and a blank line, with `sequence_number` counting from 0. One schema per event type, told apart by `type`. Typical order: response.created, response.in_progress, response.output_item.added, response.content_part.added, response.output_text.delta (many), response.output_text.done, response.content_part.done, response.output_item.done, response.completed. The stream ends after response.completed / failed / incomplete (no `[DONE]`). The gateway passes the bytes through as they arrive, unchanged, including event types added upstream after this list.',
+  oneOf: responseStreamEventSchemas.map((schema) => ref(schema.$id)),
+  discriminator: {
+    propertyName: 'type',
+    mapping: Object.fromEntries(EVENT_SPECS.map(([type, { name }]) => [type, `#/components/schemas/${name}`])),
   },
-} as const;
+};
 
 export const responsesSchemas = [
   inputItemSchema,
@@ -330,5 +436,6 @@ export const responsesSchemas = [
   responseDeletedSchema,
   inputTokensResultSchema,
   compactionSchema,
+  ...responseStreamEventSchemas,
   responseStreamEventSchema,
 ];

@@ -112,6 +112,7 @@ export const responsesDocs = {
     summary: 'Cancel a background response',
     description: `${idRouteNote} Only \`background: true\` responses can be cancelled; the upstream answers 400 for others.`,
     params: idParams,
+    querystring: { type: 'object', properties: { model: modelQuery } },
     response: { 200: { description: 'The Response, with status cancelled', ...ref('Response') }, ...errorResponses(400, 401, 403, 404, 502) },
   },
 };
