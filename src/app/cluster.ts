@@ -25,6 +25,7 @@ import type { Config } from '../config.js';
 import { keyForConfig } from '../crypto/secret-box.js';
 import type { GatewayError } from '../errors/catalogue.js';
 import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
 import type { SessionSlots } from '../pipeline/websocket/sessions.js';
 import { createLogger } from './logger.js';
 import { listenMetrics, startServer, type RunningServer } from './start.js';
@@ -56,20 +57,28 @@ export function isClusterWorker(): boolean {
   return process.env[WORKER_ENV] !== undefined && cluster.isWorker;
 }
 
+export interface ClusterOptions {
+  /** The primary's start-up line, once every worker listens (the store is open for it). */
+  announce?: (logger: Logger, url: string, store: Store, extra: Record<string, unknown>) => Promise<void>;
+  logger?: Logger;
+}
+
 /** Runs `bodhi serve` as the cluster primary (config.workers > 1) or, in a forked process, as one worker. */
-export async function serveCluster(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<void> {
+export async function serveCluster(config: Config, opts: ClusterOptions = {}): Promise<void> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
   if (isClusterWorker()) await runWorker(config, logger, Number(process.env[WORKER_ENV]));
-  else await runPrimary(config, logger);
+  else await runPrimary(config, logger, opts.announce);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Primary
 
-async function runPrimary(config: Config, logger: Logger): Promise<void> {
+async function runPrimary(config: Config, logger: Logger, announce: ClusterOptions['announce']): Promise<void> {
   // Once, before any worker: the key file (created if missing) and the schema's migrations.
+  // The store stays open until the start-up line is written (it says whether an admin token
+  // exists); on an early exit the process ends with it open, which is harmless.
   keyForConfig(config);
   const store = await openStore(config, logger);
-  await store.close();
 
   const limiter = new RateLimiter();
   const sessionSlots = new SessionCounts(config.websocket.maxSessions, config.websocket.maxSessionsPerToken);
@@ -235,7 +244,13 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   const pids = [...workers.values()].map((w) => w.worker.process.pid);
-  logger.info({ url, home: config.home, workers: config.workers, pids, metricsPort: metricsServer ? (metricsServer.address() as { port: number }).port : undefined }, `Bodhi Gateway listening on ${url}`);
+  const extra = { workers: config.workers, pids, metricsPort: metricsServer ? (metricsServer.address() as { port: number }).port : undefined };
+  try {
+    if (announce) await announce(logger, url, store, extra);
+    else logger.info({ url, home: config.home, ...extra }, `Bodhi Gateway listening on ${url}`);
+  } finally {
+    await store.close().catch(() => undefined);
+  }
   logger.flush();
 }
 

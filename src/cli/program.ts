@@ -2,11 +2,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SCOPES } from '../auth/scopes.js';
 import { tokenState } from '../auth/token-service.js';
-import { loadConfig, type ConfigFlags } from '../config.js';
+import type { Logger } from 'pino';
+import { loadConfig, type Config, type ConfigFlags } from '../config.js';
 import { API_FORMATS } from '../providers/formats.js';
 import { VERSION } from '../version.js';
 import { GROUP_BYS, parseBucket, parseSince, usageSummary } from '../usage/usage-service.js';
-import type { UsageGroupBy } from '../store/types.js';
+import type { Store, UsageGroupBy } from '../store/types.js';
 import { toView, type ApiModelView } from '../models/api-model-service.js';
 import { toLocalAliasView } from '../models/local-alias-service.js';
 import { prefixCovers, sameId } from '../models/model-ids.js';
@@ -98,29 +99,32 @@ export function buildCli(): Command {
     .option('--workers <n>', 'processes serving the port, a number or auto (one per core) (default: $BODHI_WORKERS or 1)')
     .action(
       run(async (opts: ConfigFlags) => {
-        const config = loadConfig(opts);
-        if (config.workers > 1) {
+        const loaded = loadConfig(opts);
+        /** The start-up line: where to go, and how to get in on a fresh data dir. */
+        const announce = async (logger: Logger, url: string, config: Config, store: Pick<Store, 'listTokens' | 'kind' | 'location'>, extra: Record<string, unknown> = {}) => {
+          const ui = `${url}/ui/`;
+          const docs = `${url}/swagger-ui`;
+          const hasAdmin = (await store.listTokens()).some((t) => t.scope === 'admin' && tokenState(t) === 'active');
+          // How to get in on a fresh data dir: the management API and the UI need an admin token.
+          const where = [opts.home ? ` --home ${config.home}` : '', opts.databaseUrl ? ' --database-url <url>' : ''].join('');
+          const adminHint = hasAdmin ? undefined : `no admin token yet: create one with \`bodhi tokens create --name admin --scope admin${where}\``;
+          logger.info(
+            { url, ui, docs, home: config.home, store: store.kind, database: store.location, ...extra, ...(adminHint ? { hint: adminHint } : {}) },
+            `Bodhi Gateway listening on ${url} (web UI ${ui}, API docs ${docs})${adminHint ? `; ${adminHint}` : ''}`,
+          );
+          logger.flush(); // show the start-up lines now, not with the first 32 KiB of log
+        };
+        if (loaded.workers > 1) {
           // A node:cluster primary and its workers (each forked with these same arguments).
           const { serveCluster } = await import('../app/cluster.js');
-          await serveCluster(config);
+          await serveCluster(loaded, { announce: (logger, url, store, extra) => announce(logger, url, loaded, store, extra) });
           return;
         }
         // Loaded here so the other commands start without the HTTP server, docs and UI plugins.
         const { handleSignals, startServer } = await import('../app/start.js');
-        const server = await startServer(config);
+        const server = await startServer(loaded);
         handleSignals(server);
-        const { config, store } = server.gateway;
-        const ui = `${server.url}/ui/`;
-        const docs = `${server.url}/swagger-ui`;
-        const hasAdmin = (await store.listTokens()).some((t) => t.scope === 'admin' && tokenState(t) === 'active');
-        // How to get in on a fresh data dir: the management API and the UI need an admin token.
-        const where = [opts.home ? ` --home ${config.home}` : '', opts.databaseUrl ? ' --database-url <url>' : ''].join('');
-        const adminHint = hasAdmin ? undefined : `no admin token yet: create one with \`bodhi tokens create --name admin --scope admin${where}\``;
-        server.logger.info(
-          { url: server.url, ui, docs, home: config.home, store: store.kind, database: store.location, ...(adminHint ? { hint: adminHint } : {}) },
-          `Bodhi Gateway listening on ${server.url} (web UI ${ui}, API docs ${docs})${adminHint ? `; ${adminHint}` : ''}`,
-        );
-        server.logger.flush(); // show the start-up lines now, not with the first 32 KiB of log
+        await announce(server.logger, server.url, server.gateway.config, server.gateway.store);
       }),
     );
 
